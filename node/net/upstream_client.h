@@ -1,0 +1,102 @@
+#pragma once
+
+// The HTTP/1.1 client the node uses to reach providers. One UpstreamClient per worker loop:
+// it keeps a keep-alive pool per origin, resolves names asynchronously with a short cache,
+// speaks TLS through TlsSession, and enforces connect / first-byte / total timeouts.
+
+#include <uv.h>
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+#include <string_view>
+
+#include "common/result.h"
+#include "common/status.h"
+#include "node/net/http_types.h"
+#include "node/net/tls.h"
+
+namespace edge::net {
+
+// Where a request goes: scheme, host and port. Pools are keyed by (scheme, host, port, tls
+// context identity), so deployments with different ssl_verify never share a connection.
+struct Origin {
+  bool https = false;
+  std::string host;  // name or IP literal (no brackets)
+  uint16_t port = 0;
+  std::shared_ptr<TlsClientContext> tls;  // required when https
+};
+
+// Splits "https://host:port/base/path" into the origin and the path prefix ("/base/path",
+// no trailing slash). Errors name what is wrong with the URL.
+struct ParsedUrl {
+  Origin origin;
+  std::string path;
+};
+Result<ParsedUrl> ParseUrl(std::string_view url);
+
+struct UpstreamTimeouts {
+  uint32_t connect_ms = 10000;     // TCP connect + TLS handshake
+  uint32_t first_byte_ms = 600000; // request fully sent -> response head
+  uint32_t total_ms = 600000;      // whole exchange; 0 = none
+};
+
+struct UpstreamRequest {
+  Origin origin;
+  std::string method = "POST";
+  std::string path;    // "/v1/chat/completions"
+  HeaderList headers;  // Host, Content-Length and Connection are added by the client
+  std::string body;
+  UpstreamTimeouts timeouts;
+};
+
+// Receives one exchange's events, on the client's loop. Exactly one of OnComplete or
+// OnError ends the exchange, unless the caller cancelled it first (then neither runs).
+class UpstreamHandler {
+ public:
+  virtual ~UpstreamHandler() = default;
+  virtual void OnResponseHead(int status, const HeaderList& headers) = 0;
+  // De-chunked body bytes, as they arrive. Valid only during the call.
+  virtual void OnResponseBody(std::string_view data) = 0;
+  virtual void OnResponseComplete() = 0;
+  // Connect/DNS/TLS failures, resets, malformed responses: Code::kUnavailable;
+  // timeouts: Code::kDeadlineExceeded. `head_received` says whether OnResponseHead ran.
+  virtual void OnError(const Status& status, bool head_received) = 0;
+};
+
+// A request in flight. Destroying it (or Cancel) abandons the exchange: its connection is
+// closed, never returned to the pool, and the handler hears nothing more.
+class UpstreamCall {
+ public:
+  virtual ~UpstreamCall() = default;
+  virtual void Cancel() = 0;
+  // Back-pressure: stop / restart reading the response body from the socket.
+  virtual void PauseBody() = 0;
+  virtual void ResumeBody() = 0;
+};
+
+struct PoolOptions {
+  uint32_t max_idle_per_origin = 64;
+  uint32_t max_total_per_origin = 1024;  // requests beyond it wait in a queue
+  uint32_t idle_timeout_ms = 60000;
+  uint32_t dns_cache_ttl_ms = 30000;
+};
+
+class UpstreamClient {
+ public:
+  static std::unique_ptr<UpstreamClient> Create(uv_loop_t* loop, PoolOptions options);
+  virtual ~UpstreamClient() = default;
+
+  // Starts a request. The handler must outlive the call (or cancel it first).
+  virtual std::unique_ptr<UpstreamCall> Start(UpstreamRequest request, UpstreamHandler* handler) = 0;
+
+  // Closes idle connections and stops timers; `on_closed` runs when every handle is closed.
+  virtual void Close(std::function<void()> on_closed) = 0;
+
+  // Counters for tests and /metrics.
+  virtual uint64_t connections_opened() const = 0;
+  virtual size_t idle_connections() const = 0;
+};
+
+}  // namespace edge::net

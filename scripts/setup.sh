@@ -1,0 +1,30 @@
+#!/usr/bin/env bash
+# Installs every build, test and bench dependency from Debian's apt. Idempotent:
+# a second run installs nothing and takes a second.
+set -euo pipefail
+
+packages=(
+  build-essential cmake ninja-build pkgconf git ca-certificates
+  libuv1-dev node-llhttp libmbedtls-dev libmsgpack-cxx-dev librocksdb-dev
+  libsimdjson-dev rapidjson-dev libyaml-cpp-dev libmaxminddb-dev
+  libmaxmind-db-writer-perl tor-geoipdb
+  libgtest-dev libgmock-dev libbenchmark-dev
+  python3 openssl curl clang libclang-rt-14-dev
+  wrk nginx-light
+)
+
+missing=()
+for p in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
+done
+
+if ((${#missing[@]})); then
+  export DEBIAN_FRONTEND=noninteractive
+  # policy-rc.d keeps apt from starting the tor and nginx daemons these packages bring.
+  if [ ! -e /usr/sbin/policy-rc.d ]; then
+    printf '#!/bin/sh\nexit 101\n' >/usr/sbin/policy-rc.d && chmod +x /usr/sbin/policy-rc.d
+    trap 'rm -f /usr/sbin/policy-rc.d' EXIT
+  fi
+  apt-get update -qq
+  apt-get install -y -qq --no-install-recommends "${missing[@]}"
+fi
