@@ -1,7 +1,48 @@
-// Entry point of the llm-edge binary; the subcommands live beside this file.
-#include <cstdio>
+// The llm-edge binary: one command per subcommand of DESIGN.md's command line.
 
-int main() {
-  std::fprintf(stderr, "llm-edge: under construction\n");
-  return 1;
+#include <cstdio>
+#include <cstring>
+#include <string>
+#include <vector>
+
+#include "node/cli/commands.h"
+#include "node/cli/serve.h"
+
+namespace {
+
+const char kUsage[] =
+    "usage: llm-edge <command> [options]\n"
+    "  serve --config FILE    run a node\n"
+    "  check --config FILE    validate a config file\n"
+    "  keygen                 print a new API key and its sha256\n";
+
+// The value after `--name` (or `--name=value`), or empty.
+std::string Flag(const std::vector<std::string>& args, const std::string& name) {
+  for (size_t i = 0; i < args.size(); ++i) {
+    if (args[i] == name && i + 1 < args.size()) return args[i + 1];
+    if (args[i].rfind(name + "=", 0) == 0) return args[i].substr(name.size() + 1);
+  }
+  return {};
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  if (argc < 2 || std::strcmp(argv[1], "--help") == 0 || std::strcmp(argv[1], "-h") == 0) {
+    std::fputs(kUsage, argc < 2 ? stderr : stdout);
+    return argc < 2 ? 2 : 0;
+  }
+  std::string command = argv[1];
+  std::vector<std::string> args(argv + 2, argv + argc);
+  if (command == "keygen") return edge::cli::RunKeygen();
+  if (command == "serve" || command == "check") {
+    std::string config = Flag(args, "--config");
+    if (config.empty()) {
+      std::fprintf(stderr, "llm-edge %s: --config FILE is required\n", command.c_str());
+      return 2;
+    }
+    return command == "serve" ? edge::cli::RunServe(config) : edge::cli::RunCheck(config);
+  }
+  std::fprintf(stderr, "llm-edge: unknown command '%s'\n%s", command.c_str(), kUsage);
+  return 2;
 }

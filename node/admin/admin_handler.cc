@@ -1,0 +1,58 @@
+#include "node/admin/admin_handler.h"
+
+#include "config/key_hash.h"
+#include "node/pipeline/error_reply.h"
+
+namespace edge::admin {
+namespace {
+
+void ReplyJson(net::ServerExchange& ex, const config::Config& cfg, int status,
+               std::string_view body) {
+  net::HeaderList headers;
+  headers.Add("Content-Type", "application/json");
+  headers.Add("X-Edge-Request-Id", ex.request_id());
+  headers.Add("X-Edge-Node", cfg.node.id);
+  ex.Reply(status, headers, body);
+}
+
+bool AdminKeyValid(const net::HeaderList& headers, const config::Config& cfg) {
+  const std::string* auth = headers.Find("authorization");
+  constexpr std::string_view kBearer = "Bearer ";
+  if (auth == nullptr || cfg.admin.key_sha256.empty() || auth->size() <= kBearer.size() ||
+      !net::EqualsIgnoreCase(std::string_view(*auth).substr(0, kBearer.size()), kBearer)) {
+    return false;
+  }
+  return config::Sha256Hex(std::string_view(*auth).substr(kBearer.size())) == cfg.admin.key_sha256;
+}
+
+}  // namespace
+
+void AdminHandler::OnRequest(net::ServerExchange& ex) {
+  auto snap = snapshots_->Load();
+  const config::Config& cfg = snap->config;
+  std::string_view path = ex.request().path();
+  bool get = ex.request().method == "GET" || ex.request().method == "HEAD";
+  if (path == "/healthz" && get) {
+    ReplyJson(ex, cfg, 200, R"({"status":"ok"})");
+    return;
+  }
+  if (path == "/readyz" && get) {
+    if (ready_->load(std::memory_order_acquire)) {
+      ReplyJson(ex, cfg, 200, R"({"status":"ready"})");
+    } else {
+      ReplyJson(ex, cfg, 503, R"({"status":"draining"})");
+    }
+    return;
+  }
+  if (!AdminKeyValid(ex.request().headers, cfg)) {
+    ReplyJson(ex, cfg, 401,
+              pipeline::OpenAiErrorBody(401, "Admin endpoints need 'Authorization: Bearer <admin key>'.",
+                                        "invalid_admin_key"));
+    return;
+  }
+  ReplyJson(ex, cfg, 404,
+            pipeline::OpenAiErrorBody(404, "Unknown admin path " + std::string(path) + ".",
+                                      "unknown_path"));
+}
+
+}  // namespace edge::admin

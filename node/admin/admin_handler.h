@@ -1,0 +1,24 @@
+#pragma once
+
+// The admin listener: health for load balancers and DNS checks (no key), and the operator
+// endpoints (admin key). Runs on the main thread's loop, never on a worker.
+
+#include <atomic>
+
+#include "node/net/http_server.h"
+#include "node/runtime/snapshot.h"
+
+namespace edge::admin {
+
+class AdminHandler : public net::RequestHandler {
+ public:
+  AdminHandler(const runtime::SnapshotSource* snapshots, const std::atomic<bool>* ready)
+      : snapshots_(snapshots), ready_(ready) {}
+  void OnRequest(net::ServerExchange& ex) override;
+
+ private:
+  const runtime::SnapshotSource* snapshots_;
+  const std::atomic<bool>* ready_;  // false before start and while draining
+};
+
+}  // namespace edge::admin

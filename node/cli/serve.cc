@@ -1,0 +1,241 @@
+#include "node/cli/serve.h"
+
+#include <sys/resource.h>
+#include <uv.h>
+
+#include <atomic>
+#include <cstdio>
+#include <memory>
+#include <thread>
+#include <vector>
+
+#include "config/config.h"
+#include "node/admin/admin_handler.h"
+#include "node/cli/worker.h"
+#include "node/net/http_server.h"
+#include "node/pipeline/error_reply.h"
+#include "node/runtime/log.h"
+#include "node/runtime/snapshot.h"
+
+namespace edge::cli {
+namespace {
+
+// 10,000 idle keep-alive clients need more than the usual 1,024 descriptors.
+void RaiseOpenFileLimit() {
+  rlimit lim;
+  if (getrlimit(RLIMIT_NOFILE, &lim) != 0) return;
+  if (lim.rlim_cur < lim.rlim_max) {
+    lim.rlim_cur = lim.rlim_max;
+    setrlimit(RLIMIT_NOFILE, &lim);
+  }
+}
+
+// Loads, validates and prepares FILE; prints every problem as `check` would.
+std::shared_ptr<const runtime::Snapshot> LoadSnapshot(const std::string& path) {
+  std::vector<config::ConfigError> errors;
+  Result<config::Config> cfg = config::Load(path, &errors);
+  if (!cfg.ok()) {
+    for (const auto& e : errors) std::fprintf(stderr, "%s\n", e.ToString().c_str());
+    if (errors.empty()) std::fprintf(stderr, "%s: %s\n", path.c_str(), cfg.status().message().c_str());
+    return nullptr;
+  }
+  Result<std::shared_ptr<const runtime::Snapshot>> snap = runtime::Snapshot::Build(std::move(cfg).value());
+  if (!snap.ok()) {
+    std::fprintf(stderr, "%s: %s\n", path.c_str(), snap.status().message().c_str());
+    return nullptr;
+  }
+  return std::move(snap).value();
+}
+
+// "host:port" with the port replaced: how workers after the first join the bound port.
+std::string WithPort(const std::string& host_port, uint16_t port) {
+  return host_port.substr(0, host_port.rfind(':')) + ":" + std::to_string(port);
+}
+
+class Node {
+ public:
+  Node(std::string config_path, std::shared_ptr<const runtime::Snapshot> first)
+      : config_path_(std::move(config_path)), snapshots_(std::move(first)) {}
+
+  int Run();
+
+ private:
+  Status StartListeners();
+  void OnSignal(int signum);
+  void Reload();
+  void BeginShutdown();
+  void OnWorkerExited();
+
+  std::string config_path_;
+  runtime::SnapshotSource snapshots_;
+  std::atomic<bool> ready_{false};
+  uv_loop_t loop_{};
+  uv_signal_t sigterm_{}, sigint_{}, sighup_{};
+  uv_async_t worker_exited_{};
+  std::atomic<int> exited_{0};
+  std::vector<std::unique_ptr<Worker>> workers_;
+  std::unique_ptr<admin::AdminHandler> admin_handler_;
+  std::unique_ptr<net::HttpServer> admin_server_;
+  bool shutting_down_ = false;
+};
+
+net::ServerOptions OptionsFor(const config::NodeSettings& node,
+                              std::shared_ptr<net::TlsServerContext> tls) {
+  net::ServerOptions o;
+  o.limits.max_body_bytes = node.max_body_bytes;
+  o.limits.max_header_bytes = node.max_header_bytes;
+  o.limits.max_header_fields = node.max_header_fields;
+  o.limits.header_timeout_ms = node.header_timeout_ms;
+  o.limits.idle_timeout_ms = node.idle_timeout_ms;
+  o.limits.write_timeout_ms = node.write_timeout_ms;
+  o.limits.max_client_buffer_bytes = node.max_client_buffer_bytes;
+  o.node_id = node.id;
+  o.tls = std::move(tls);
+  o.error_body = [](int status, std::string_view message) {
+    return pipeline::OpenAiErrorBody(status, message);
+  };
+  return o;
+}
+
+Result<std::shared_ptr<net::TlsServerContext>> TlsFor(const config::TlsFiles& files) {
+  if (!files.enabled()) return std::shared_ptr<net::TlsServerContext>();
+  return net::TlsServerContext::Load(files.cert, files.key);
+}
+
+Status Node::StartListeners() {
+  const config::NodeSettings& node = snapshots_.Load()->config.node;
+  EDGE_ASSIGN_OR_RETURN(auto client_tls, TlsFor(node.tls));
+  EDGE_ASSIGN_OR_RETURN(auto admin_tls, TlsFor(node.admin_tls));
+
+  unsigned n = node.workers > 0 ? static_cast<unsigned>(node.workers)
+                                : std::max(1u, std::thread::hardware_concurrency());
+  uint16_t port = 0;
+  std::vector<int> fds;
+  for (unsigned i = 0; i < n; ++i) {
+    std::string where = i == 0 ? node.listen : WithPort(node.listen, port);
+    Result<int> fd = net::ListenSocket(where, &port);
+    if (!fd.ok()) return {fd.status().code(), "node.listen " + where + ": " + fd.status().message()};
+    fds.push_back(*fd);
+  }
+  uint16_t admin_port = 0;
+  Result<int> admin_fd = net::ListenSocket(node.admin_listen, &admin_port);
+  if (!admin_fd.ok()) {
+    return {admin_fd.status().code(), "node.admin_listen: " + admin_fd.status().message()};
+  }
+  admin_handler_ = std::make_unique<admin::AdminHandler>(&snapshots_, &ready_);
+  EDGE_ASSIGN_OR_RETURN(admin_server_, net::HttpServer::Create(&loop_, *admin_fd,
+                                                               OptionsFor(node, admin_tls),
+                                                               admin_handler_.get()));
+  for (unsigned i = 0; i < n; ++i) {
+    workers_.push_back(std::make_unique<Worker>(static_cast<int>(i), &snapshots_, fds[i],
+                                                OptionsFor(node, client_tls),
+                                                [this] { OnWorkerExited(); }));
+    Status started = workers_.back()->Start();
+    if (!started.ok()) {
+      workers_.pop_back();  // never ran, so it will not report an exit
+      return started;
+    }
+  }
+  std::string listen = WithPort(node.listen, port);
+  std::string admin = WithPort(node.admin_listen, admin_port);
+  std::string workers = std::to_string(n);
+  log::Info("listening", {{"node", node.id},
+                          {"region", node.region},
+                          {"listen", listen},
+                          {"admin_listen", admin},
+                          {"workers", workers},
+                          {"tls", client_tls ? "on" : "off"}});
+  return Status::Ok();
+}
+
+int Node::Run() {
+  RaiseOpenFileLimit();
+  uv_loop_init(&loop_);
+  uv_async_init(&loop_, &worker_exited_, [](uv_async_t* a) {
+    auto* self = static_cast<Node*>(a->data);
+    if (self->exited_.load() == static_cast<int>(self->workers_.size())) {
+      uv_close(reinterpret_cast<uv_handle_t*>(&self->worker_exited_), nullptr);
+      if (self->admin_server_) {
+        self->admin_server_->BeginShutdown([] {});
+        self->admin_server_->ForceClose();
+      }
+    }
+  });
+  worker_exited_.data = this;
+  for (uv_signal_t* s : {&sigterm_, &sigint_, &sighup_}) {
+    uv_signal_init(&loop_, s);
+    s->data = this;
+  }
+  auto on_signal = [](uv_signal_t* s, int signum) { static_cast<Node*>(s->data)->OnSignal(signum); };
+  uv_signal_start(&sigterm_, on_signal, SIGTERM);
+  uv_signal_start(&sigint_, on_signal, SIGINT);
+  uv_signal_start(&sighup_, on_signal, SIGHUP);
+
+  Status started = StartListeners();
+  int exit_code = 0;
+  if (!started.ok()) {
+    log::Error("cannot start", {{"error", started.ToString()}});
+    exit_code = 1;
+    BeginShutdown();
+  } else {
+    ready_.store(true, std::memory_order_release);
+  }
+  uv_run(&loop_, UV_RUN_DEFAULT);
+  workers_.clear();  // joins
+  admin_server_.reset();
+  uv_loop_close(&loop_);
+  if (exit_code == 0) log::Info("stopped");
+  return exit_code;
+}
+
+void Node::OnSignal(int signum) {
+  if (signum == SIGHUP) {
+    Reload();
+    return;
+  }
+  BeginShutdown();
+}
+
+// A config that fails validation is refused and the running one stays.
+void Node::Reload() {
+  std::shared_ptr<const runtime::Snapshot> next = LoadSnapshot(config_path_);
+  if (next == nullptr) {
+    log::Error("reload refused: the config has errors; the previous one keeps serving",
+               {{"config", config_path_}});
+    return;
+  }
+  snapshots_.Store(std::move(next));
+  log::Info("config reloaded", {{"config", config_path_}});
+}
+
+void Node::BeginShutdown() {
+  if (shutting_down_) return;
+  shutting_down_ = true;
+  ready_.store(false, std::memory_order_release);
+  log::Info("shutting down");
+  for (uv_signal_t* s : {&sigterm_, &sigint_, &sighup_}) {
+    uv_close(reinterpret_cast<uv_handle_t*>(s), nullptr);
+  }
+  uint32_t grace = snapshots_.Load()->config.node.shutdown_grace_ms;
+  if (workers_.empty()) {
+    uv_async_send(&worker_exited_);
+    return;
+  }
+  for (auto& w : workers_) w->Shutdown(grace);
+}
+
+void Node::OnWorkerExited() {
+  exited_.fetch_add(1);
+  uv_async_send(&worker_exited_);
+}
+
+}  // namespace
+
+int RunServe(const std::string& config_path) {
+  std::shared_ptr<const runtime::Snapshot> first = LoadSnapshot(config_path);
+  if (first == nullptr) return 1;
+  Node node(config_path, std::move(first));
+  return node.Run();
+}
+
+}  // namespace edge::cli

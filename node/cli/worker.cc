@@ -1,0 +1,85 @@
+#include "node/cli/worker.h"
+
+#include <cassert>
+
+#include "node/runtime/log.h"
+
+namespace edge::cli {
+
+Worker::Worker(int index, const runtime::SnapshotSource* snapshots, int listen_fd,
+               net::ServerOptions options, std::function<void()> on_exit)
+    : index_(index),
+      snapshots_(snapshots),
+      listen_fd_(listen_fd),
+      options_(std::move(options)),
+      on_exit_(std::move(on_exit)) {}
+
+Worker::~Worker() {
+  if (thread_.joinable()) thread_.join();
+}
+
+Status Worker::Start() {
+  int rc = uv_loop_init(&loop_);
+  if (rc != 0) return Internal(std::string("uv_loop_init: ") + uv_strerror(rc));
+  uv_async_init(&loop_, &shutdown_async_, [](uv_async_t* a) {
+    static_cast<Worker*>(a->data)->BeginShutdown();
+  });
+  shutdown_async_.data = this;
+  uv_timer_init(&loop_, &deadline_);
+  deadline_.data = this;
+
+  deleter_ = std::make_unique<runtime::DeferredDeleter>(&loop_);
+  upstream_ = net::UpstreamClient::Create(&loop_, net::PoolOptions{});
+  handler_ = std::make_unique<pipeline::ClientApiHandler>(
+      pipeline::WorkerServices{snapshots_, upstream_.get(), deleter_.get()});
+  auto server = net::HttpServer::Create(&loop_, listen_fd_, options_, handler_.get());
+  if (!server.ok()) {
+    CloseAll();
+    uv_run(&loop_, UV_RUN_DEFAULT);
+    uv_loop_close(&loop_);
+    return server.status();
+  }
+  server_ = std::move(server).value();
+  thread_ = std::thread([this] { Run(); });
+  return Status::Ok();
+}
+
+void Worker::Run() {
+  uv_run(&loop_, UV_RUN_DEFAULT);
+  server_.reset();
+  int rc = uv_loop_close(&loop_);
+  if (rc != 0) log::Error("worker loop closed with open handles", {{"error", uv_strerror(rc)}});
+  if (on_exit_) on_exit_();
+}
+
+void Worker::Shutdown(uint32_t grace_ms) {
+  grace_ms_.store(grace_ms);
+  uv_async_send(&shutdown_async_);
+}
+
+void Worker::BeginShutdown() {
+  if (closing_) return;
+  closing_ = true;
+  uv_timer_start(
+      &deadline_,
+      [](uv_timer_t* t) {
+        auto* self = static_cast<Worker*>(t->data);
+        log::Warn("shutdown deadline reached, closing open connections");
+        self->server_->ForceClose();
+      },
+      grace_ms_.load(), 0);
+  server_->BeginShutdown([this] { CloseAll(); });
+}
+
+// Everything closes on the loop; uv_run returns once the last close callback ran.
+void Worker::CloseAll() {
+  closing_ = true;
+  if (uv_is_active(reinterpret_cast<uv_handle_t*>(&deadline_))) uv_timer_stop(&deadline_);
+  uv_close(reinterpret_cast<uv_handle_t*>(&deadline_), nullptr);
+  uv_close(reinterpret_cast<uv_handle_t*>(&shutdown_async_), nullptr);
+  // Contexts still waiting for deletion own upstream calls: delete them before the client.
+  deleter_->Close([] {});
+  upstream_->Close([] {});
+}
+
+}  // namespace edge::cli

@@ -1,0 +1,77 @@
+#include "node/pipeline/pipeline.h"
+
+#include <span>
+
+#include "node/pipeline/edge_headers.h"
+#include "node/pipeline/error_reply.h"
+#include "node/pipeline/stages.h"
+
+namespace edge::pipeline {
+namespace {
+
+using Stage = Next (*)(RequestContext&);
+
+// The order is the contract of DESIGN.md's pipeline: who you are, where your data may go,
+// whom to bill, what you asked for, who serves it. Budget checks join before routing.
+constexpr Stage kInferenceStages[] = {Authenticate, ClassifyJurisdiction, ResolveTags,
+                                      InspectBody,  ResolveModel,         CallUpstream};
+constexpr Stage kModelsStages[] = {Authenticate, ListModels};
+
+struct Endpoint {
+  std::string_view method;
+  std::string_view path;
+  Api api;
+  std::span<const Stage> stages;
+};
+
+constexpr Endpoint kEndpoints[] = {
+    {"POST", "/v1/chat/completions", Api::kChatCompletions, kInferenceStages},
+    {"POST", "/v1/embeddings", Api::kEmbeddings, kInferenceStages},
+    {"GET", "/v1/models", Api::kModels, kModelsStages},
+};
+
+// Unknown paths and wrong methods, answered before any stage runs.
+void ReplyNoEndpoint(const WorkerServices& services, net::ServerExchange& ex, bool path_known) {
+  RequestContext* ctx = new RequestContext(services, ex, Api::kModels);
+  if (path_known) {
+    ReplyError(*ctx, InvalidArgument("Method " + ex.request().method + " is not allowed here."),
+               "method_not_allowed");
+  } else {
+    ReplyError(*ctx, NotFound("Unknown path " + std::string(ex.request().path()) + "."),
+               "unknown_path");
+  }
+  CompleteRequest(*ctx);
+}
+
+}  // namespace
+
+void ClientApiHandler::OnRequest(net::ServerExchange& ex) {
+  std::string_view path = ex.request().path();
+  const Endpoint* endpoint = nullptr;
+  bool path_known = false;
+  for (const Endpoint& e : kEndpoints) {
+    if (e.path != path) continue;
+    path_known = true;
+    if (e.method == ex.request().method) endpoint = &e;
+  }
+  if (endpoint == nullptr) {
+    ReplyNoEndpoint(services_, ex, path_known);
+    return;
+  }
+  auto* ctx = new RequestContext(services_, ex, endpoint->api);
+  for (Stage stage : endpoint->stages) {
+    Next next = stage(*ctx);
+    if (next == Next::kPending) return;
+    if (next == Next::kReplied) break;
+  }
+  CompleteRequest(*ctx);
+}
+
+void CompleteRequest(RequestContext& ctx) {
+  if (ctx.finalized) return;
+  ctx.finalized = true;
+  Finalize(ctx);
+  ctx.services.deleter->Delete(&ctx);
+}
+
+}  // namespace edge::pipeline

@@ -1,0 +1,24 @@
+#pragma once
+
+// The client API's request handler: every request on the client listener enters here and
+// runs the stages of stages.h in order. See node/README.md for the whole path.
+
+#include "node/net/http_server.h"
+#include "node/pipeline/request_context.h"
+
+namespace edge::pipeline {
+
+class ClientApiHandler : public net::RequestHandler {
+ public:
+  explicit ClientApiHandler(WorkerServices services) : services_(services) {}
+  void OnRequest(net::ServerExchange& ex) override;
+
+ private:
+  WorkerServices services_;
+};
+
+// Runs Finalize once and hands the context to the deferred deleter. Called by whichever
+// event ends the request: a stage's reply, the upstream's end, or the client's abort.
+void CompleteRequest(RequestContext& ctx);
+
+}  // namespace edge::pipeline

@@ -1,0 +1,33 @@
+#include "node/pipeline/request_context.h"
+
+#include <uv.h>
+
+namespace edge::pipeline {
+
+int64_t NowMicros() { return static_cast<int64_t>(uv_hrtime() / 1000); }
+
+RequestContext::RequestContext(const WorkerServices& services, net::ServerExchange& exchange,
+                               Api api)
+    : services(services), snapshot(services.snapshots->Load()),
+      request_id(exchange.request_id()),
+      exchange(&exchange),
+      api(api) {
+  // The node's own time starts when the request was fully read.
+  own_time_started_us = exchange.request().complete_us;
+  if (own_time_started_us == 0) own_time_started_us = NowMicros();
+  exchange.SetObserver(this);
+}
+
+RequestContext::~RequestContext() = default;
+
+void RequestContext::StartOwnTime() {
+  if (own_time_started_us == 0) own_time_started_us = NowMicros();
+}
+
+void RequestContext::StopOwnTime() {
+  if (own_time_started_us == 0) return;
+  overhead_us += NowMicros() - own_time_started_us;
+  own_time_started_us = 0;
+}
+
+}  // namespace edge::pipeline

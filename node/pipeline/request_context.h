@@ -1,0 +1,105 @@
+#pragma once
+
+// The state of one client request from the moment it is complete until finalize. It is the
+// exchange's observer (client writable / gone) and the upstream call's handler, so every
+// event of the request arrives here and is passed to the stage that owns it.
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+
+#include "common/status.h"
+#include "node/net/http_server.h"
+#include "node/net/upstream_client.h"
+#include "node/runtime/deferred_delete.h"
+#include "node/runtime/snapshot.h"
+#include "providers/adapter.h"
+#include "providers/openai/openai.h"
+
+namespace edge::pipeline {
+
+// What every worker's pipeline shares; lives as long as the worker.
+struct WorkerServices {
+  const runtime::SnapshotSource* snapshots = nullptr;
+  net::UpstreamClient* upstream = nullptr;
+  runtime::DeferredDeleter* deleter = nullptr;
+};
+
+// The client-facing API a request came in on.
+enum class Api { kChatCompletions, kEmbeddings, kModels };
+
+// The attribution of a request: from the key's defaults, overridden by X-Edge-* headers.
+struct Tags {
+  std::string team, feature, env;
+  std::string extra;  // X-Edge-Tags as sent, validated: "k=v,k2=v2"
+};
+
+// Where the caller's data may go, and how that was decided (X-Edge-Jurisdiction).
+struct Jurisdiction {
+  std::string name;    // "EU", or empty when unplaced
+  std::string source;  // key | ip | node | header
+};
+
+// What a stage tells the pipeline.
+enum class Next {
+  kContinue,  // go on to the next stage
+  kPending,   // the stage answers later (upstream in flight)
+  kReplied,   // the request is answered; go to finalize
+};
+
+class RequestContext final : public net::ExchangeObserver,
+                             public net::UpstreamHandler,
+                             public runtime::Deferrable {
+ public:
+  RequestContext(const WorkerServices& services, net::ServerExchange& exchange, Api api);
+  ~RequestContext() override;
+
+  // ExchangeObserver
+  void OnWritable(net::ServerExchange& ex) override;
+  void OnAborted(net::ServerExchange& ex) override;
+  // UpstreamHandler
+  void OnResponseHead(int status, const net::HeaderList& headers) override;
+  void OnResponseBody(std::string_view data) override;
+  void OnResponseComplete() override;
+  void OnError(const Status& status, bool head_received) override;
+
+  // Overhead bookkeeping: the node's own time, upstream waits excluded.
+  void StartOwnTime();
+  void StopOwnTime();
+
+  const WorkerServices& services;
+  std::shared_ptr<const runtime::Snapshot> snapshot;
+  std::string request_id;
+  net::ServerExchange* exchange;  // null once the response ended or the client went away
+  Api api;
+
+  const config::VirtualKey* key = nullptr;
+  Tags tags;
+  Jurisdiction jurisdiction;
+  providers::openai::RequestInfo request;
+  size_t deployment_index = 0;
+  const config::Deployment* deployment = nullptr;
+  int attempts = 0;
+
+  std::unique_ptr<net::UpstreamCall> call;
+  bool upstream_done = false;  // the call ended, failed or was cancelled
+  int upstream_status = 0;
+  std::string upstream_content_type;
+  std::string upstream_retry_after;
+  std::string upstream_body;  // non-streaming answers and upstream error bodies
+  std::optional<providers::openai::ChatStreamRelay> relay;
+  bool streaming_to_client = false;
+  std::optional<providers::Usage> usage;
+
+  Status outcome;  // ok, or why the request failed / was cut
+  int reply_status = 0;
+  int64_t overhead_us = 0;
+  int64_t own_time_started_us = 0;
+  bool finalized = false;
+};
+
+// Monotonic microseconds on the same clock as HttpRequest::started_us.
+int64_t NowMicros();
+
+}  // namespace edge::pipeline

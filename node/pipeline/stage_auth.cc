@@ -1,0 +1,47 @@
+#include <string_view>
+
+#include "config/key_hash.h"
+#include "node/pipeline/error_reply.h"
+#include "node/pipeline/stages.h"
+
+namespace edge::pipeline {
+namespace {
+
+// The key from `Authorization: Bearer KEY` or `x-api-key: KEY`; empty when neither.
+std::string_view PresentedKey(const net::HeaderList& headers) {
+  if (const std::string* auth = headers.Find("authorization")) {
+    std::string_view v = *auth;
+    constexpr std::string_view kBearer = "bearer ";
+    if (v.size() > kBearer.size() && net::EqualsIgnoreCase(v.substr(0, kBearer.size()), kBearer)) {
+      v.remove_prefix(kBearer.size());
+      while (!v.empty() && v.front() == ' ') v.remove_prefix(1);
+      while (!v.empty() && v.back() == ' ') v.remove_suffix(1);
+      return v;
+    }
+  }
+  if (const std::string* key = headers.Find("x-api-key")) return *key;
+  return {};
+}
+
+}  // namespace
+
+Next Authenticate(RequestContext& ctx) {
+  std::string_view presented = PresentedKey(ctx.exchange->request().headers);
+  if (presented.empty()) {
+    ReplyError(ctx,
+               {Code::kUnauthenticated,
+                "Missing API key: send it as 'Authorization: Bearer KEY' or 'x-api-key: KEY'."},
+               "missing_api_key");
+    return Next::kReplied;
+  }
+  const config::Config& cfg = ctx.snapshot->config;
+  auto it = cfg.key_by_sha256.find(config::Sha256Hex(presented));
+  if (it == cfg.key_by_sha256.end()) {
+    ReplyError(ctx, {Code::kUnauthenticated, "Incorrect API key provided."}, "invalid_api_key");
+    return Next::kReplied;
+  }
+  ctx.key = &cfg.keys[it->second];
+  return Next::kContinue;
+}
+
+}  // namespace edge::pipeline

@@ -1,0 +1,70 @@
+#include <string_view>
+
+#include "node/pipeline/error_reply.h"
+#include "node/pipeline/stages.h"
+
+namespace edge::pipeline {
+namespace {
+
+// Tag values are 1-64 characters of [A-Za-z0-9._:-]: they become ledger keys and labels.
+bool ValidTagValue(std::string_view v) {
+  if (v.empty() || v.size() > 64) return false;
+  for (char c : v) {
+    bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+              c == '.' || c == '_' || c == ':' || c == '-';
+    if (!ok) return false;
+  }
+  return true;
+}
+
+// "k=v,k2=v2": every key and value a valid tag value.
+bool ValidFreeTags(std::string_view tags) {
+  while (!tags.empty()) {
+    size_t comma = tags.find(',');
+    std::string_view pair = tags.substr(0, comma);
+    size_t eq = pair.find('=');
+    if (eq == std::string_view::npos) return false;
+    if (!ValidTagValue(pair.substr(0, eq)) || !ValidTagValue(pair.substr(eq + 1))) return false;
+    if (comma == std::string_view::npos) break;
+    tags.remove_prefix(comma + 1);
+  }
+  return true;
+}
+
+}  // namespace
+
+Next ResolveTags(RequestContext& ctx) {
+  ctx.tags = {ctx.key->team, ctx.key->feature, ctx.key->env, {}};
+  const net::HeaderList& headers = ctx.exchange->request().headers;
+  struct Override {
+    const char* header;
+    std::string* field;
+  };
+  const Override overrides[] = {{"x-edge-team", &ctx.tags.team},
+                                {"x-edge-feature", &ctx.tags.feature},
+                                {"x-edge-env", &ctx.tags.env}};
+  for (const auto& o : overrides) {
+    const std::string* value = headers.Find(o.header);
+    if (value == nullptr) continue;
+    if (!ValidTagValue(*value)) {
+      ReplyError(ctx, InvalidArgument(std::string("Invalid ") + o.header +
+                                      ": use 1-64 characters of A-Z a-z 0-9 . _ : -"),
+                 "invalid_tag");
+      return Next::kReplied;
+    }
+    *o.field = *value;
+  }
+  if (const std::string* extra = headers.Find("x-edge-tags")) {
+    if (!ValidFreeTags(*extra)) {
+      ReplyError(ctx,
+                 InvalidArgument("Invalid X-Edge-Tags: use k=v pairs separated by commas, each "
+                                 "1-64 characters of A-Z a-z 0-9 . _ : -"),
+                 "invalid_tag");
+      return Next::kReplied;
+    }
+    ctx.tags.extra = *extra;
+  }
+  return Next::kContinue;
+}
+
+}  // namespace edge::pipeline

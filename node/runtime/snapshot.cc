@@ -1,0 +1,37 @@
+#include "node/runtime/snapshot.h"
+
+#include <map>
+#include <utility>
+
+namespace edge::runtime {
+
+Result<std::shared_ptr<const Snapshot>> Snapshot::Build(config::Config config) {
+  auto snap = std::make_shared<Snapshot>();
+  // Deployments with the same trust settings share one context: the system bundle is
+  // parsed once, not once per deployment.
+  std::map<std::pair<bool, std::string>, std::shared_ptr<net::TlsClientContext>> contexts;
+  for (const auto& d : config.model_list) {
+    Result<net::ParsedUrl> url = net::ParseUrl(d.api_base);
+    if (!url.ok()) {
+      return InvalidArgument("deployment " + d.id + ": api_base: " + url.status().message());
+    }
+    UpstreamTarget target{std::move(url->origin), std::move(url->path)};
+    if (target.origin.https) {
+      auto key = std::make_pair(d.ssl_verify.verify, d.ssl_verify.ca_file);
+      auto it = contexts.find(key);
+      if (it == contexts.end()) {
+        auto ctx = net::TlsClientContext::Create(key.first, key.second);
+        if (!ctx.ok()) {
+          return InvalidArgument("deployment " + d.id + ": ssl_verify: " + ctx.status().message());
+        }
+        it = contexts.emplace(key, std::move(ctx).value()).first;
+      }
+      target.origin.tls = it->second;
+    }
+    snap->targets.push_back(std::move(target));
+  }
+  snap->config = std::move(config);
+  return std::shared_ptr<const Snapshot>(std::move(snap));
+}
+
+}  // namespace edge::runtime

@@ -1,0 +1,43 @@
+#pragma once
+
+// What the workers read on every request: the config plus everything derived from it once
+// (parsed upstream URLs, TLS trust contexts). Immutable; shared between worker threads and
+// replaced as a whole on reload.
+
+#include <atomic>
+#include <memory>
+#include <vector>
+
+#include "common/result.h"
+#include "config/config.h"
+#include "node/net/upstream_client.h"
+
+namespace edge::runtime {
+
+struct UpstreamTarget {
+  net::Origin origin;     // scheme, host, port, TLS trust
+  std::string base_path;  // api_base's path, e.g. "/v1"
+};
+
+struct Snapshot {
+  config::Config config;
+  std::vector<UpstreamTarget> targets;  // parallel to config.model_list
+
+  // Fails when a deployment's api_base or ssl_verify CA file cannot be used.
+  static Result<std::shared_ptr<const Snapshot>> Build(config::Config config);
+};
+
+// The current snapshot; Load() is one atomic shared_ptr read.
+class SnapshotSource {
+ public:
+  explicit SnapshotSource(std::shared_ptr<const Snapshot> first) : current_(std::move(first)) {}
+  std::shared_ptr<const Snapshot> Load() const { return current_.load(std::memory_order_acquire); }
+  void Store(std::shared_ptr<const Snapshot> next) {
+    current_.store(std::move(next), std::memory_order_release);
+  }
+
+ private:
+  std::atomic<std::shared_ptr<const Snapshot>> current_;
+};
+
+}  // namespace edge::runtime

@@ -1,0 +1,73 @@
+#pragma once
+
+// Starting the real processes of a test: fake providers and llm-edge nodes, on loopback
+// ports they pick themselves and report.
+
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "tests/e2e/harness/http_client.h"
+#include "tests/e2e/harness/process.h"
+
+namespace edge::e2e {
+
+// The plaintext key every e2e config accepts, and the admin key.
+inline constexpr char kTestKey[] = "sk-edge-e2e-test-key";
+inline constexpr char kAdminKey[] = "admin-e2e-key";
+
+std::string Sha256Hex(const std::string& s);
+
+// `Authorization: Bearer <kTestKey>` plus a JSON content type.
+std::map<std::string, std::string> AuthHeaders();
+
+class FakeOpenAI {
+ public:
+  // Starts tests/fakes/fake_openai.py; extra args e.g. {"--cert", c, "--key", k}.
+  FakeOpenAI(const TempDir& dir, std::vector<std::string> extra_args = {});
+  bool ok() const { return port_ != 0; }
+  uint16_t port() const { return port_; }
+  // A counter from GET /_fake/stats (connections_opened, requests, streams_cancelled, ...).
+  long Stat(const std::string& name) const;
+  std::string LastRequestJson() const;
+  Process& process() { return *proc_; }
+
+ private:
+  std::unique_ptr<Process> proc_;
+  uint16_t port_ = 0;
+};
+
+class Node {
+ public:
+  // Writes `config_yaml` to the dir and runs `llm-edge serve` on it until /readyz is 200.
+  Node(const TempDir& dir, const std::string& config_yaml, const std::string& name = "node");
+  bool ok() const { return port_ != 0; }
+  uint16_t port() const { return port_; }
+  uint16_t admin_port() const { return admin_port_; }
+  Process& process() { return *proc_; }
+  std::string config_path() const { return config_path_; }
+
+ private:
+  std::unique_ptr<Process> proc_;
+  std::string config_path_;
+  uint16_t port_ = 0, admin_port_ = 0;
+};
+
+// A config with one node listening on 127.0.0.1:0, the test key, and `model_list_yaml`
+// (already indented as the items of model_list). `node_extra` adds lines under node:.
+std::string TestConfig(const std::string& model_list_yaml, const std::string& node_extra = "",
+                       int workers = 2);
+
+// One OpenAI deployment item for model_list pointing at a fake.
+std::string OpenAiDeployment(const std::string& alias, const std::string& upstream_model,
+                             const std::string& api_base, const std::string& extra = "");
+
+// The deployments most tests use: alias `chat` (and `chat-<fault>` variants added by the
+// test) and `embed`, both at the fake's api_base.
+std::string StandardModels(uint16_t fake_port, const std::string& more = "");
+
+std::string SourceDir();
+std::string BinaryPath();
+
+}  // namespace edge::e2e
