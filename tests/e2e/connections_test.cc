@@ -108,6 +108,23 @@ TEST_F(Connections, SigtermLetsInFlightStreamsFinish) {
   EXPECT_EQ(node->process().Wait(15s), std::optional<int>(0)) << node->process().Stderr();
 }
 
+TEST_F(Connections, AClientThatNeverReadsIsDroppedAndItsUpstreamCancelled) {
+  auto node = StartNode("  write_timeout_ms: 500\n",
+                        OpenAiDeployment("chat-huge", "gpt-4o-mini@chunks=100000", Base()));
+  ASSERT_TRUE(node->ok());
+  long before = fake_->Stat("streams_cancelled");
+  auto c = Connection::Open(node->port());
+  ASSERT_TRUE(c);
+  c->SetReceiveBuffer(16 * 1024);
+  ASSERT_TRUE(c->Send(RequestBytes("POST", "/v1/chat/completions", AuthHeaders(), ChatBody("chat-huge", true))));
+  long after = before;
+  for (int i = 0; i < 200 && after <= before; ++i) {
+    std::this_thread::sleep_for(50ms);
+    after = fake_->Stat("streams_cancelled");
+  }
+  EXPECT_GT(after, before) << "a client that never reads must not hold its upstream forever";
+}
+
 TEST_F(Connections, ReadyzAndHealthzOnTheAdminListener) {
   auto node = StartNode();
   ASSERT_TRUE(node->ok());

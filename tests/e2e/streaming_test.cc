@@ -26,7 +26,8 @@ class Streaming : public ::testing::Test {
         fake_->port(),
         OpenAiDeployment("chat-slow", "gpt-4o-mini@chunks=200@delay=20", base) +
             OpenAiDeployment("chat-break", "gpt-4o-mini@break=2", base) +
-            OpenAiDeployment("chat-overlap", "gpt-4o-mini@chunks=5@delay=20", base));
+            OpenAiDeployment("chat-overlap", "gpt-4o-mini@chunks=5@delay=20", base) +
+            OpenAiDeployment("chat-huge", "gpt-4o-mini@chunks=100000", base));
     node_ = new Node(*dir_, TestConfig(models));
     ASSERT_TRUE(node_->ok()) << node_->process().Stderr();
   }
@@ -129,6 +130,25 @@ TEST_F(Streaming, Http10ClientGetsACloseDelimitedStream) {
   EXPECT_FALSE(r->chunked);
   EXPECT_TRUE(r->Header("content-length").empty());
   EXPECT_EQ(SseData(r->body).back(), "[DONE]");
+}
+
+TEST_F(Streaming, AClientThatStopsReadingPausesItsUpstream) {
+  // ~15 MB of stream; the node may hold about 1 MiB for a client that does not read, so the
+  // upstream must be paused and cannot finish until the client reads again.
+  long completed_before = fake_->Stat("streams_completed");
+  auto c = Connection::Open(port());
+  ASSERT_TRUE(c);
+  c->SetReceiveBuffer(16 * 1024);
+  ASSERT_TRUE(c->Send(RequestBytes("POST", "/v1/chat/completions", AuthHeaders(),
+                                   ChatBody("chat-huge", true))));
+  std::this_thread::sleep_for(3s);
+  EXPECT_EQ(fake_->Stat("streams_completed"), completed_before)
+      << "the upstream ran to the end while the client read nothing";
+  auto r = c->ReadResponse(60s);
+  ASSERT_TRUE(r);
+  auto events = SseData(r->body);
+  EXPECT_EQ(events.size(), 100000u + 3u);  // role, contents, finish, [DONE]
+  EXPECT_EQ(events.back(), "[DONE]");
 }
 
 TEST_F(Streaming, AThousandConcurrentStreamsAllComplete) {
