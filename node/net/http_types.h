@@ -1,5 +1,6 @@
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 #include <string>
 #include <string_view>
@@ -9,11 +10,11 @@
 namespace edge::net {
 
 // Header fields in arrival order; names keep their case, lookups ignore it.
+// Clear() keeps the strings' storage, so that a connection parsing request after request
+// into one list allocates nothing once it has warmed up.
 class HeaderList {
  public:
-  void Add(std::string name, std::string value) {
-    fields_.emplace_back(std::move(name), std::move(value));
-  }
+  void Add(std::string name, std::string value);
   // The first field named `name` (ASCII case-insensitive), or nullptr.
   const std::string* Find(std::string_view name) const;
   // Removes every field named `name`.
@@ -22,26 +23,43 @@ class HeaderList {
     Remove(name);
     Add(std::move(name), std::move(value));
   }
-  size_t size() const { return fields_.size(); }
-  auto begin() const { return fields_.begin(); }
-  auto end() const { return fields_.end(); }
+  size_t size() const { return size_; }
+  bool empty() const { return size_ == 0; }
+  auto begin() const { return fields_.cbegin(); }
+  auto end() const { return fields_.cbegin() + static_cast<std::ptrdiff_t>(size_); }
+
+  // Removes every field, keeping the storage for reuse.
+  void Clear() { size_ = 0; }
+  // Appends a field with empty name and value (reusing storage) and returns it, for
+  // parsers that fill fields piecewise. Valid until the next change to the list.
+  std::pair<std::string, std::string>& AddEmpty();
+  // Drops the kept storage too (for idle connections).
+  void Release() {
+    fields_.clear();
+    fields_.shrink_to_fit();
+    size_ = 0;
+  }
 
  private:
-  std::vector<std::pair<std::string, std::string>> fields_;
+  std::vector<std::pair<std::string, std::string>> fields_;  // [size_, end) are spares
+  size_t size_ = 0;
 };
 
 bool EqualsIgnoreCase(std::string_view a, std::string_view b);
 
+// "OK", "Not Found", ...; "Unknown" for codes without a standard phrase.
+std::string_view ReasonPhrase(int status);
+
 struct HttpRequest {
-  std::string method;     // "GET", "POST", ...
-  std::string target;     // as sent: "/v1/chat/completions?x=1"
+  std::string method;              // "GET", "POST", ...
+  std::string target;              // as sent: "/v1/chat/completions?x=1"
   std::string_view path() const {  // target without the query
     auto q = target.find('?');
     return std::string_view(target).substr(0, q);
   }
   int version_minor = 1;  // HTTP/1.<minor>; 0 means a 1.0 client
   HeaderList headers;
-  std::string body;       // complete (de-chunked) body
+  std::string body;  // complete (de-chunked) body
   bool keep_alive = true;
   int64_t started_us = 0;   // monotonic time the first byte of this request was read
   int64_t complete_us = 0;  // monotonic time the last byte was parsed
