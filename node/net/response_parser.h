@@ -1,0 +1,88 @@
+#pragma once
+
+// An HTTP/1.1 response parser on llhttp, for the upstream client: one response at a time
+// (no pipelining), 1xx interim responses skipped, bodies handed out de-chunked and uncopied.
+// Internal to node/net.
+
+#include <llhttp.h>
+
+#include <cstddef>
+#include <string>
+#include <string_view>
+
+#include "common/status.h"
+#include "node/net/http_types.h"
+
+namespace edge::net {
+
+class ResponseParser {
+ public:
+  // Receives the parts of the final (non-1xx) response. Returning false stops parsing at
+  // once: the owner is abandoning the connection and the rest of the input is ignored.
+  class Listener {
+   public:
+    virtual ~Listener() = default;
+    virtual bool OnHead(int status, const HeaderList& headers) = 0;
+    // Body bytes, pointing into the buffer given to Feed(); valid only during the call.
+    virtual bool OnBody(std::string_view data) = 0;
+  };
+
+  // A response head larger than this (field names plus values) is treated as malformed.
+  static constexpr size_t kMaxHeaderBytes = 256 * 1024;
+  static constexpr size_t kMaxHeaderFields = 1000;
+
+  ResponseParser();
+  ResponseParser(const ResponseParser&) = delete;
+  ResponseParser& operator=(const ResponseParser&) = delete;
+
+  // Prepares for the response to a new request. A response to HEAD has no body whatever
+  // its Content-Length says, so the parser must know.
+  void Reset(Listener* listener, bool head_request);
+
+  // Parses bytes from the connection. A non-ok Status (code kUnavailable) carries llhttp's
+  // reason for malformed input; the connection must not be reused. Bytes after the end of
+  // the response are not parsed; they make the connection unfit for reuse.
+  Status Feed(std::string_view data);
+  // The peer closed the connection: completes a close-delimited body. Non-ok when the
+  // response was cut short (or never started).
+  Status Finish();
+
+  // The final response has ended (the listener heard its head and whole body).
+  bool complete() const { return complete_; }
+  // The listener returned false; nothing more is parsed.
+  bool stopped() const { return stopped_; }
+  // Valid once complete(): the response allows another request on this connection
+  // (HTTP keep-alive rules, ended by its own framing, nothing sent after it).
+  bool keep_alive() const { return keep_alive_; }
+  // Whether the final response's head has been delivered.
+  bool head_done() const { return head_done_; }
+
+ private:
+  static const llhttp_settings_t* Settings();
+  static int OnMessageBegin(llhttp_t* p);
+  static int OnHeaderField(llhttp_t* p, const char* at, size_t len);
+  static int OnHeaderValue(llhttp_t* p, const char* at, size_t len);
+  static int OnHeaderValueComplete(llhttp_t* p);
+  static int OnHeadersComplete(llhttp_t* p);
+  static int OnBodyData(llhttp_t* p, const char* at, size_t len);
+  static int OnMessageComplete(llhttp_t* p);
+  static ResponseParser* Self(llhttp_t* p) { return static_cast<ResponseParser*>(p->data); }
+  int Fail(const char* reason);
+  Status ErrorStatus() const;
+
+  llhttp_t parser_;
+  Listener* listener_ = nullptr;
+  HeaderList headers_;
+  std::string field_;
+  std::string value_;
+  size_t header_bytes_ = 0;
+  bool head_request_ = false;
+  bool head_done_ = false;
+  bool complete_ = false;
+  bool keep_alive_ = false;
+  bool stopped_ = false;
+  bool broken_ = false;  // an error was returned; llhttp keeps returning it
+  std::string error_;    // reason of the first error
+};
+
+}  // namespace edge::net
