@@ -13,9 +13,11 @@ struct SseEvent {
   std::string_view event;  // the `event:` field, empty when absent
   std::string_view data;   // `data:` lines joined with '\n'
   std::string_view id;
-  std::string_view raw;    // the event's exact bytes including its blank-line terminator
+  std::string_view raw;   // the event's exact bytes including its blank-line terminator
+  bool has_data = false;  // at least one `data` line (data may still be empty)
 };
 
+// Not thread-safe; one per stream. The views of an SseEvent live only during the callback.
 class SseFramer {
  public:
   // Upper bound for one event; a longer one is a protocol error (see error()).
@@ -23,14 +25,31 @@ class SseFramer {
 
   // Feeds bytes; calls on_event for each complete event (LF, CRLF or CR line endings).
   // Comment lines (":...") are part of raw but produce no field. Events without data are
-  // still reported. Returns false (and stops) once an event exceeds the limit.
+  // still reported, a lone blank line too, so that concatenating every raw gives back the
+  // input byte for byte. Returns false (and stops for good) once an event exceeds the limit.
+  //
+  // An event ended by a CR that is the very last byte fed so far is held until the next byte
+  // shows whether that CR is half of a CRLF; that keeps raw byte-exact.
   bool Feed(std::string_view bytes, const std::function<void(const SseEvent&)>& on_event);
   // Bytes of an unfinished event held back.
   size_t pending() const { return buffer_.size(); }
+  // An event exceeded max_event_bytes; Feed() does nothing any more.
+  bool error() const { return failed_; }
 
  private:
+  // Where the scan of the current event stands, carried across Feed() calls so that each
+  // byte is looked at once however the stream is split.
+  enum class ScanState { kLineStart, kInLine, kCrInLine, kCrBlank };
+
+  // Index in `bytes` just past the end of the current event, or npos when it continues.
+  size_t ScanForEnd(std::string_view bytes);
+  void Emit(std::string_view raw, const std::function<void(const SseEvent&)>& on_event);
+
   size_t max_event_bytes_;
-  std::string buffer_;
+  std::string buffer_;  // the unfinished event's bytes seen so far
+  std::string joined_;  // data of events with several data lines
+  ScanState state_ = ScanState::kLineStart;
+  bool failed_ = false;
 };
 
 }  // namespace edge::providers

@@ -14,21 +14,30 @@ namespace edge::providers::openai {
 
 // What the node needs to know of a client's request body before routing it.
 struct RequestInfo {
-  std::string model;                // the alias the client asked for
+  std::string model;  // the alias the client asked for
   bool stream = false;
   bool client_wants_usage = false;  // stream_options.include_usage was true
 };
 
-// The body must be a UTF-8 JSON object with a string "model"; errors are InvalidArgument
-// with a message fit for the client.
+// The body must be a UTF-8 JSON object (fully validated) with a non-empty string "model";
+// "stream" must be a boolean or null, "stream_options" an object or null whose
+// "include_usage" is a boolean or null; "model", "stream" and "stream_options" may appear
+// only once (an upstream that takes the last duplicate would otherwise see another model
+// than the one checked). Errors are InvalidArgument with a message fit for the client.
 Result<RequestInfo> InspectRequest(std::string_view body);
 
-// The body to send upstream: "model" set to upstream_model, and when `ask_usage` (streams)
-// stream_options.include_usage set to true. Every other member passes unchanged.
+// The body to send upstream: "model" set to upstream_model, and when `ask_usage`
+// stream_options.include_usage set to true (other stream_options members kept). Every
+// other byte passes unchanged: the edits are spliced in at the positions the parser
+// reports, no re-serialization. Pass ask_usage only for streams: OpenAI answers 400 to
+// stream_options on a non-streaming request. The body is expected to have passed
+// InspectRequest (which validates it fully); what this walk cannot make sense of is an
+// InvalidArgument.
 Result<std::string> RewriteRequest(std::string_view body, std::string_view upstream_model,
                                    bool ask_usage);
 
-// Usage of a non-streaming chat completion or embeddings response, when it reports one.
+// Usage of a non-streaming chat completion, embeddings (output 0) or Responses API response,
+// when it reports one (`usage` an object).
 std::optional<Usage> ExtractUsage(std::string_view response_body);
 
 // Relays an upstream chat completion SSE stream to a client. The upstream was asked for
@@ -39,7 +48,8 @@ class ChatStreamRelay {
  public:
   explicit ChatStreamRelay(bool client_wants_usage) : client_wants_usage_(client_wants_usage) {}
 
-  // Feeds upstream bytes; appends what the client should get to *out.
+  // Feeds upstream bytes; appends what the client should get to *out. Comments, named
+  // events, and events whose data is not a JSON object pass unchanged.
   void Feed(std::string_view upstream_bytes, std::string* out);
   // Usage from the usage chunk, once seen.
   const std::optional<Usage>& usage() const { return usage_; }
@@ -47,6 +57,11 @@ class ChatStreamRelay {
   bool done() const { return done_; }
   // Some content (a chunk with choices) has been forwarded.
   bool content_started() const { return content_started_; }
+  // An upstream event exceeded the framer's limit (8 MiB): nothing more is forwarded; end
+  // the client's stream with StreamErrorEvent().
+  bool failed() const { return framer_.error(); }
+  // Bytes held back: the start of an event not yet complete.
+  size_t pending() const { return framer_.pending(); }
 
  private:
   void OnEvent(const SseEvent& event, std::string* out);
@@ -59,7 +74,7 @@ class ChatStreamRelay {
 };
 
 // The SSE event that ends a broken stream for an OpenAI client:
-// `data: {"error":{"message":...,"type":...,"code":...}}\n\n`.
+// `data: {"error":{"message":...,"type":...,"code":...}}\n\n` (code null when empty).
 std::string StreamErrorEvent(std::string_view message, std::string_view type,
                              std::string_view code);
 

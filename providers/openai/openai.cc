@@ -1,0 +1,263 @@
+#include "providers/openai/openai.h"
+
+#include <rapidjson/stringbuffer.h>
+#include <rapidjson/writer.h>
+#include <simdjson.h>
+
+#include <algorithm>
+#include <vector>
+
+#include "providers/openai/internal.h"
+
+namespace edge::providers::openai {
+namespace {
+
+using simdjson::SUCCESS;
+namespace dom = simdjson::dom;
+namespace ondemand = simdjson::ondemand;
+
+Status BadBody(std::string message) { return InvalidArgument(std::move(message)); }
+
+Status ParseError(simdjson::error_code err) {
+  switch (err) {
+    case simdjson::EMPTY:
+      return BadBody("request body is empty; expected a JSON object");
+    case simdjson::UTF8_ERROR:
+      return BadBody("request body is not valid UTF-8");
+    case simdjson::DEPTH_ERROR:
+      return BadBody("request body is not valid JSON: nested too deeply");
+    default:
+      return BadBody(std::string("request body is not valid JSON: ") +
+                     simdjson::error_message(err));
+  }
+}
+
+// "true"/"false"/"null" as RequestInfo wants them; anything else is an error.
+Result<bool> OptionalBool(dom::element value, std::string_view name) {
+  if (value.is_null()) return false;
+  bool b = false;
+  if (value.get_bool().get(b) != SUCCESS) {
+    return BadBody("'" + std::string(name) + "' must be a boolean");
+  }
+  return b;
+}
+
+Status Duplicate(std::string_view name) {
+  return BadBody("duplicate member '" + std::string(name) + "' in the request body");
+}
+
+}  // namespace
+
+Result<RequestInfo> InspectRequest(std::string_view body) {
+  internal::DomLease lease;
+  dom::element root;
+  if (auto err = lease.Parse(body, &root); err != SUCCESS) return ParseError(err);
+  dom::object obj;
+  if (root.get_object().get(obj) != SUCCESS) return BadBody("request body must be a JSON object");
+
+  RequestInfo info;
+  bool seen_model = false, seen_stream = false, seen_options = false;
+  for (dom::key_value_pair member : obj) {
+    if (member.key == "model") {
+      if (seen_model) return Duplicate("model");
+      seen_model = true;
+      std::string_view model;
+      if (member.value.get_string().get(model) != SUCCESS) {
+        return BadBody("'model' must be a string");
+      }
+      if (model.empty()) return BadBody("'model' must not be empty");
+      info.model.assign(model);
+    } else if (member.key == "stream") {
+      if (seen_stream) return Duplicate("stream");
+      seen_stream = true;
+      EDGE_ASSIGN_OR_RETURN(info.stream, OptionalBool(member.value, "stream"));
+    } else if (member.key == "stream_options") {
+      if (seen_options) return Duplicate("stream_options");
+      seen_options = true;
+      if (member.value.is_null()) continue;
+      dom::object options;
+      if (member.value.get_object().get(options) != SUCCESS) {
+        return BadBody("'stream_options' must be an object");
+      }
+      bool seen_include = false;
+      for (dom::key_value_pair option : options) {
+        if (option.key != "include_usage") continue;
+        if (seen_include) return Duplicate("stream_options.include_usage");
+        seen_include = true;
+        EDGE_ASSIGN_OR_RETURN(info.client_wants_usage,
+                              OptionalBool(option.value, "stream_options.include_usage"));
+      }
+    }
+  }
+  if (!seen_model) return BadBody("missing required parameter: 'model'");
+  // OpenAI ignores include_usage without stream; so do we, so the relay is never asked to
+  // keep a usage chunk that a non-stream request cannot have.
+  if (!info.stream) info.client_wants_usage = false;
+  return info;
+}
+
+namespace {
+
+// One replacement of body[begin, end) by text; begin == end inserts.
+struct Splice {
+  size_t begin;
+  size_t end;
+  std::string text;
+};
+
+bool IsJsonSpace(char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r'; }
+
+// The token without the whitespace simdjson counts as part of it.
+std::string_view TrimToken(std::string_view token) {
+  while (!token.empty() && IsJsonSpace(token.back())) token.remove_suffix(1);
+  return token;
+}
+
+std::string JsonString(std::string_view s) {
+  rapidjson::StringBuffer buf;
+  rapidjson::Writer<rapidjson::StringBuffer> writer(buf);
+  writer.String(s.data(), static_cast<rapidjson::SizeType>(s.size()));
+  return std::string(buf.GetString(), buf.GetSize());
+}
+
+Status Unreadable() { return BadBody("request body is not a valid JSON object"); }
+
+// Splices that make stream_options.include_usage true inside the stream_options value.
+Status AskUsage(ondemand::value value, const char* base, std::vector<Splice>* splices) {
+  ondemand::json_type type;
+  if (value.type().get(type) != SUCCESS) return Unreadable();
+  const std::string_view token = TrimToken(value.raw_json_token());
+  const size_t at = static_cast<size_t>(token.data() - base);
+  if (type == ondemand::json_type::null) {
+    splices->push_back({at, at + token.size(), R"({"include_usage":true})"});
+    return Status::Ok();
+  }
+  ondemand::object options;
+  if (type != ondemand::json_type::object || value.get_object().get(options) != SUCCESS) {
+    return BadBody("'stream_options' must be an object");
+  }
+  bool empty = true, found = false;
+  for (auto field_result : options) {
+    ondemand::field field;
+    std::string_view key;
+    if (std::move(field_result).get(field) != SUCCESS ||
+        field.unescaped_key().get(key) != SUCCESS) {
+      return Unreadable();
+    }
+    empty = false;
+    if (key != "include_usage") continue;
+    found = true;  // every duplicate is set, whichever one the upstream keeps
+    std::string_view v = TrimToken(field.value().raw_json_token());
+    if (v != "true") {
+      const size_t pos = static_cast<size_t>(v.data() - base);
+      splices->push_back({pos, pos + v.size(), "true"});
+    }
+  }
+  if (!found) {
+    // Right after the '{'.
+    splices->push_back(
+        {at + 1, at + 1, empty ? R"("include_usage":true)" : R"("include_usage":true,)"});
+  }
+  return Status::Ok();
+}
+
+std::string ApplySplices(std::string_view body, std::vector<Splice>* splices) {
+  std::sort(splices->begin(), splices->end(),
+            [](const Splice& a, const Splice& b) { return a.begin < b.begin; });
+  size_t extra = 0;
+  for (const Splice& s : *splices) extra += s.text.size();
+  std::string out;
+  out.reserve(body.size() + extra);
+  size_t pos = 0;
+  for (const Splice& s : *splices) {
+    out.append(body.substr(pos, s.begin - pos));
+    out.append(s.text);
+    pos = s.end;
+  }
+  out.append(body.substr(pos));
+  return out;
+}
+
+}  // namespace
+
+Result<std::string> RewriteRequest(std::string_view body, std::string_view upstream_model,
+                                   bool ask_usage) {
+  internal::OnDemandLease lease;
+  ondemand::document doc;
+  if (auto err = lease.Iterate(body, &doc); err != SUCCESS) return ParseError(err);
+  const char* base = lease.scratch_begin();
+  ondemand::object obj;
+  if (doc.get_object().get(obj) != SUCCESS) return BadBody("request body must be a JSON object");
+
+  std::vector<Splice> splices;
+  const std::string model_json = JsonString(upstream_model);
+  bool seen_model = false, seen_options = false;
+  for (auto field_result : obj) {
+    ondemand::field field;
+    std::string_view key;
+    if (std::move(field_result).get(field) != SUCCESS ||
+        field.unescaped_key().get(key) != SUCCESS) {
+      return Unreadable();
+    }
+    if (key == "model") {
+      // Every "model" member is replaced, so no duplicate can smuggle another model past.
+      std::string_view token = TrimToken(field.value().raw_json_token());
+      if (token.empty() || token.front() != '"') return BadBody("'model' must be a string");
+      const size_t at = static_cast<size_t>(token.data() - base);
+      splices.push_back({at, at + token.size(), model_json});
+      seen_model = true;
+    } else if (key == "stream_options" && ask_usage) {
+      seen_options = true;
+      EDGE_RETURN_IF_ERROR(AskUsage(field.value(), base, &splices));
+    }
+  }
+  if (!internal::AtEnd(doc)) return Unreadable();
+  if (!seen_model) return BadBody("missing required parameter: 'model'");
+  if (ask_usage && !seen_options) {
+    // Before the closing brace of the top-level object: the last byte that is not
+    // whitespace, as the document was read to its end. The object has a member ("model").
+    size_t close = body.size();
+    while (close > 0 && IsJsonSpace(body[close - 1])) --close;
+    if (close == 0 || body[close - 1] != '}') return Unreadable();
+    splices.push_back({close - 1, close - 1, R"(,"stream_options":{"include_usage":true})"});
+  }
+  return ApplySplices(body, &splices);
+}
+
+std::optional<Usage> ExtractUsage(std::string_view response_body) {
+  internal::OnDemandLease lease;
+  ondemand::document doc;
+  if (lease.Iterate(response_body, &doc) != SUCCESS) return std::nullopt;
+  ondemand::object obj;
+  if (doc.get_object().get(obj) != SUCCESS) return std::nullopt;
+  ondemand::object usage;
+  if (obj["usage"].get_object().get(usage) != SUCCESS) return std::nullopt;
+  return internal::ReadUsage(usage);
+}
+
+std::string StreamErrorEvent(std::string_view message, std::string_view type,
+                             std::string_view code) {
+  rapidjson::StringBuffer buf;
+  rapidjson::Writer<rapidjson::StringBuffer> w(buf);
+  w.StartObject();
+  w.Key("error");
+  w.StartObject();
+  w.Key("message");
+  w.String(message.data(), static_cast<rapidjson::SizeType>(message.size()));
+  w.Key("type");
+  w.String(type.data(), static_cast<rapidjson::SizeType>(type.size()));
+  w.Key("code");
+  if (code.empty()) {
+    w.Null();
+  } else {
+    w.String(code.data(), static_cast<rapidjson::SizeType>(code.size()));
+  }
+  w.EndObject();
+  w.EndObject();
+  std::string out = "data: ";
+  out.append(buf.GetString(), buf.GetSize());
+  out.append("\n\n");
+  return out;
+}
+
+}  // namespace edge::providers::openai
