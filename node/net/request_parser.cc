@@ -1,0 +1,250 @@
+#include "node/net/request_parser.h"
+
+#include <uv.h>
+
+#include <cstring>
+
+namespace edge::net {
+
+namespace {
+
+// Request buffers that grew past this for one big request are released afterwards.
+constexpr size_t kKeepBodyCapacity = 64 * 1024;
+
+int64_t NowMicros() { return static_cast<int64_t>(uv_hrtime() / 1000); }
+
+bool HasWhitespace(const char* at, size_t n) {
+  return std::memchr(at, ' ', n) != nullptr || std::memchr(at, '\t', n) != nullptr;
+}
+
+}  // namespace
+
+// llhttp's C callbacks. Data callbacks may come in pieces when a token spans two reads.
+struct ParserCallbacks {
+  static RequestParser* Self(llhttp_t* p) { return static_cast<RequestParser*>(p->data); }
+
+  static int OnMessageBegin(llhttp_t* p) {
+    RequestParser* self = Self(p);
+    self->started_ = true;
+    self->request_.started_us = NowMicros();
+    return 0;
+  }
+  static int OnUrl(llhttp_t* p, const char* at, size_t n) {
+    RequestParser* self = Self(p);
+    if (!self->CheckHeaderBytes(at + n)) return HPE_USER;
+    self->request_.target.append(at, n);
+    return 0;
+  }
+  static int OnHeaderField(llhttp_t* p, const char* at, size_t n) {
+    RequestParser* self = Self(p);
+    // llhttp's loose build accepts "Name : value" and would hand us "Name " as the name.
+    if (HasWhitespace(at, n)) return self->Fail(400, "whitespace in a header field name");
+    if (self->headers_complete_) return self->CountTrailer(n);
+    if (!self->CheckHeaderBytes(at + n)) return HPE_USER;
+    if (!self->field_open_) {
+      self->field_ = &self->request_.headers.AddEmpty();
+      self->field_open_ = true;
+    }
+    self->field_->first.append(at, n);
+    return 0;
+  }
+  static int OnHeaderFieldComplete(llhttp_t* p) {
+    RequestParser* self = Self(p);
+    self->field_open_ = false;
+    if (++self->fields_ > self->limits_.max_header_fields) {
+      return self->Fail(431, "too many header fields");
+    }
+    return 0;
+  }
+  static int OnHeaderValue(llhttp_t* p, const char* at, size_t n) {
+    RequestParser* self = Self(p);
+    if (n > 0 && self->FoldBefore(at)) return self->Fail(400, "obsolete line folding in a header");
+    if (self->headers_complete_) return self->CountTrailer(n);
+    if (!self->CheckHeaderBytes(at + n)) return HPE_USER;
+    if (self->field_ != nullptr) self->field_->second.append(at, n);
+    return 0;
+  }
+  static int OnHeaderValueComplete(llhttp_t* p) {
+    RequestParser* self = Self(p);
+    if (self->headers_complete_ || self->field_ == nullptr) return 0;
+    std::string& v = self->field_->second;  // llhttp keeps trailing whitespace
+    while (!v.empty() && (v.back() == ' ' || v.back() == '\t')) v.pop_back();
+    return 0;
+  }
+  static int OnHeadersComplete(llhttp_t* p) { return Self(p)->HeadersComplete(); }
+  static int OnChunkHeader(llhttp_t* p) {
+    RequestParser* self = Self(p);
+    // The chunk's size is in content_length: refuse before buffering any of it.
+    if (p->content_length > self->limits_.max_body_bytes - self->request_.body.size()) {
+      return self->Fail(413, "request body too large");
+    }
+    return 0;
+  }
+  static int OnBody(llhttp_t* p, const char* at, size_t n) {
+    RequestParser* self = Self(p);
+    if (n > self->limits_.max_body_bytes - self->request_.body.size()) {
+      return self->Fail(413, "request body too large");
+    }
+    self->request_.body.append(at, n);
+    return 0;
+  }
+  static int OnMessageComplete(llhttp_t* p) {
+    RequestParser* self = Self(p);
+    self->complete_ = true;
+    self->request_.complete_us = NowMicros();
+    self->request_.keep_alive = llhttp_should_keep_alive(p) != 0 && !self->upgrade_;
+    return HPE_PAUSED;  // one request at a time: the next waits for Next()
+  }
+
+  static const llhttp_settings_t* Settings() {
+    static const llhttp_settings_t settings = [] {
+      llhttp_settings_t s;
+      llhttp_settings_init(&s);
+      s.on_message_begin = OnMessageBegin;
+      s.on_url = OnUrl;
+      s.on_header_field = OnHeaderField;
+      s.on_header_field_complete = OnHeaderFieldComplete;
+      s.on_header_value = OnHeaderValue;
+      s.on_header_value_complete = OnHeaderValueComplete;
+      s.on_headers_complete = OnHeadersComplete;
+      s.on_chunk_header = OnChunkHeader;
+      s.on_body = OnBody;
+      s.on_message_complete = OnMessageComplete;
+      return s;
+    }();
+    return &settings;
+  }
+};
+
+RequestParser::RequestParser(const ParserLimits& limits) : limits_(limits) {
+  llhttp_init(&parser_, HTTP_REQUEST, ParserCallbacks::Settings());
+  parser_.data = this;
+}
+
+int RequestParser::Fail(int status, const char* message) {
+  if (error_status_ == 0) {
+    error_status_ = status;
+    error_message_ = message;
+  }
+  return HPE_USER;
+}
+
+int RequestParser::CountTrailer(size_t n) {
+  trailer_bytes_ += n;
+  if (trailer_bytes_ > limits_.max_header_bytes) return Fail(431, "trailer fields too large");
+  return 0;
+}
+
+bool RequestParser::CheckHeaderBytes(const char* end) {
+  uint64_t used = header_bytes_before_ + static_cast<uint64_t>(end - chunk_begin_);
+  if (used <= limits_.max_header_bytes) return true;
+  Fail(431, "request header block too large");
+  return false;
+}
+
+// True when the value starting at `at` follows a line break (after optional blanks):
+// "X: a\r\n b" (a continuation line) rather than "X: a".
+bool RequestParser::FoldBefore(const char* at) const {
+  for (const char* p = at; p > chunk_begin_; --p) {
+    char c = p[-1];
+    if (c != ' ' && c != '\t') return c == '\n';
+  }
+  return tail_was_lf_;  // the blanks reach back into the previous chunk
+}
+
+int RequestParser::HeadersComplete() {
+  headers_complete_ = true;
+  field_ = nullptr;
+  if (parser_.http_major != 1) {
+    return parser_.http_major == 0 ? Fail(400, "HTTP/0.9 is not supported")
+                                   : Fail(505, "only HTTP/1.x is supported here");
+  }
+  request_.version_minor = parser_.http_minor;
+  request_.method.assign(llhttp_method_name(static_cast<llhttp_method_t>(parser_.method)));
+  // RFC 9112 6.1: a 1.0 message with Transfer-Encoding has faulty framing.
+  if (parser_.http_minor == 0 && (parser_.flags & F_TRANSFER_ENCODING)) {
+    return Fail(400, "Transfer-Encoding in an HTTP/1.0 request");
+  }
+  if (parser_.flags & F_CONTENT_LENGTH) {
+    if (parser_.content_length > limits_.max_body_bytes) {
+      return Fail(413, "request body too large");
+    }
+    request_.body.reserve(parser_.content_length);
+  }
+  if (parser_.http_minor >= 1) {
+    const std::string* expect = request_.headers.Find("expect");
+    expect_continue_ = expect != nullptr && EqualsIgnoreCase(*expect, "100-continue");
+  }
+  upgrade_ = parser_.upgrade != 0;
+  return 0;
+}
+
+RequestParser::Outcome RequestParser::Execute(std::string_view data, size_t* consumed) {
+  *consumed = 0;
+  if (error_status_ != 0) return Outcome::kError;
+  chunk_begin_ = data.data();
+  llhttp_errno_t err = llhttp_execute(&parser_, data.data(), data.size());
+  size_t used = data.size();
+  Outcome outcome = Outcome::kNeedMore;
+  if (err == HPE_PAUSED && complete_) {
+    used = static_cast<size_t>(llhttp_get_error_pos(&parser_) - data.data());
+    outcome = Outcome::kComplete;
+  } else if (err != HPE_OK) {
+    if (error_status_ == 0) {
+      error_status_ = 400;
+      error_message_ = err == HPE_PAUSED_UPGRADE
+                           ? "protocol upgrade is not supported"
+                           : std::string("malformed request: ") + llhttp_get_error_reason(&parser_);
+    }
+    return Outcome::kError;
+  } else if (started_ && !headers_complete_) {
+    header_bytes_before_ += data.size();
+    if (header_bytes_before_ > limits_.max_header_bytes) {
+      Fail(431, "request header block too large");
+      return Outcome::kError;
+    }
+  }
+  *consumed = used;
+  for (size_t i = used; i > 0; --i) {  // remember how the chunk ended, for FoldBefore()
+    char c = data[i - 1];
+    if (c == ' ' || c == '\t') continue;
+    tail_was_lf_ = c == '\n';
+    break;
+  }
+  return outcome;
+}
+
+void RequestParser::Next() {
+  if (llhttp_get_errno(&parser_) == HPE_PAUSED) llhttp_resume(&parser_);
+  field_ = nullptr;
+  header_bytes_before_ = 0;
+  trailer_bytes_ = 0;
+  fields_ = 0;
+  started_ = false;
+  headers_complete_ = false;
+  complete_ = false;
+  expect_continue_ = false;
+  upgrade_ = false;
+  field_open_ = false;
+  tail_was_lf_ = false;
+  request_.method.clear();
+  request_.target.clear();
+  request_.headers.Clear();
+  if (request_.body.capacity() > kKeepBodyCapacity) {
+    std::string().swap(request_.body);
+  } else {
+    request_.body.clear();
+  }
+  request_.version_minor = 1;
+  request_.keep_alive = true;
+  request_.started_us = 0;
+  request_.complete_us = 0;
+}
+
+void RequestParser::ReleaseMemory() {
+  std::string().swap(request_.body);
+  std::string().swap(request_.target);
+  request_.headers.Release();
+}
+
+}  // namespace edge::net
