@@ -3,6 +3,13 @@
 // The node's configuration: what `llm-edge check` validates and `serve` runs on.
 // A Config is immutable once loaded; the node shares it between worker threads as
 // std::shared_ptr<const Config> and swaps whole snapshots on reload.
+//
+// Start here: Load() reads a YAML file (LiteLLM's model_list shape plus llm-edge's own
+// sections, see DESIGN.md), resolves `os.environ/NAME` references, fills in defaults and
+// validates everything; it returns a Config only when nothing is wrong. Everything below is
+// plain data: once Load() succeeded, the node can use the values without re-checking them.
+// Relative file paths (tls, ssl_verify, data_dir) are kept as written and are relative to the
+// process's working directory, which is also where their existence was checked.
 
 #include <cstdint>
 #include <map>
@@ -23,11 +30,11 @@ struct TlsFiles {
 struct NodeSettings {
   std::string id = "edge-node";
   std::string region = "local";
-  std::string jurisdiction;         // e.g. "EU"; may be empty
-  std::string listen = "127.0.0.1:8080";        // "host:port"; port 0 = pick one
+  std::string jurisdiction;               // e.g. "EU"; may be empty
+  std::string listen = "127.0.0.1:8080";  // "host:port"; port 0 = pick one
   std::string admin_listen = "127.0.0.1:8081";
   std::string data_dir = "./data";
-  int workers = 0;                  // 0 = one per core
+  int workers = 0;  // 0 = one per core
   uint64_t max_body_bytes = 32ull << 20;
   uint32_t max_header_bytes = 64 * 1024;
   uint32_t max_header_fields = 256;
@@ -40,6 +47,35 @@ struct NodeSettings {
   TlsFiles admin_tls;
 };
 
+// How callers are placed in a jurisdiction (geo/ consumes this).
+struct GeoSettings {
+  std::string database;                      // .mmdb path; "" = the built-in default
+  std::vector<std::string> trusted_proxies;  // CIDRs ("10.0.0.0/8", "::1/128"); bare IP = host
+  // A caller the database cannot place: "node" (the node's jurisdiction), "unknown" (no
+  // jurisdiction, so never pinned), or the name of a jurisdiction.
+  std::string unknown_caller = "node";
+};
+
+struct Jurisdiction {
+  std::vector<std::string> countries;  // ISO 3166-1 alpha-2, upper case, e.g. "DE"
+  bool pinned = false;                 // pinned traffic never leaves the jurisdiction
+};
+
+struct RetryBudget {
+  double ratio = 0.2;                  // retries may add at most this fraction of requests...
+  double min_retries_per_second = 10;  // ...but this many per second are always allowed
+};
+
+struct FederationSettings {
+  std::string listen;                // "host:port", UDP and TCP; empty = no federation
+  std::string advertise;             // "host:port" peers should use; empty = listen
+  std::vector<std::string> peers;    // "host:port" seeds
+  std::string key;                   // shared gossip key (os.environ/ resolved)
+  std::vector<std::string> keyring;  // older keys still accepted while rotating
+  uint32_t interval_ms = 1000;
+  bool enabled() const { return !listen.empty(); }
+};
+
 // ssl_verify: true (system CA bundle), false, or a CA file path.
 struct SslVerify {
   bool verify = true;
@@ -48,65 +84,119 @@ struct SslVerify {
 
 // One entry of LiteLLM's model_list.
 struct Deployment {
-  std::string model_name;     // the alias clients send
-  std::string model;          // litellm_params.model, e.g. "openai/gpt-4o-mini"
-  std::string provider;       // the part before the first '/', "openai" when none
-  std::string upstream_model; // the part after it
-  std::string api_base;       // e.g. "https://api.openai.com/v1"
-  std::string api_key;        // os.environ/NAME already resolved
-  std::string api_version;
-  std::string aws_region_name;
-  std::string aws_access_key_id;
-  std::string aws_secret_access_key;
+  std::string model_name;  // the alias clients send
+  std::string model;       // litellm_params.model, e.g. "openai/gpt-4o-mini"
+  // One of "openai", "azure", "anthropic", "bedrock", "gemini". OpenAI-compatible LiteLLM
+  // prefixes (groq/, mistral/, ollama/, hosted_vllm/, ...) are "openai" with their own default
+  // api_base. No prefix = "openai".
+  std::string provider;
+  std::string upstream_model;  // the part after the prefix ("bedrock/converse/" is dropped too)
+  std::string api_base;        // http(s) URL without trailing '/'; provider default when absent
+  // os.environ/NAME already resolved. When absent, the provider's usual variable
+  // (OPENAI_API_KEY, ANTHROPIC_API_KEY, ...) is read as LiteLLM does; empty if unset.
+  std::string api_key;
+  std::string api_version;            // azure: defaults to "2024-10-21"
+  std::string aws_region_name;        // bedrock: required; requests are signed for it
+  std::string aws_access_key_id;      // bedrock: AWS_ACCESS_KEY_ID when absent
+  std::string aws_secret_access_key;  // bedrock: AWS_SECRET_ACCESS_KEY when absent
+  std::string aws_session_token;      // bedrock: AWS_SESSION_TOKEN when absent; may be empty
   std::optional<uint32_t> rpm, tpm;
-  double weight = 1;
-  int order = 0;
-  double timeout_s = 600;         // total, non-streaming
-  double stream_timeout_s = 0;    // first byte of a stream; 0 = router_settings.stream_timeout
+  double weight = 1;            // > 0; for routing_strategy "weighted"
+  int order = 0;                // >= 0; lower is tried first (LiteLLM's order)
+  double timeout_s = 600;       // total, non-streaming; router_settings.timeout when absent
+  double stream_timeout_s = 0;  // first byte of a stream; router_settings.stream_timeout
+                                // when absent; 0 = none
   SslVerify ssl_verify;
   // model_info
-  std::string id;                 // model_info.id; default "<model_name>/<index>"
+  std::string id;  // model_info.id; default "<model_name>/<index>"; unique
+  // model_info.jurisdiction, else derived from a known cloud region (bedrock
+  // aws_region_name eu-* -> "EU", us-* -> "US", except global.* inference profiles),
+  // else "" = unknown, which is never eligible for pinned traffic.
   std::string jurisdiction;
-  std::optional<double> input_cost_per_token, output_cost_per_token;
-  int line = 0;                   // where the entry starts in the file, for messages
+  std::optional<double> input_cost_per_token, output_cost_per_token;  // USD
+  std::optional<bool> supports_vision, supports_function_calling, supports_response_schema;
+  std::optional<uint64_t> max_input_tokens;
+  int line = 0;  // where the entry starts in the file, for messages
 };
 
 struct RouterSettings {
+  // simple-shuffle, latency-based-routing, cost-based-routing, usage-based-routing, weighted.
   std::string routing_strategy = "simple-shuffle";
+  double lowest_latency_buffer = 0;  // routing_strategy_args: latency within (1+b)*best ties
   int num_retries = 2;
   double timeout_s = 600;
   double stream_timeout_s = 0;
   int allowed_fails = 3;
   double cooldown_time_s = 30;
+  // alias -> aliases to try next, in order. Every name is a model_name of model_list.
+  std::map<std::string, std::vector<std::string>, std::less<>> fallbacks;
+  std::map<std::string, std::vector<std::string>, std::less<>> context_window_fallbacks;
+  RetryBudget retry_budget;
 };
 
 struct VirtualKey {
   std::string id;
-  std::string key_sha256;  // 64 lowercase hex
-  std::string team, feature, env, residency;
+  std::string key_sha256;           // 64 lowercase hex
+  std::string team, feature, env;   // tag values: 1-64 of [A-Za-z0-9._:-], or empty
+  std::string residency;            // a jurisdiction name from Config::jurisdictions, or empty
   std::vector<std::string> models;  // empty = every model
   std::optional<double> budget_usd_monthly;
+  std::optional<double> budget_usd_monthly_global;  // across all regions (federation view)
   std::optional<uint32_t> rpm, tpm;
 };
 
+struct Team {
+  std::string name;  // a tag value, unique
+  std::optional<double> budget_usd_monthly, budget_usd_monthly_global;
+  std::optional<uint32_t> rpm, tpm;
+};
+
+struct AuditSettings {
+  std::string caller_ip = "full";  // "full" | "truncate" | "hash"
+};
+
+struct LedgerSettings {
+  std::string on_error = "serve";  // "serve" | "refuse": when a ledger write fails
+  uint32_t retention_days = 0;     // 0 = keep forever
+};
+
+struct ResponsesSettings {
+  bool store = false;      // keep responses so previous_response_id works for any provider
+  uint32_t ttl_s = 86400;  // how long stored responses resolve
+};
+
 struct Admin {
-  std::string key_sha256;
+  std::string key_sha256;  // empty = only /healthz and /readyz are served
 };
 
 struct Config {
   std::string path;  // the file it came from
   NodeSettings node;
+  GeoSettings geo;
+  // Name -> jurisdiction. When the file has no `jurisdictions:`, the built-in default
+  // (config/jurisdictions.yaml: EU-27, pinned).
+  std::map<std::string, Jurisdiction, std::less<>> jurisdictions;
+  FederationSettings federation;
   std::vector<Deployment> model_list;
   RouterSettings router;
   std::vector<VirtualKey> keys;
+  std::vector<Team> teams;
+  AuditSettings audit;
+  LedgerSettings ledger;
+  ResponsesSettings responses;
   Admin admin;
 
-  // Lookups built by Load(): alias -> indexes into model_list, sha256 -> index into keys.
+  // Lookups built by Load(): alias -> indexes into model_list (file order), sha256 -> index
+  // into keys, country code -> jurisdiction name, team name -> index into teams.
   std::map<std::string, std::vector<size_t>, std::less<>> deployments_by_alias;
   std::map<std::string, size_t, std::less<>> key_by_sha256;
+  std::map<std::string, std::string, std::less<>> jurisdiction_by_country;
+  std::map<std::string, size_t, std::less<>> team_by_name;
 };
 
 // One problem found in a config file, printed by `check` as "FILE:LINE: key.path: message".
+// Lines are 1-based. Problems that belong to no key (YAML syntax) print "FILE:LINE: message";
+// problems with the file itself (unreadable) have line 0 and print "FILE: message".
 struct ConfigError {
   std::string file;
   int line = 0;
@@ -116,7 +206,9 @@ struct ConfigError {
 };
 
 // Reads, resolves os.environ/NAME references and validates FILE. Every problem found is
-// appended to *errors (if given); the Config is returned only when there are none.
+// appended to *errors (if given), sorted by line; the Config is returned only when there are
+// none. On failure the Status is kInvalidArgument (kNotFound if the file cannot be read) and
+// its message lists every error, one ToString() per line.
 Result<Config> Load(const std::string& path, std::vector<ConfigError>* errors = nullptr);
 
 // Same, from YAML text; `path` is used in messages only.
