@@ -25,7 +25,7 @@ void ResponseParser::Reset(Listener* listener, bool head_request) {
   parser_.data = this;
   listener_ = listener;
   head_request_ = head_request;
-  headers_ = HeaderList();
+  headers_.Clear();
   field_.clear();
   value_.clear();
   header_bytes_ = 0;
@@ -74,7 +74,7 @@ int ResponseParser::Fail(const char* reason) {
 int ResponseParser::OnMessageBegin(llhttp_t* p) {
   ResponseParser* self = Self(p);
   // A 1xx response may come first; only the final response's fields are kept.
-  self->headers_ = HeaderList();
+  self->headers_.Clear();
   self->header_bytes_ = 0;
   return 0;
 }
@@ -98,7 +98,10 @@ int ResponseParser::OnHeaderValue(llhttp_t* p, const char* at, size_t len) {
 int ResponseParser::OnHeaderValueComplete(llhttp_t* p) {
   ResponseParser* self = Self(p);
   if (self->headers_.size() >= kMaxHeaderFields) return self->Fail("too many response headers");
-  self->headers_.Add(std::move(self->field_), std::move(self->value_));
+  // Copies into the list's spare strings: no allocation once the connection is warm.
+  auto& field = self->headers_.AddEmpty();
+  field.first.assign(self->field_);
+  field.second.assign(self->value_);
   self->field_.clear();
   self->value_.clear();
   return 0;
