@@ -52,6 +52,8 @@ class DnsCache {
   // later loop turn, unless Cancel()ed first; otherwise the lookup could not even start and
   // the waiter hears nothing.
   Status Resolve(const std::string& host, Waiter* waiter);
+  // Caches addresses for host as if a lookup had returned them (tests; fixed host maps).
+  void Insert(const std::string& host, AddressList addresses) { Store(host, std::move(addresses)); }
   // The waiter hears nothing more. Safe to call for a waiter that is not waiting.
   void Cancel(Waiter* waiter);
   // Cancels every lookup and fails nothing: waiters are dropped silently. `on_idle` runs

@@ -3,6 +3,12 @@
 // The HTTP/1.1 client the node uses to reach providers. One UpstreamClient per worker loop:
 // it keeps a keep-alive pool per origin, resolves names asynchronously with a short cache,
 // speaks TLS through TlsSession, and enforces connect / first-byte / total timeouts.
+// Everything runs on the loop's thread; nothing here is thread-safe.
+//
+// Pools: idle connections are reused most-recent first; at most max_total_per_origin are
+// open or opening per origin, and further requests wait in FIFO order. A pooled connection
+// that fails before any byte of its response arrived (the server dropped it as idle) is
+// replaced by a fresh one once, transparently; failures of fresh connections are reported.
 
 #include <uv.h>
 
@@ -36,23 +42,31 @@ struct ParsedUrl {
 };
 Result<ParsedUrl> ParseUrl(std::string_view url);
 
+// 0 disables a timeout. Failures are Code::kDeadlineExceeded, with messages
+// "connect to host:port timed out after N ms", "no response from host:port within N ms",
+// "request to host:port timed out after N ms".
 struct UpstreamTimeouts {
-  uint32_t connect_ms = 10000;     // TCP connect + TLS handshake
-  uint32_t first_byte_ms = 600000; // request fully sent -> response head
-  uint32_t total_ms = 600000;      // whole exchange; 0 = none
+  uint32_t connect_ms = 10000;      // DNS + TCP connect + TLS handshake, per connection opened
+  uint32_t first_byte_ms = 600000;  // request handed to the socket -> response head
+  uint32_t total_ms = 600000;       // Start() -> end, queueing and retry included
 };
 
 struct UpstreamRequest {
   Origin origin;
   std::string method = "POST";
-  std::string path;    // "/v1/chat/completions"
-  HeaderList headers;  // Host, Content-Length and Connection are added by the client
+  std::string path;  // "/v1/chat/completions"
+  // Host, Content-Length and Connection are the client's: any given here are dropped (as
+  // are Transfer-Encoding, Keep-Alive, Upgrade and TE). A CR, LF or NUL in a field fails the
+  // request with kInvalidArgument.
+  HeaderList headers;
   std::string body;
   UpstreamTimeouts timeouts;
 };
 
-// Receives one exchange's events, on the client's loop. Exactly one of OnComplete or
-// OnError ends the exchange, unless the caller cancelled it first (then neither runs).
+// Receives one exchange's events, on the client's loop, never from inside Start(). Exactly
+// one of OnComplete or OnError ends the exchange, unless the caller cancelled it first (then
+// neither runs). A handler may destroy or cancel its UpstreamCall, and start new requests,
+// from any of these callbacks.
 class UpstreamHandler {
  public:
   virtual ~UpstreamHandler() = default;
@@ -60,8 +74,11 @@ class UpstreamHandler {
   // De-chunked body bytes, as they arrive. Valid only during the call.
   virtual void OnResponseBody(std::string_view data) = 0;
   virtual void OnResponseComplete() = 0;
-  // Connect/DNS/TLS failures, resets, malformed responses: Code::kUnavailable;
-  // timeouts: Code::kDeadlineExceeded. `head_received` says whether OnResponseHead ran.
+  // Connect/DNS/TLS failures, resets, malformed responses: Code::kUnavailable, the message
+  // naming host:port and the cause ("malformed response from host:port: <llhttp reason>");
+  // timeouts: Code::kDeadlineExceeded; an invalid request (bad header, https origin without
+  // tls): kInvalidArgument; the client closing: kCancelled.
+  // `head_received` says whether OnResponseHead ran.
   virtual void OnError(const Status& status, bool head_received) = 0;
 };
 
@@ -71,7 +88,8 @@ class UpstreamCall {
  public:
   virtual ~UpstreamCall() = default;
   virtual void Cancel() = 0;
-  // Back-pressure: stop / restart reading the response body from the socket.
+  // Back-pressure: stop / restart reading the response from the socket. Bytes already read
+  // when PauseBody() is called (the rest of the current read) are still delivered.
   virtual void PauseBody() = 0;
   virtual void ResumeBody() = 0;
 };
@@ -89,12 +107,17 @@ class UpstreamClient {
   virtual ~UpstreamClient() = default;
 
   // Starts a request. The handler must outlive the call (or cancel it first).
-  virtual std::unique_ptr<UpstreamCall> Start(UpstreamRequest request, UpstreamHandler* handler) = 0;
+  virtual std::unique_ptr<UpstreamCall> Start(UpstreamRequest request,
+                                              UpstreamHandler* handler) = 0;
 
-  // Closes idle connections and stops timers; `on_closed` runs when every handle is closed.
+  // Closes every connection and stops timers. Requests in flight end with OnError
+  // (kCancelled) from inside Close(); requests started afterwards fail the same way.
+  // `on_closed` runs once every handle is closed and DNS lookups have returned (at once,
+  // from inside Close(), when nothing is open). Destroy the client only after that.
   virtual void Close(std::function<void()> on_closed) = 0;
 
-  // Counters for tests and /metrics.
+  // Counters for tests and /metrics: connections ever opened (retries included), and
+  // connections parked in the pools now.
   virtual uint64_t connections_opened() const = 0;
   virtual size_t idle_connections() const = 0;
 };
