@@ -48,6 +48,7 @@ class RequestParser {
   void ReleaseMemory();
 
   HttpRequest& request() { return request_; }
+  const HttpRequest& request() const { return request_; }
   // A byte of the current request was seen (leading blank lines do not count).
   bool started() const { return started_; }
   bool headers_complete() const { return headers_complete_; }
