@@ -361,11 +361,17 @@ Pool* ClientImpl::FindPool(const Origin& origin) {
 
 void ClientImpl::Acquire(Exchange* ex) {
   Pool* pool = ex->pool();
-  if (UpstreamConnection* c = pool->slots.PopIdle()) {
+  while (UpstreamConnection* c = pool->slots.PopIdle()) {
     --idle_;
+    if (!c->usable()) {
+      c->Close();  // ended while parked; its slot frees when the close completes
+      continue;
+    }
     c->Unpark();
     ex->UseConnection(c);
-  } else if (pool->slots.CanOpen()) {
+    return;
+  }
+  if (pool->slots.CanOpen()) {
     OpenFor(ex, false);
   } else {
     pool->slots.Enqueue(ex);

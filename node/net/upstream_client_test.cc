@@ -449,6 +449,24 @@ TEST_F(UpstreamClientTest, MaxTotalPerOriginQueuesFifo) {
   EXPECT_EQ(server_.max_concurrent(), 1);
 }
 
+TEST_F(UpstreamClientTest, ManyConcurrentRequestsShareABoundedPool) {
+  PoolOptions o;
+  o.max_total_per_origin = 8;
+  Recreate(o);
+  constexpr int kRequests = 100;
+  std::vector<Recorder> recs(kRequests);
+  int done = 0;
+  for (int i = 0; i < kRequests; ++i) {
+    recs[i].on_end = [&] { ++done; };
+    Start(&recs[i], Request(i % 3 == 0 ? "/chunked" : "/cl"));
+  }
+  ASSERT_TRUE(RunUntil([&] { return done == kRequests; }, 20000));
+  for (auto& r : recs) EXPECT_TRUE(r.complete) << r.error.ToString();
+  EXPECT_LE(client_->connections_opened(), 8u);
+  EXPECT_LE(server_.max_concurrent(), 8);
+  EXPECT_EQ(server_.requests().size(), static_cast<size_t>(kRequests));
+}
+
 TEST_F(UpstreamClientTest, QueuedRequestGetsASlotWhenAConnectionCloses) {
   PoolOptions o;
   o.max_total_per_origin = 1;

@@ -100,6 +100,11 @@ class UpstreamConnection final : public TransportObserver,
   // the server dropped a connection it considered idle.
   bool reused() const { return exchanges_ > 0; }
   bool closing() const { return state_ == State::kClosing; }
+  // Parked and its transport still open: a read error or reset may have ended the transport
+  // while the loop had not yet reported it.
+  bool usable() const {
+    return state_ == State::kIdle && transport_ != nullptr && !transport_->closing();
+  }
   void* pool() const { return pool_; }
   const OriginInfo& origin() const { return *origin_; }
 
