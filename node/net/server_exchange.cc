@@ -2,6 +2,10 @@
 // A head with a known length waits in head_buf_ and leaves in the same write as the first
 // body bytes; chunk framing is written together with its data; so a Reply() is one syscall.
 
+// Same setting as the rapidjson_headers target, so that every TU sees one RapidJSON.
+#ifndef RAPIDJSON_HAS_STDSTRING
+#define RAPIDJSON_HAS_STDSTRING 1
+#endif
 #include <rapidjson/stringbuffer.h>
 #include <rapidjson/writer.h>
 
