@@ -241,10 +241,4 @@ void RequestParser::Next() {
   request_.complete_us = 0;
 }
 
-void RequestParser::ReleaseMemory() {
-  std::string().swap(request_.body);
-  std::string().swap(request_.target);
-  request_.headers.Release();
-}
-
 }  // namespace edge::net

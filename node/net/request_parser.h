@@ -44,8 +44,6 @@ class RequestParser {
   Outcome Execute(std::string_view data, size_t* consumed);
   // Starts the next request, keeping buffers (big ones are released).
   void Next();
-  // Drops every kept buffer; only between requests (for connections going idle).
-  void ReleaseMemory();
 
   HttpRequest& request() { return request_; }
   const HttpRequest& request() const { return request_; }
