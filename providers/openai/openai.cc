@@ -1,5 +1,7 @@
 #include "providers/openai/openai.h"
 
+#include <rapidjson/document.h>
+#include <rapidjson/error/en.h>
 #include <rapidjson/stringbuffer.h>
 #include <rapidjson/writer.h>
 #include <simdjson.h>
@@ -32,68 +34,145 @@ Status ParseError(simdjson::error_code err) {
   }
 }
 
-// "true"/"false"/"null" as RequestInfo wants them; anything else is an error.
-Result<bool> OptionalBool(dom::element value, std::string_view name) {
-  if (value.is_null()) return false;
-  bool b = false;
-  if (value.get_bool().get(b) != SUCCESS) {
-    return BadBody("'" + std::string(name) + "' must be a boolean");
-  }
-  return b;
-}
-
 Status Duplicate(std::string_view name) {
   return BadBody("duplicate member '" + std::string(name) + "' in the request body");
 }
 
-}  // namespace
+// The two parsed trees InspectRequest reads, behind one small interface: simdjson's DOM
+// (the fast path) and RapidJSON's (for what simdjson 3.0 refuses: integers beyond 64 bits).
+struct SimdjsonTree {
+  using Value = dom::element;
+  static bool IsNull(Value v) { return v.is_null(); }
+  static bool GetBool(Value v, bool* b) { return v.get_bool().get(*b) == SUCCESS; }
+  static bool GetString(Value v, std::string_view* s) { return v.get_string().get(*s) == SUCCESS; }
+  // Calls fn(key, value) for each member; false when v is not an object or fn says stop.
+  template <typename Fn>
+  static bool ForEachMember(Value v, Fn&& fn) {
+    dom::object obj;
+    if (v.get_object().get(obj) != SUCCESS) return false;
+    for (dom::key_value_pair m : obj) {
+      if (!fn(m.key, m.value)) return false;
+    }
+    return true;
+  }
+};
 
-Result<RequestInfo> InspectRequest(std::string_view body) {
-  internal::DomLease lease;
-  dom::element root;
-  if (auto err = lease.Parse(body, &root); err != SUCCESS) return ParseError(err);
-  dom::object obj;
-  if (root.get_object().get(obj) != SUCCESS) return BadBody("request body must be a JSON object");
-
-  RequestInfo info;
-  bool seen_model = false, seen_stream = false, seen_options = false;
-  for (dom::key_value_pair member : obj) {
-    if (member.key == "model") {
-      if (seen_model) return Duplicate("model");
-      seen_model = true;
-      std::string_view model;
-      if (member.value.get_string().get(model) != SUCCESS) {
-        return BadBody("'model' must be a string");
-      }
-      if (model.empty()) return BadBody("'model' must not be empty");
-      info.model.assign(model);
-    } else if (member.key == "stream") {
-      if (seen_stream) return Duplicate("stream");
-      seen_stream = true;
-      EDGE_ASSIGN_OR_RETURN(info.stream, OptionalBool(member.value, "stream"));
-    } else if (member.key == "stream_options") {
-      if (seen_options) return Duplicate("stream_options");
-      seen_options = true;
-      if (member.value.is_null()) continue;
-      dom::object options;
-      if (member.value.get_object().get(options) != SUCCESS) {
-        return BadBody("'stream_options' must be an object");
-      }
-      bool seen_include = false;
-      for (dom::key_value_pair option : options) {
-        if (option.key != "include_usage") continue;
-        if (seen_include) return Duplicate("stream_options.include_usage");
-        seen_include = true;
-        EDGE_ASSIGN_OR_RETURN(info.client_wants_usage,
-                              OptionalBool(option.value, "stream_options.include_usage"));
+struct RapidJsonTree {
+  using Value = const rapidjson::Value&;
+  static bool IsNull(Value v) { return v.IsNull(); }
+  static bool GetBool(Value v, bool* b) {
+    if (!v.IsBool()) return false;
+    *b = v.GetBool();
+    return true;
+  }
+  static bool GetString(Value v, std::string_view* s) {
+    if (!v.IsString()) return false;
+    *s = std::string_view(v.GetString(), v.GetStringLength());
+    return true;
+  }
+  template <typename Fn>
+  static bool ForEachMember(Value v, Fn&& fn) {
+    if (!v.IsObject()) return false;
+    for (const auto& m : v.GetObject()) {
+      if (!fn(std::string_view(m.name.GetString(), m.name.GetStringLength()), m.value)) {
+        return false;
       }
     }
+    return true;
   }
+};
+
+// "true"/"false"/"null" as RequestInfo wants them; anything else is an error.
+template <typename Tree>
+Status OptionalBool(typename Tree::Value value, std::string_view name, bool* out) {
+  *out = false;
+  if (Tree::IsNull(value) || Tree::GetBool(value, out)) return Status::Ok();
+  return BadBody("'" + std::string(name) + "' must be a boolean");
+}
+
+template <typename Tree>
+Status ReadStreamOptions(typename Tree::Value value, bool* include_usage) {
+  if (Tree::IsNull(value)) return Status::Ok();
+  Status status;
+  bool seen = false;
+  const bool is_object = Tree::ForEachMember(value, [&](std::string_view key, auto&& v) {
+    if (key != "include_usage") return true;
+    status = seen ? Duplicate("stream_options.include_usage")
+                  : OptionalBool<Tree>(v, "stream_options.include_usage", include_usage);
+    seen = true;
+    return status.ok();
+  });
+  if (!status.ok()) return status;
+  if (!is_object) return BadBody("'stream_options' must be an object");
+  return Status::Ok();
+}
+
+template <typename Tree>
+Result<RequestInfo> ReadRequest(typename Tree::Value root) {
+  RequestInfo info;
+  Status status;
+  bool seen_model = false, seen_stream = false, seen_options = false;
+  auto once = [&status](bool* seen, std::string_view name) {
+    if (*seen) status = Duplicate(name);
+    *seen = true;
+    return status.ok();
+  };
+  const bool is_object = Tree::ForEachMember(root, [&](std::string_view key, auto&& value) {
+    if (key == "model") {
+      if (!once(&seen_model, "model")) return false;
+      std::string_view model;
+      if (!Tree::GetString(value, &model)) {
+        status = BadBody("'model' must be a string");
+      } else if (model.empty()) {
+        status = BadBody("'model' must not be empty");
+      }
+      info.model.assign(model);
+    } else if (key == "stream") {
+      if (!once(&seen_stream, "stream")) return false;
+      status = OptionalBool<Tree>(value, "stream", &info.stream);
+    } else if (key == "stream_options") {
+      if (!once(&seen_options, "stream_options")) return false;
+      status = ReadStreamOptions<Tree>(value, &info.client_wants_usage);
+    }
+    return status.ok();
+  });
+  if (!status.ok()) return status;
+  if (!is_object) return BadBody("request body must be a JSON object");
   if (!seen_model) return BadBody("missing required parameter: 'model'");
   // OpenAI ignores include_usage without stream; so do we, so the relay is never asked to
   // keep a usage chunk that a non-stream request cannot have.
   if (!info.stream) info.client_wants_usage = false;
   return info;
+}
+
+// RapidJSON validates and reads what simdjson refused for its numbers alone.
+Result<RequestInfo> InspectWithRapidJson(std::string_view body) {
+  // RapidJSON stops at a NUL as at the end of input; in JSON text a raw NUL is never valid.
+  if (body.find('\0') != std::string_view::npos) {
+    return BadBody("request body is not valid JSON: a NUL byte");
+  }
+  rapidjson::Document doc;
+  doc.Parse<rapidjson::kParseValidateEncodingFlag | rapidjson::kParseIterativeFlag>(body.data(),
+                                                                                    body.size());
+  if (doc.HasParseError()) {
+    return BadBody(std::string("request body is not valid JSON: ") +
+                   rapidjson::GetParseError_En(doc.GetParseError()) + " at offset " +
+                   std::to_string(doc.GetErrorOffset()));
+  }
+  return ReadRequest<RapidJsonTree>(doc);
+}
+
+}  // namespace
+
+Result<RequestInfo> InspectRequest(std::string_view body) {
+  {
+    internal::DomLease lease;
+    dom::element root;
+    const simdjson::error_code err = lease.Parse(body, &root);
+    if (err == SUCCESS) return ReadRequest<SimdjsonTree>(root);
+    if (err != simdjson::NUMBER_ERROR) return ParseError(err);
+  }
+  return InspectWithRapidJson(body);
 }
 
 namespace {

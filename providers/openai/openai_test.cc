@@ -77,6 +77,30 @@ TEST(InspectRequest, RejectsBadBodiesWithClearMessages) {
             "request body is not valid JSON: nested too deeply");
 }
 
+TEST(InspectRequest, AcceptsIntegersBeyond64Bits) {
+  // simdjson 3.0 refuses them; they are valid JSON, so RapidJSON reads such bodies.
+  auto r = InspectRequest(R"({"seed":123456789012345678901234567890,"model":"m","stream":true,)"
+                          R"("stream_options":{"include_usage":true}})");
+  ASSERT_TRUE(r.ok()) << r.status().ToString();
+  EXPECT_EQ(r->model, "m");
+  EXPECT_TRUE(r->client_wants_usage);
+  EXPECT_EQ(ErrorOf(R"({"seed":1e99999,"model":"m"})"),
+            "request body is not valid JSON: Number too big to be stored in double. at offset 8");
+  EXPECT_EQ(ErrorOf(R"({"seed":1e99999,"model":"m","model":"n"})").substr(0, 35),
+            "request body is not valid JSON: Num");
+  EXPECT_EQ(ErrorOf(R"({"seed":-99999999999999999999999,"model":"m","model":"n"})"),
+            "duplicate member 'model' in the request body");
+  EXPECT_EQ(ErrorOf(R"({"seed":-99999999999999999999999,"stream":1,"model":"m"})"),
+            "'stream' must be a boolean");
+  EXPECT_EQ(ErrorOf("[99999999999999999999999]"), "request body must be a JSON object");
+  // RapidJSON takes a NUL for the end of input; a NUL never passes.
+  for (const char* tail : {"", "}", " 1"}) {
+    const std::string nul =
+        std::string(R"({"seed":99999999999999999999999,"model":"m"})") + '\0' + tail;
+    EXPECT_EQ(ErrorOf(nul).rfind("request body is not valid JSON: ", 0), 0u) << tail;
+  }
+}
+
 TEST(InspectRequest, RejectsDuplicatesThatCouldChangeTheModel) {
   EXPECT_EQ(ErrorOf(R"({"model":"cheap","model":"dear"})"),
             "duplicate member 'model' in the request body");

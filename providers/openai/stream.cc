@@ -116,6 +116,12 @@ void AppendEvent(const SseEvent& event, std::string_view data, std::string* out)
   out->append("\n");
 }
 
+bool IsJsonObject(std::string_view text) {
+  internal::DomLease lease;
+  simdjson::dom::element root;
+  return lease.Parse(text, &root) == SUCCESS && root.is_object();
+}
+
 }  // namespace
 
 void ChatStreamRelay::Feed(std::string_view upstream_bytes, std::string* out) {
@@ -152,7 +158,14 @@ void ChatStreamRelay::OnEvent(const SseEvent& event, std::string* out) {
     for (int i = facts.null_usage_count - 1; i >= 0 && ok; --i) {
       ok = RemoveMember(&data, facts.null_usage_key[i], facts.null_usage_end[i]);
     }
-    AppendEvent(event, ok ? std::string_view(data) : event.data, out);
+    // The edit is checked by a full parse; if the upstream's text was not quite JSON the
+    // event goes out as it came rather than half-edited.
+    ok = ok && IsJsonObject(data);
+    if (ok) {
+      AppendEvent(event, data, out);
+    } else {
+      out->append(event.raw);
+    }
   } else {
     out->append(event.raw);
   }

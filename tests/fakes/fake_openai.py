@@ -1,0 +1,566 @@
+#!/usr/bin/python3
+"""A fake OpenAI provider for llm-edge's tests and demo: Python 3 standard library only.
+
+It speaks the real wire format (chat completions as JSON or SSE with usage chunk and
+`data: [DONE]`, embeddings, models) over a raw asyncio HTTP/1.1 server (keep-alive,
+Content-Length and chunked request bodies, thousands of concurrent streams), optionally TLS.
+Answers are deterministic so tests can assert exact numbers, and faults are switched on by
+the model name the node sends upstream (`gpt-4o-mini@429`) or by --fault for every request.
+See README.md beside this file.
+
+First stdout line: `LISTENING <port>`.
+"""
+
+import argparse
+import asyncio
+import json
+import resource
+import socket
+import ssl
+import struct
+import sys
+import time
+
+MAX_HEADER_BYTES = 64 * 1024
+MAX_BODY_BYTES = 64 * 1024 * 1024
+DEFAULT_CHUNKS = 5
+
+STATS_KEYS = ("connections_opened", "connections_active", "requests", "active_streams",
+              "streams_completed", "streams_cancelled", "streams_broken")
+
+
+class HttpError(Exception):
+    """A request that cannot be parsed; the connection is answered and closed."""
+
+
+class Faults:
+    """Switches parsed from `model@sw@sw=v...` plus the --fault defaults."""
+
+    def __init__(self, spec=""):
+        self.status = 0          # answer with this error status
+        self.slow_ms = 0         # delay before the response head
+        self.delay_ms = 0        # delay between stream chunks
+        self.chunks = DEFAULT_CHUNKS
+        self.break_after = -1    # reset the connection after N content chunks
+        self.reset = False       # close the connection without answering
+        self.hang = False        # never answer
+        self.close = False       # answer, then close the connection
+        self.tool = False        # answer with a tool call
+        self.cached = 0          # prompt_tokens_details.cached_tokens
+        self.apply(spec)
+
+    def apply(self, spec):
+        for sw in filter(None, spec.replace(",", "@").split("@")):
+            name, _, value = sw.partition("=")
+            if name.isdigit():
+                self.status = int(name)
+            elif name == "status":
+                self.status = int(value)
+            elif name == "slow":
+                self.slow_ms = int(value)
+            elif name == "delay":
+                self.delay_ms = int(value)
+            elif name == "chunks":
+                self.chunks = max(0, int(value))
+            elif name == "break":
+                self.break_after = int(value)
+            elif name in ("reset", "hang", "close", "tool"):
+                setattr(self, name, True)
+            elif name == "cached":
+                self.cached = int(value)
+            else:
+                raise ValueError("unknown fault switch %r" % sw)
+        return self
+
+
+def split_model(model, default_faults):
+    """'gpt-4o-mini@429@delay=5' -> ('gpt-4o-mini', Faults)."""
+    base, _, switches = model.partition("@")
+    faults = Faults(default_faults)
+    faults.apply(switches)
+    return base, faults
+
+
+def words(value):
+    """Whitespace-separated words in a message content (string or list of parts)."""
+    if isinstance(value, str):
+        return len(value.split())
+    if isinstance(value, list):
+        n = 0
+        for part in value:
+            if isinstance(part, str):
+                n += len(part.split())
+            elif isinstance(part, dict) and isinstance(part.get("text"), str):
+                n += len(part["text"].split())
+        return n
+    return 0
+
+
+def error_body(message, etype, code=None, param=None):
+    return {"error": {"message": message, "type": etype, "param": param, "code": code}}
+
+
+ERRORS = {
+    400: ("invalid_request_error", None),
+    401: ("invalid_request_error", "invalid_api_key"),
+    404: ("invalid_request_error", "model_not_found"),
+    429: ("requests", "rate_limit_exceeded"),
+    500: ("server_error", None),
+    502: ("server_error", None),
+    503: ("server_error", None),
+    529: ("overloaded_error", None),
+}
+
+REASONS = {100: "Continue", 200: "OK", 400: "Bad Request", 401: "Unauthorized",
+           404: "Not Found", 405: "Method Not Allowed", 413: "Payload Too Large",
+           429: "Too Many Requests", 431: "Request Header Fields Too Large",
+           500: "Internal Server Error", 502: "Bad Gateway", 503: "Service Unavailable",
+           504: "Gateway Timeout", 529: "Overloaded"}
+
+
+class Request:
+    def __init__(self, method, path, version, headers, body):
+        self.method = method
+        self.path = path
+        self.version = version      # "HTTP/1.1" or "HTTP/1.0"
+        self.headers = headers      # list of (name, value), names as sent
+        self.body = body
+
+    def header(self, name):
+        name = name.lower()
+        for k, v in reversed(self.headers):
+            if k.lower() == name:
+                return v
+        return None
+
+    def keep_alive(self):
+        conn = (self.header("connection") or "").lower()
+        if self.version == "HTTP/1.0":
+            return "keep-alive" in conn
+        return "close" not in conn
+
+
+class Connection:
+    """One client connection: a byte buffer over the stream and the request loop."""
+
+    def __init__(self, server, reader, writer):
+        self.server = server
+        self.reader = reader
+        self.writer = writer
+        self.buf = bytearray()
+        self.eof = False
+
+    async def fill(self):
+        data = await self.reader.read(65536)
+        if not data:
+            self.eof = True
+            return False
+        self.buf += data
+        return True
+
+    async def read_until(self, sep, limit):
+        while True:
+            i = self.buf.find(sep)
+            if i >= 0:
+                out = bytes(self.buf[:i])
+                del self.buf[:i + len(sep)]
+                return out
+            if len(self.buf) > limit:
+                raise HttpError(431)
+            if not await self.fill():
+                return None
+
+    async def read_exact(self, n):
+        while len(self.buf) < n:
+            if not await self.fill():
+                raise HttpError(400)
+        out = bytes(self.buf[:n])
+        del self.buf[:n]
+        return out
+
+    async def read_request(self):
+        head = await self.read_until(b"\r\n\r\n", MAX_HEADER_BYTES)
+        if head is None:
+            return None
+        lines = head.decode("latin-1").split("\r\n")
+        while lines and lines[0] == "":   # tolerate stray CRLF between requests
+            lines.pop(0)
+        parts = lines[0].split(" ") if lines else []
+        if len(parts) != 3 or not parts[2].startswith("HTTP/1."):
+            raise HttpError(400)
+        headers = []
+        for line in lines[1:]:
+            name, sep, value = line.partition(":")
+            if not sep or not name or name != name.strip():
+                raise HttpError(400)
+            headers.append((name, value.strip()))
+        req = Request(parts[0], parts[1], parts[2], headers, b"")
+        if (req.header("expect") or "").lower() == "100-continue":
+            self.writer.write(b"HTTP/1.1 100 Continue\r\n\r\n")
+        te = (req.header("transfer-encoding") or "").lower()
+        if te:
+            if te != "chunked":
+                raise HttpError(400)
+            req.body = await self.read_chunked()
+        elif req.header("content-length") is not None:
+            try:
+                n = int(req.header("content-length"))
+            except ValueError:
+                raise HttpError(400)
+            if n < 0 or n > MAX_BODY_BYTES:
+                raise HttpError(413 if n > 0 else 400)
+            req.body = await self.read_exact(n)
+        return req
+
+    async def read_chunked(self):
+        body = bytearray()
+        while True:
+            line = await self.read_until(b"\r\n", 4096)
+            if line is None:
+                raise HttpError(400)
+            try:
+                size = int(line.split(b";")[0].strip(), 16)
+            except ValueError:
+                raise HttpError(400)
+            if size == 0:
+                while True:   # trailers up to the empty line
+                    t = await self.read_until(b"\r\n", MAX_HEADER_BYTES)
+                    if t is None:
+                        raise HttpError(400)
+                    if t == b"":
+                        return bytes(body)
+            if len(body) + size > MAX_BODY_BYTES:
+                raise HttpError(413)
+            body += await self.read_exact(size)
+            if await self.read_exact(2) != b"\r\n":
+                raise HttpError(400)
+
+    def reset(self):
+        """Close with RST, as a crashed or cut-off upstream would."""
+        sock = self.writer.get_extra_info("socket")
+        if sock is not None:
+            try:
+                sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+            except OSError:
+                pass
+        self.writer.transport.abort()
+
+    def send(self, status, body, content_type="application/json", extra=(), keep_alive=True):
+        if not isinstance(body, (bytes, bytearray)):
+            body = json.dumps(body, separators=(",", ":")).encode()
+        head = ["HTTP/1.1 %d %s" % (status, REASONS.get(status, "Status")),
+                "Content-Type: " + content_type,
+                "Content-Length: %d" % len(body),
+                "Connection: " + ("keep-alive" if keep_alive else "close")]
+        head += ["%s: %s" % kv for kv in extra]
+        self.writer.write(("\r\n".join(head) + "\r\n\r\n").encode() + body)
+
+    async def serve(self):
+        try:
+            while True:
+                try:
+                    req = await self.read_request()
+                except HttpError as e:
+                    status = e.args[0]
+                    self.send(status, error_body("bad request", "invalid_request_error"),
+                              keep_alive=False)
+                    await self.writer.drain()
+                    return
+                if req is None:
+                    return
+                keep = await self.server.handle(self, req)
+                await self.writer.drain()
+                if not keep:
+                    return
+        except (ConnectionError, asyncio.IncompleteReadError):
+            pass
+        finally:
+            if not self.writer.transport.is_closing():
+                self.writer.close()
+
+
+class FakeOpenAI:
+    def __init__(self, default_faults):
+        self.default_faults = default_faults
+        self.stats = dict.fromkeys(STATS_KEYS, 0)
+        self.last_request = None
+        self.recent = []          # the last 100 requests, oldest first
+        self.counter = 0
+
+    async def on_connection(self, reader, writer):
+        self.stats["connections_opened"] += 1
+        self.stats["connections_active"] += 1
+        try:
+            await Connection(self, reader, writer).serve()
+        finally:
+            self.stats["connections_active"] -= 1
+
+    def record(self, req):
+        body = req.body.decode("utf-8", "replace")
+        entry = {"method": req.method, "path": req.path,
+                 "headers": {k.lower(): v for k, v in req.headers}, "body": body}
+        self.last_request = entry
+        self.recent.append(entry)
+        del self.recent[:-100]
+
+    async def handle(self, conn, req):
+        """Answers one request; returns whether the connection stays open."""
+        path = req.path.split("?")[0]
+        keep = req.keep_alive()
+        if path.startswith("/_fake/"):
+            return self.control(conn, req, path, keep)
+        self.stats["requests"] += 1
+        self.record(req)
+        auth = req.header("authorization") or ""
+        if not auth.startswith("Bearer ") or not auth[7:].strip():
+            conn.send(401, error_body("Incorrect API key provided.", "invalid_request_error",
+                                      "invalid_api_key"), keep_alive=keep)
+            return keep
+        if path == "/v1/models" and req.method == "GET":
+            conn.send(200, self.models(), keep_alive=keep)
+            return keep
+        if path not in ("/v1/chat/completions", "/v1/embeddings"):
+            conn.send(404, error_body("Unknown request URL: %s %s" % (req.method, path),
+                                      "invalid_request_error", "unknown_url"), keep_alive=keep)
+            return keep
+        if req.method != "POST":
+            conn.send(405, error_body("Method not allowed", "invalid_request_error"),
+                      keep_alive=keep)
+            return keep
+        try:
+            body = json.loads(req.body)
+            if not isinstance(body, dict):
+                raise ValueError("not an object")
+        except ValueError as e:
+            conn.send(400, error_body("We could not parse the JSON body of your request. (%s)"
+                                      % e, "invalid_request_error"), keep_alive=keep)
+            return keep
+        model = body.get("model")
+        if not isinstance(model, str) or not model:
+            conn.send(400, error_body("you must provide a model parameter",
+                                      "invalid_request_error"), keep_alive=keep)
+            return keep
+        try:
+            base, faults = split_model(model, self.default_faults)
+        except ValueError as e:
+            conn.send(400, error_body(str(e), "invalid_request_error"), keep_alive=keep)
+            return keep
+        keep = keep and not faults.close
+        if faults.hang:
+            while await conn.fill():   # never answer; just notice when the client goes away
+                pass
+            return False
+        if faults.slow_ms:
+            await asyncio.sleep(faults.slow_ms / 1000)
+        if faults.reset:
+            conn.reset()
+            return False
+        if faults.status:
+            etype, code = ERRORS.get(faults.status, ("server_error", None))
+            extra = [("Retry-After", "1")] if faults.status == 429 else []
+            message = ("Rate limit reached for %s. Please try again in 1s." % base
+                       if faults.status == 429 else
+                       "The server had an error while processing your request.")
+            conn.send(faults.status, error_body(message, etype, code), extra=extra,
+                      keep_alive=keep)
+            return keep
+        if path == "/v1/embeddings":
+            conn.send(200, self.embeddings(body, base), keep_alive=keep)
+            return keep
+        if body.get("stream") is True:
+            return await self.stream(conn, req, body, model, base, faults, keep)
+        conn.send(200, self.completion(body, model, base, faults), keep_alive=keep)
+        return keep
+
+    def control(self, conn, req, path, keep):
+        if path == "/_fake/stats":
+            conn.send(200, self.stats, keep_alive=keep)
+        elif path == "/_fake/last_request":
+            conn.send(200, self.last_request or {}, keep_alive=keep)
+        elif path == "/_fake/requests":
+            conn.send(200, self.recent, keep_alive=keep)
+        elif path == "/_fake/reset" and req.method == "POST":
+            for k in STATS_KEYS:
+                if k not in ("connections_active", "active_streams"):
+                    self.stats[k] = 0
+            self.last_request = None
+            self.recent = []
+            conn.send(200, {"ok": True}, keep_alive=keep)
+        else:
+            conn.send(404, error_body("no such control path", "invalid_request_error"),
+                      keep_alive=keep)
+        return keep
+
+    # ---- answers ----
+
+    def next_id(self, prefix):
+        self.counter += 1
+        return "%s-fake%d" % (prefix, self.counter)
+
+    @staticmethod
+    def pieces(model, n):
+        """The reply, one piece per content chunk; completion_tokens = n."""
+        return (["model=%s" % model] + [" tok%d" % i for i in range(1, n)])[:n]
+
+    @staticmethod
+    def usage(body, completion, faults):
+        prompt = sum(words(m.get("content")) for m in body.get("messages") or []
+                     if isinstance(m, dict))
+        return {"prompt_tokens": prompt, "completion_tokens": completion,
+                "total_tokens": prompt + completion,
+                "prompt_tokens_details": {"cached_tokens": faults.cached, "audio_tokens": 0},
+                "completion_tokens_details": {"reasoning_tokens": 0, "audio_tokens": 0,
+                                              "accepted_prediction_tokens": 0,
+                                              "rejected_prediction_tokens": 0}}
+
+    def completion(self, body, model, base, faults):
+        pieces = self.pieces(model, faults.chunks)
+        message = {"role": "assistant", "content": "".join(pieces), "refusal": None}
+        finish = "stop"
+        if faults.tool:
+            message["content"] = None
+            message["tool_calls"] = [{"id": "call_fake1", "type": "function", "function": {
+                "name": "get_weather", "arguments": "{\"location\":\"Paris\"}"}}]
+            finish = "tool_calls"
+        return {"id": self.next_id("chatcmpl"), "object": "chat.completion",
+                "created": int(time.time()), "model": base,
+                "choices": [{"index": 0, "message": message, "logprobs": None,
+                             "finish_reason": finish}],
+                "usage": self.usage(body, len(pieces), faults),
+                "system_fingerprint": "fp_fake"}
+
+    def embeddings(self, body, model):
+        inputs = body.get("input")
+        if not isinstance(inputs, list) or (inputs and isinstance(inputs[0], int)):
+            inputs = [inputs]
+        dims = body.get("dimensions") if isinstance(body.get("dimensions"), int) else 8
+        data, prompt = [], 0
+        for i, text in enumerate(inputs):
+            n = len(text) if isinstance(text, list) else words(text)
+            prompt += n
+            data.append({"object": "embedding", "index": i,
+                         "embedding": [round(((i + 1) * (d + 1) % 17) / 17 - 0.5, 6)
+                                       for d in range(dims)]})
+        return {"object": "list", "data": data, "model": model,
+                "usage": {"prompt_tokens": prompt, "total_tokens": prompt}}
+
+    @staticmethod
+    def models():
+        ids = ["gpt-4o-mini", "gpt-4o", "text-embedding-3-small"]
+        return {"object": "list", "data": [{"id": m, "object": "model", "created": 1700000000,
+                                            "owned_by": "fake"} for m in ids]}
+
+    async def stream(self, conn, req, body, model, base, faults, keep):
+        options = body.get("stream_options") or {}
+        with_usage = isinstance(options, dict) and options.get("include_usage") is True
+        chunked = req.version == "HTTP/1.1"
+        keep = keep and chunked
+        head = ["HTTP/1.1 200 OK", "Content-Type: text/event-stream; charset=utf-8",
+                "Cache-Control: no-cache",
+                "Connection: " + ("keep-alive" if keep else "close")]
+        if chunked:
+            head.append("Transfer-Encoding: chunked")
+        conn.writer.write(("\r\n".join(head) + "\r\n\r\n").encode())
+        cid, created = self.next_id("chatcmpl"), int(time.time())
+
+        def event(choices, usage=None, final=False):
+            c = {"id": cid, "object": "chat.completion.chunk", "created": created,
+                 "model": base, "system_fingerprint": "fp_fake", "choices": choices}
+            if with_usage:
+                c["usage"] = usage
+            return "data: " + json.dumps(c, separators=(",", ":")) + "\n\n"
+
+        def choice(delta, finish=None):
+            return [{"index": 0, "delta": delta, "logprobs": None, "finish_reason": finish}]
+
+        def frame(text):
+            data = text.encode()
+            return b"%x\r\n%s\r\n" % (len(data), data) if chunked else data
+
+        # Watch for the client going away while we stream (it sends nothing meanwhile).
+        watcher = asyncio.ensure_future(conn.fill())
+        self.stats["active_streams"] += 1
+        outcome = "streams_cancelled"
+        try:
+            async def emit(text):
+                if watcher.done() and (conn.eof or watcher.exception()):
+                    raise ConnectionResetError
+                conn.writer.write(frame(text))
+                await conn.writer.drain()
+
+            pieces = self.pieces(model, faults.chunks)
+            if faults.tool:
+                await emit(event(choice({"role": "assistant", "content": None, "tool_calls": [
+                    {"index": 0, "id": "call_fake1", "type": "function",
+                     "function": {"name": "get_weather", "arguments": ""}}]})))
+                pieces = ['{"location"', ':"Paris"}']
+            else:
+                await emit(event(choice({"role": "assistant", "content": "", "refusal": None})))
+            for i, piece in enumerate(pieces):
+                if i == faults.break_after:
+                    outcome = "streams_broken"
+                    conn.reset()
+                    return False
+                if faults.delay_ms:
+                    await asyncio.sleep(faults.delay_ms / 1000)
+                delta = ({"tool_calls": [{"index": 0, "function": {"arguments": piece}}]}
+                         if faults.tool else {"content": piece})
+                await emit(event(choice(delta)))
+            if faults.break_after >= len(pieces):
+                outcome = "streams_broken"
+                conn.reset()
+                return False
+            await emit(event(choice({}, "tool_calls" if faults.tool else "stop")))
+            if with_usage:
+                await emit(event([], self.usage(body, len(pieces), faults)))
+            await emit("data: [DONE]\n\n")
+            if chunked:
+                conn.writer.write(b"0\r\n\r\n")
+            await conn.writer.drain()
+            outcome = "streams_completed"
+            return keep
+        except (ConnectionError, asyncio.CancelledError):
+            outcome = "streams_cancelled"
+            raise
+        finally:
+            self.stats["active_streams"] -= 1
+            self.stats[outcome] += 1
+            if not watcher.done():
+                # Wait for the cancellation to land: the reader allows one waiter only.
+                watcher.cancel()
+                await asyncio.wait([watcher])
+            if not watcher.cancelled():
+                watcher.exception()   # retrieved, so asyncio does not log it
+
+
+async def main():
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--host", default="127.0.0.1")
+    ap.add_argument("--port", type=int, default=0)
+    ap.add_argument("--cert", help="PEM certificate (chain): serve HTTPS")
+    ap.add_argument("--key", help="PEM private key for --cert")
+    ap.add_argument("--fault", default="", help="switches applied to every request, e.g. "
+                    "'500' or 'delay=20@chunks=50' (same syntax as after '@' in a model name)")
+    args = ap.parse_args()
+    Faults(args.fault)   # reject a bad --fault before listening
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    if soft < hard:
+        resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
+    ctx = None
+    if args.cert:
+        ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+        ctx.load_cert_chain(args.cert, args.key)
+    fake = FakeOpenAI(args.fault)
+    server = await asyncio.start_server(fake.on_connection, args.host, args.port, ssl=ctx,
+                                        backlog=4096, limit=MAX_HEADER_BYTES)
+    port = server.sockets[0].getsockname()[1]
+    print("LISTENING %d" % port, flush=True)
+    async with server:
+        await server.serve_forever()
+
+
+if __name__ == "__main__":
+    try:
+        asyncio.run(main())
+    except KeyboardInterrupt:
+        sys.exit(0)

@@ -1,0 +1,134 @@
+// SseFramer and ChatStreamRelay on arbitrary bytes cut at arbitrary points. The first byte
+// picks the split pattern and whether the client asked for usage. Checks: never crashes;
+// split and whole feeding agree event for event; raws concatenate back to the input; the
+// relay's output does not depend on the split; and an event the relay rewrote was valid
+// JSON and still is, equal to the input minus its top-level null `usage` members.
+
+#include <rapidjson/document.h>
+#include <rapidjson/stringbuffer.h>
+#include <rapidjson/writer.h>
+
+#include <cstddef>
+#include <cstdint>
+#include <cstdlib>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "providers/openai/openai.h"
+#include "providers/sse.h"
+
+namespace {
+
+using edge::providers::SseEvent;
+using edge::providers::SseFramer;
+using edge::providers::openai::ChatStreamRelay;
+
+constexpr size_t kLimit = 4096;  // small, so that the over-limit path is reached too
+
+void Check(bool ok) {
+  if (!ok) std::abort();
+}
+
+struct Framed {
+  std::vector<std::string> raws, datas;
+  bool ok = true;
+  size_t pending = 0;
+};
+
+// Feeds `in` in pieces whose sizes cycle through `steps`.
+Framed Frame(std::string_view in, const std::vector<size_t>& steps) {
+  SseFramer framer(kLimit);
+  Framed f;
+  size_t pos = 0, k = 0;
+  while (pos < in.size() && f.ok) {
+    const size_t n = std::min(in.size() - pos, steps[k++ % steps.size()]);
+    f.ok = framer.Feed(in.substr(pos, n), [&](const SseEvent& e) {
+      f.raws.emplace_back(e.raw);
+      f.datas.emplace_back(e.data);
+    });
+    pos += n;
+  }
+  f.pending = framer.pending();
+  return f;
+}
+
+std::string Relay(std::string_view in, const std::vector<size_t>& steps, bool wants_usage) {
+  ChatStreamRelay relay(wants_usage);
+  std::string out;
+  size_t pos = 0, k = 0;
+  while (pos < in.size()) {
+    const size_t n = std::min(in.size() - pos, steps[k++ % steps.size()]);
+    relay.Feed(in.substr(pos, n), &out);
+    pos += n;
+  }
+  return out;
+}
+
+bool ParseJson(std::string_view text, rapidjson::Document* d) {
+  d->Parse<rapidjson::kParseIterativeFlag | rapidjson::kParseValidateEncodingFlag>(text.data(),
+                                                                                   text.size());
+  return !d->HasParseError();
+}
+
+std::string Serialize(const rapidjson::Value& v) {
+  rapidjson::StringBuffer buf;
+  rapidjson::Writer<rapidjson::StringBuffer> w(buf);
+  v.Accept(w);
+  return std::string(buf.GetString(), buf.GetSize());
+}
+
+// One event through a fresh relay: an event it rewrote is valid JSON afterwards, and if it
+// was valid before, what changed is exactly its top-level null usage members.
+void CheckRewrite(const std::string& raw, std::string_view data) {
+  ChatStreamRelay relay(false);
+  std::string out;
+  relay.Feed(raw, &out);
+  if (out.empty() || out == raw) return;  // dropped (a usage chunk) or passed unchanged
+  Framed framed = Frame(out, {out.size()});
+  Check(framed.ok && framed.datas.size() == 1 && framed.pending == 0);
+  rapidjson::Document edited;
+  Check(ParseJson(framed.datas[0], &edited) && edited.IsObject());
+  rapidjson::Document in;
+  if (!ParseJson(data, &in)) return;
+  Check(in.IsObject());
+  for (auto m = in.MemberBegin(); m != in.MemberEnd();) {
+    if (m->name == "usage" && m->value.IsNull()) {
+      m = in.EraseMember(m);
+    } else {
+      ++m;
+    }
+  }
+  Check(Serialize(in) == Serialize(edited));  // order-preserving, duplicates included
+}
+
+}  // namespace
+
+extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
+  if (size == 0) return 0;
+  const uint8_t mode = data[0];
+  std::string_view in(reinterpret_cast<const char*>(data) + 1, size - 1);
+  const std::vector<size_t> whole = {in.size() + 1};
+  const std::vector<size_t> steps = {static_cast<size_t>(mode % 7) + 1, 1,
+                                     static_cast<size_t>(mode >> 3) + 2};
+
+  Framed a = Frame(in, whole);
+  Framed b = Frame(in, steps);
+  if (a.ok && b.ok) {
+    Check(a.raws == b.raws && a.datas == b.datas && a.pending == b.pending);
+    std::string joined;
+    for (const auto& r : a.raws) joined += r;
+    Check(joined.size() + a.pending == in.size() && in.substr(0, joined.size()) == joined);
+  }
+
+  const bool wants_usage = mode & 0x80;
+  const std::string out_whole = Relay(in, whole, wants_usage);
+  Check(Relay(in, steps, wants_usage) == out_whole);
+  if (wants_usage && a.ok) {
+    std::string joined;
+    for (const auto& r : a.raws) joined += r;
+    Check(out_whole == joined);  // a client that asked gets every event as it came
+  }
+  for (size_t i = 0; i < a.raws.size(); ++i) CheckRewrite(a.raws[i], a.datas[i]);
+  return 0;
+}
