@@ -40,7 +40,9 @@ void ExpectOpenAiError(const Response& r, int status, const std::string& code) {
   EXPECT_EQ(r.status, status) << r.body;
   EXPECT_NE(r.body.find("\"error\":{\"message\":"), std::string::npos) << r.body;
   EXPECT_NE(r.body.find("\"type\":"), std::string::npos) << r.body;
-  if (!code.empty()) EXPECT_NE(r.body.find("\"code\":\"" + code + "\""), std::string::npos) << r.body;
+  if (!code.empty()) {
+    EXPECT_NE(r.body.find("\"code\":\"" + code + "\""), std::string::npos) << r.body;
+  }
   EXPECT_EQ(r.Header("x-edge-request-id").size(), 24u);
   EXPECT_EQ(r.Header("x-edge-node"), "e2e-node");
 }
