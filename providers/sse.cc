@@ -85,6 +85,17 @@ bool SseFramer::Feed(std::string_view bytes, const std::function<void(const SseE
   return true;
 }
 
+size_t SseFramer::Finish(const std::function<void(const SseEvent&)>& on_event) {
+  size_t dropped = buffer_.size();
+  if (!failed_ && state_ == ScanState::kCrBlank) {
+    Emit(buffer_, on_event);
+    dropped = 0;
+  }
+  buffer_.clear();
+  state_ = ScanState::kLineStart;
+  return dropped;
+}
+
 namespace {
 
 // The next line of `text` from `pos` without its terminator; advances `pos` past it.

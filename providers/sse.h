@@ -31,6 +31,9 @@ class SseFramer {
   // An event ended by a CR that is the very last byte fed so far is held until the next byte
   // shows whether that CR is half of a CRLF; that keeps raw byte-exact.
   bool Feed(std::string_view bytes, const std::function<void(const SseEvent&)>& on_event);
+  // The stream ended: reports an event held only for a possible LF after its final CR, and
+  // drops an unfinished one, as the spec says. Returns the number of bytes dropped.
+  size_t Finish(const std::function<void(const SseEvent&)>& on_event);
   // Bytes of an unfinished event held back.
   size_t pending() const { return buffer_.size(); }
   // An event exceeded max_event_bytes; Feed() does nothing any more.

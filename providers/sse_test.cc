@@ -100,6 +100,20 @@ TEST(SseFramer, TrailingCrWaitsForPossibleLf) {
   EXPECT_EQ(seen[0].raw, "data: a\r\r");
 }
 
+TEST(SseFramer, FinishReportsCrEndedEventAndDropsUnfinished) {
+  SseFramer framer;
+  FeedAll(framer, {"data: a\r\r"});
+  std::vector<std::string> raws;
+  EXPECT_EQ(framer.Finish([&](const SseEvent& e) { raws.emplace_back(e.raw); }), 0u);
+  ASSERT_EQ(raws.size(), 1u);
+  EXPECT_EQ(raws[0], "data: a\r\r");
+
+  SseFramer partial;
+  FeedAll(partial, {"data: a\n\ndata: b\n"});
+  EXPECT_EQ(partial.Finish([](const SseEvent&) { FAIL(); }), 8u);
+  EXPECT_EQ(partial.pending(), 0u);
+}
+
 // Every two-way and three-way split gives the same events, and the raws concatenate back
 // to the input.
 TEST(SseFramer, EverySplitGivesTheSameEvents) {

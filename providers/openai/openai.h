@@ -51,6 +51,9 @@ class ChatStreamRelay {
   // Feeds upstream bytes; appends what the client should get to *out. Comments, named
   // events, and events whose data is not a JSON object pass unchanged.
   void Feed(std::string_view upstream_bytes, std::string* out);
+  // The upstream closed the stream: forwards an event whose only missing piece was
+  // certainty about its last line ending (a final bare CR); an unfinished event is dropped.
+  void Finish(std::string* out);
   // Usage from the usage chunk, once seen.
   const std::optional<Usage>& usage() const { return usage_; }
   // The upstream sent `data: [DONE]`.

@@ -191,6 +191,16 @@ TEST(ChatStreamRelay, UsageChunkWithoutChoicesMemberIsDropped) {
   EXPECT_EQ(relay.usage()->input_tokens, 1);
 }
 
+TEST(ChatStreamRelay, FinishForwardsEventEndedByFinalCr) {
+  ChatStreamRelay relay(false);
+  std::string out;
+  relay.Feed("data: [DONE]\r\r", &out);
+  EXPECT_EQ(out, "");
+  relay.Finish(&out);
+  EXPECT_EQ(out, "data: [DONE]\r\r");
+  EXPECT_TRUE(relay.done());
+}
+
 TEST(ChatStreamRelay, OversizedEventFails) {
   ChatStreamRelay relay(false);
   std::string out;

@@ -128,6 +128,10 @@ void ChatStreamRelay::Feed(std::string_view upstream_bytes, std::string* out) {
   framer_.Feed(upstream_bytes, [this, out](const SseEvent& event) { OnEvent(event, out); });
 }
 
+void ChatStreamRelay::Finish(std::string* out) {
+  framer_.Finish([this, out](const SseEvent& event) { OnEvent(event, out); });
+}
+
 void ChatStreamRelay::OnEvent(const SseEvent& event, std::string* out) {
   const bool is_message = event.event.empty() || event.event == "message";
   if (!event.has_data || !is_message) {

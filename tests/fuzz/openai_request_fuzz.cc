@@ -34,34 +34,47 @@ std::string Serialize(const rapidjson::Value& v) {
   return std::string(buf.GetString(), buf.GetSize());
 }
 
+// Index loops rather than iterators: RapidJSON 1.1's member iterators make clang warn about
+// C++20's reversed operators.
+rapidjson::Value* Member(rapidjson::Value& obj, const char* name) {
+  for (rapidjson::SizeType i = 0; i < obj.MemberCount(); ++i) {
+    if (obj.MemberBegin()[i].name == name) return &obj.MemberBegin()[i].value;
+  }
+  return nullptr;
+}
+
 // What the rewrite should be: the input's document with the edits applied by RapidJSON.
 std::string Expected(rapidjson::Document& d, std::string_view model, bool ask_usage) {
   auto& a = d.GetAllocator();
-  for (auto& m : d.GetObject()) {
+  for (rapidjson::SizeType i = 0; i < d.MemberCount(); ++i) {
+    auto& m = d.MemberBegin()[i];
     if (m.name == "model") m.value.SetString(model.data(), model.size(), a);
   }
-  if (ask_usage) {
-    auto so = d.FindMember("stream_options");
-    if (so == d.MemberEnd()) {
-      rapidjson::Value options(rapidjson::kObjectType);
-      options.AddMember("include_usage", true, a);
-      d.AddMember("stream_options", options, a);
-    } else {
-      if (so->value.IsNull()) so->value.SetObject();
-      bool found = false;
-      for (auto& m : so->value.GetObject()) {
-        if (m.name == "include_usage") {
-          m.value.SetBool(true);
-          found = true;
-        }
-      }
-      if (!found) {  // RewriteRequest puts it first
-        rapidjson::Value options(rapidjson::kObjectType);
-        options.AddMember("include_usage", true, a);
-        for (auto& m : so->value.GetObject()) options.AddMember(m.name, m.value, a);
-        so->value = options;
-      }
+  if (!ask_usage) return Serialize(d);
+  rapidjson::Value* options = Member(d, "stream_options");
+  if (options == nullptr) {
+    rapidjson::Value added(rapidjson::kObjectType);
+    added.AddMember("include_usage", true, a);
+    d.AddMember("stream_options", added, a);
+    return Serialize(d);
+  }
+  if (options->IsNull()) options->SetObject();
+  bool found = false;
+  for (rapidjson::SizeType i = 0; i < options->MemberCount(); ++i) {
+    auto& m = options->MemberBegin()[i];
+    if (m.name == "include_usage") {
+      m.value.SetBool(true);
+      found = true;
     }
+  }
+  if (!found) {  // RewriteRequest puts it first
+    rapidjson::Value first(rapidjson::kObjectType);
+    first.AddMember("include_usage", true, a);
+    for (rapidjson::SizeType i = 0; i < options->MemberCount(); ++i) {
+      auto& m = options->MemberBegin()[i];
+      first.AddMember(m.name, m.value, a);
+    }
+    *options = first;
   }
   return Serialize(d);
 }

@@ -62,6 +62,7 @@ std::string Relay(std::string_view in, const std::vector<size_t>& steps, bool wa
     relay.Feed(in.substr(pos, n), &out);
     pos += n;
   }
+  relay.Finish(&out);
   return out;
 }
 
@@ -92,11 +93,12 @@ void CheckRewrite(const std::string& raw, std::string_view data) {
   rapidjson::Document in;
   if (!ParseJson(data, &in)) return;
   Check(in.IsObject());
-  for (auto m = in.MemberBegin(); m != in.MemberEnd();) {
+  for (rapidjson::SizeType i = 0; i < in.MemberCount();) {
+    auto m = in.MemberBegin() + i;
     if (m->name == "usage" && m->value.IsNull()) {
-      m = in.EraseMember(m);
+      in.EraseMember(m);
     } else {
-      ++m;
+      ++i;
     }
   }
   Check(Serialize(in) == Serialize(edited));  // order-preserving, duplicates included
@@ -127,7 +129,10 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   if (wants_usage && a.ok) {
     std::string joined;
     for (const auto& r : a.raws) joined += r;
-    Check(out_whole == joined);  // a client that asked gets every event as it came
+    // A client that asked gets every event as it came (plus one ended by a final CR, which
+    // Finish() lets out).
+    Check(out_whole.substr(0, joined.size()) == joined &&
+          (out_whole.size() == joined.size() || out_whole.size() == in.size()));
   }
   for (size_t i = 0; i < a.raws.size(); ++i) CheckRewrite(a.raws[i], a.datas[i]);
   return 0;
