@@ -116,8 +116,14 @@ void RequestContext::OnResponseBody(std::string_view data) {
   std::string out;
   relay->Feed(data, &out);
   StopOwnTime();
-  if (out.empty()) return;
-  if (!exchange->SendBody(out) && exchange != nullptr) call->PauseBody();
+  if (!out.empty() && !exchange->SendBody(out) && exchange != nullptr) call->PauseBody();
+  if (relay->failed() && exchange != nullptr) {
+    call->Cancel();
+    upstream_done = true;
+    usage = relay->usage();
+    EndStreamWithError(*this, Unavailable("upstream sent an SSE event over the size limit"));
+    CompleteRequest(*this);
+  }
 }
 
 void RequestContext::OnResponseComplete() {
@@ -125,8 +131,13 @@ void RequestContext::OnResponseComplete() {
   if (exchange != nullptr) {
     StartOwnTime();
     if (streaming_to_client) {
+      std::string tail;
+      relay->Finish(&tail);
+      if (!tail.empty()) exchange->SendBody(tail);
       usage = relay->usage();
-      if (relay->done()) {
+      if (exchange == nullptr) {
+        // The client left while the tail was written; OnAborted has finished the request.
+      } else if (relay->done()) {
         exchange->End();
         exchange = nullptr;
       } else {
