@@ -28,3 +28,14 @@ if ((${#missing[@]})); then
   apt-get update -qq
   apt-get install -y -qq --no-install-recommends "${missing[@]}"
 fi
+
+# Node.js runs the official OpenAI and Anthropic SDKs in the end-to-end tests. Machines of
+# this kind come with Node 20 and npm; a bare Debian 12 gets them from apt.
+if ! command -v node >/dev/null || ! command -v npm >/dev/null; then
+  apt-get install -y -qq --no-install-recommends nodejs npm
+fi
+here=$(cd "$(dirname "$0")/.." && pwd)
+if [ ! -d "$here/tests/e2e/sdk/node_modules/openai" ] ||
+   [ ! -d "$here/tests/e2e/sdk/node_modules/@anthropic-ai/sdk" ]; then
+  (cd "$here/tests/e2e/sdk" && npm ci --no-audit --no-fund --loglevel=error)
+fi
