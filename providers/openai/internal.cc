@@ -26,6 +26,9 @@ simdjson::padded_string_view CopyPadded(std::string_view json) {
   std::string& s = State().scratch;
   s.resize(json.size() + simdjson::SIMDJSON_PADDING);
   if (!json.empty()) std::memcpy(s.data(), json.data(), json.size());
+  // simdjson reads atoms in place and may look into the padding: stale bytes of an earlier
+  // document there could complete a truncated `nu` into `null`. Zeros never do.
+  std::memset(s.data() + json.size(), 0, simdjson::SIMDJSON_PADDING);
   return simdjson::padded_string_view(s.data(), json.size(), s.size());
 }
 

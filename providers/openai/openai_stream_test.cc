@@ -174,6 +174,16 @@ TEST(ChatStreamRelay, OddEventsPassThrough) {
   EXPECT_FALSE(relay.usage().has_value());
 }
 
+TEST(ChatStreamRelay, MalformedUsageChunkIsNeitherBelievedNorDropped) {
+  // On-Demand alone would read this usage; the full parse refuses the event.
+  const std::string ev =
+      "data: {\"choices\":[],\"usage\":{\"prompt_tokens\":5},\"x\"::1}\n\n"
+      "data: {\"choices\":[],\"usage\":{\"prompt_tokens\":5},\"x\":nu}\n\n";
+  ChatStreamRelay relay(false);
+  EXPECT_EQ(RelayWhole(false, ev, &relay), ev);
+  EXPECT_FALSE(relay.usage().has_value());
+}
+
 TEST(ChatStreamRelay, UsageInAContentChunkIsKeptAndCaptured) {
   // Some OpenAI-compatible servers put usage on the last content chunk.
   const std::string ev =

@@ -148,6 +148,12 @@ void ChatStreamRelay::OnEvent(const SseEvent& event, std::string* out) {
     out->append(event.raw);
     return;
   }
+  // On-Demand reads only what it is asked for; before an event's usage is believed (or the
+  // event dropped for it), the whole event must be JSON. Once per stream, so cheap.
+  if (facts.usage && !IsJsonObject(event.data)) {
+    out->append(event.raw);
+    return;
+  }
   if (facts.usage) usage_ = facts.usage;
   const bool usage_chunk = facts.usage && facts.choices != ChunkFacts::Choices::kPresent;
   if (facts.choices == ChunkFacts::Choices::kPresent) content_started_ = true;

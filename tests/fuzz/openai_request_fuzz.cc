@@ -98,8 +98,10 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     auto r = edge::providers::openai::RewriteRequest(body, model, ask_usage);
     Check(r.ok());
     rapidjson::Document out, in;
+    // simdjson takes some numbers RapidJSON cannot hold (0e1000074); no comparison then.
+    if (!ParseJson(body, &in)) continue;
+    Check(in.IsObject());
     Check(ParseJson(*r, &out) && out.IsObject());
-    Check(ParseJson(body, &in) && in.IsObject());
     Check(Serialize(out) == Expected(in, model, ask_usage));
   }
   return 0;
