@@ -32,7 +32,7 @@ fi
 # Node.js runs the official OpenAI and Anthropic SDKs in the end-to-end tests. Machines of
 # this kind come with Node 20 and npm; a bare Debian 12 gets them from apt.
 if ! command -v node >/dev/null || ! command -v npm >/dev/null; then
-  apt-get install -y -qq --no-install-recommends nodejs npm
+  apt-get update -qq && apt-get install -y -qq --no-install-recommends nodejs npm
 fi
 here=$(cd "$(dirname "$0")/.." && pwd)
 if [ ! -d "$here/tests/e2e/sdk/node_modules/openai" ] ||

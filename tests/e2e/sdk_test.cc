@@ -1,0 +1,68 @@
+// The official SDKs (npm `openai` and `@anthropic-ai/sdk`) against a running node: what real
+// applications use must understand every answer, streaming or not, with the usage the
+// provider reported.
+
+#include <gtest/gtest.h>
+
+#include <regex>
+
+#include "tests/e2e/harness/cluster.h"
+
+namespace edge::e2e {
+namespace {
+
+struct SdkResult {
+  bool ok = false;
+  std::string json;
+  long Number(const std::string& key) const {
+    std::smatch m;
+    if (!std::regex_search(json, m, std::regex("\"" + key + "\":([0-9]+)"))) return -1;
+    return std::stol(m[1]);
+  }
+  std::string String(const std::string& key) const {
+    std::smatch m;
+    if (!std::regex_search(json, m, std::regex("\"" + key + "\":\"([^\"]*)\""))) return "";
+    return m[1];
+  }
+};
+
+SdkResult RunSdk(const TempDir& dir, const std::string& kind, uint16_t port,
+                 const std::string& model, bool stream) {
+  static int n = 0;
+  Process p({"/usr/bin/env", "node", SourceDir() + "/tests/e2e/sdk/client.mjs", kind,
+             "http://127.0.0.1:" + std::to_string(port), kTestKey, model, stream ? "stream" : "whole"},
+            dir.path(), "sdk" + std::to_string(n++));
+  SdkResult r;
+  auto code = p.Wait(60s);
+  r.json = p.Stdout() + p.Stderr();
+  r.ok = code == std::optional<int>(0) && r.json.find("\"ok\":true") != std::string::npos;
+  return r;
+}
+
+class OpenAiSdk : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    fake_ = std::make_unique<FakeOpenAI>(dir_);
+    ASSERT_TRUE(fake_->ok());
+    node_ = std::make_unique<Node>(dir_, TestConfig(StandardModels(fake_->port())));
+    ASSERT_TRUE(node_->ok()) << node_->process().Stderr();
+  }
+  TempDir dir_;
+  std::unique_ptr<FakeOpenAI> fake_;
+  std::unique_ptr<Node> node_;
+};
+
+TEST_F(OpenAiSdk, ChatCompletionsWholeAndStreamed) {
+  for (bool stream : {false, true}) {
+    SdkResult r = RunSdk(dir_, "openai-chat", node_->port(), "chat", stream);
+    ASSERT_TRUE(r.ok) << r.json;
+    EXPECT_NE(r.String("text").find("tok1"), std::string::npos) << r.json;
+    EXPECT_EQ(r.String("finish"), "stop") << r.json;
+    // The fake counts the prompt's words ("Say hello to the edge") and emits 5 chunks.
+    EXPECT_EQ(r.Number("input_tokens"), 5) << r.json;
+    EXPECT_EQ(r.Number("output_tokens"), 5) << r.json;
+  }
+}
+
+}  // namespace
+}  // namespace edge::e2e
