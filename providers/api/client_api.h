@@ -5,6 +5,7 @@
 // chat body and encodes canonical answers (ChatResponse, StreamDelta) in its own shape,
 // errors included. Pure functions over bytes, like the adapters.
 
+#include <cstdint>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -20,6 +21,10 @@ struct CanonicalRequest {
   bool stream = false;
   bool client_wants_usage = false;  // OpenAI chat: stream_options.include_usage
   std::string openai_body;    // the request as an OpenAI chat.completions body
+  // When the answer was created (Unix seconds), for stream encoders, which see no
+  // ChatResponse: chat chunks' `created`, Responses' `created_at`. ToCanonical leaves it 0;
+  // the node sets it before NewStreamEncoder (time is injected, never read here).
+  int64_t created = 0;
 };
 
 // Writes one client's stream in its API's shape from canonical deltas.

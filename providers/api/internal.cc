@@ -1,0 +1,290 @@
+#include "providers/api/internal.h"
+
+#include <rapidjson/error/en.h>
+
+#include <algorithm>
+
+namespace edge::providers::api::internal {
+namespace {
+
+// The deepest nesting of arrays and objects in `text`, counted outside strings; stops
+// counting past `limit`. Malformed text is left to the parser.
+int NestingDepth(std::string_view text, int limit) {
+  int depth = 0, deepest = 0;
+  bool in_string = false, escaped = false;
+  for (char c : text) {
+    if (in_string) {
+      if (escaped) {
+        escaped = false;
+      } else if (c == '\\') {
+        escaped = true;
+      } else if (c == '"') {
+        in_string = false;
+      }
+    } else if (c == '"') {
+      in_string = true;
+    } else if (c == '[' || c == '{') {
+      deepest = std::max(deepest, ++depth);
+      if (deepest > limit) return deepest;
+    } else if (c == ']' || c == '}') {
+      --depth;
+    }
+  }
+  return deepest;
+}
+
+}  // namespace
+
+Status ParseRequest(std::string_view body, rapidjson::Document* doc) {
+  if (body.find_first_not_of(" \t\r\n") == std::string_view::npos) {
+    return InvalidArgument("request body is empty; expected a JSON object");
+  }
+  // RapidJSON stops at a NUL as at the end of input; in JSON text a raw NUL is never valid.
+  if (body.find('\0') != std::string_view::npos) {
+    return InvalidArgument("request body is not valid JSON: a NUL byte");
+  }
+  if (NestingDepth(body, kMaxDepth) > kMaxDepth) {
+    return InvalidArgument("request body is not valid JSON: nested too deeply");
+  }
+  doc->Parse<rapidjson::kParseValidateEncodingFlag | rapidjson::kParseFullPrecisionFlag>(
+      body.data(), body.size());
+  if (doc->HasParseError()) {
+    if (doc->GetParseError() == rapidjson::kParseErrorStringInvalidEncoding) {
+      return InvalidArgument("request body is not valid UTF-8");
+    }
+    return InvalidArgument(std::string("request body is not valid JSON: ") +
+                           rapidjson::GetParseError_En(doc->GetParseError()) + " at offset " +
+                           std::to_string(doc->GetErrorOffset()));
+  }
+  if (!doc->IsObject()) return InvalidArgument("request body must be a JSON object");
+  return Status::Ok();
+}
+
+std::string Path(std::string_view parent, std::string_view name) {
+  std::string out(parent);
+  if (!out.empty()) out += '.';
+  out += name;
+  return out;
+}
+
+std::string Path(std::string_view parent, size_t index) {
+  return std::string(parent) + "[" + std::to_string(index) + "]";
+}
+
+Status Missing(std::string_view path) {
+  return InvalidArgument("missing required parameter: '" + std::string(path) + "'");
+}
+
+Status WrongType(std::string_view path, std::string_view what) {
+  return InvalidArgument("'" + std::string(path) + "' must be " + std::string(what));
+}
+
+const Json* Find(const Json& obj, std::string_view name) {
+  if (!obj.IsObject()) return nullptr;
+  // Index loop: RapidJSON 1.1's member iterators make clang warn about C++20's reversed
+  // comparison operators.
+  const rapidjson::SizeType n = obj.MemberCount();
+  for (rapidjson::SizeType i = 0; i < n; ++i) {
+    const auto& m = obj.MemberBegin()[i];
+    if (View(m.name) == name) return m.value.IsNull() ? nullptr : &m.value;
+  }
+  return nullptr;
+}
+
+std::string_view View(const Json& s) { return std::string_view(s.GetString(), s.GetStringLength()); }
+
+Status ReadString(const Json& obj, std::string_view parent, std::string_view name, bool required,
+                  std::string_view* out) {
+  const Json* v = Find(obj, name);
+  if (v == nullptr) return required ? Missing(Path(parent, name)) : Status::Ok();
+  if (!v->IsString()) return WrongType(Path(parent, name), "a string");
+  *out = View(*v);
+  return Status::Ok();
+}
+
+Status ReadBool(const Json& obj, std::string_view parent, std::string_view name, bool* out) {
+  const Json* v = Find(obj, name);
+  if (v == nullptr) return Status::Ok();
+  if (!v->IsBool()) return WrongType(Path(parent, name), "a boolean");
+  *out = v->GetBool();
+  return Status::Ok();
+}
+
+void String(JsonWriter& w, std::string_view s) {
+  w.String(s.data(), static_cast<rapidjson::SizeType>(s.size()));
+}
+
+void Key(JsonWriter& w, std::string_view key) {
+  w.Key(key.data(), static_cast<rapidjson::SizeType>(key.size()));
+}
+
+void KeyString(JsonWriter& w, std::string_view key, std::string_view value) {
+  Key(w, key);
+  String(w, value);
+}
+
+void NullableString(JsonWriter& w, std::string_view s) {
+  if (s.empty()) {
+    w.Null();
+  } else {
+    String(w, s);
+  }
+}
+
+std::string Serialize(const Json& v) {
+  rapidjson::StringBuffer buf;
+  JsonWriter w(buf);
+  v.Accept(w);
+  return std::string(buf.GetString(), buf.GetSize());
+}
+
+Status CopyNumber(const Json& obj, std::string_view parent, std::string_view name,
+                  std::string_view out_key, JsonWriter& w) {
+  const Json* v = Find(obj, name);
+  if (v == nullptr) return Status::Ok();
+  if (!v->IsNumber()) return WrongType(Path(parent, name), "a number");
+  Key(w, out_key);
+  v->Accept(w);
+  return Status::Ok();
+}
+
+Status CopyPositiveInt(const Json& obj, std::string_view parent, std::string_view name,
+                       bool required, std::string_view out_key, JsonWriter& w) {
+  const Json* v = Find(obj, name);
+  if (v == nullptr) return required ? Missing(Path(parent, name)) : Status::Ok();
+  if (!v->IsInt64() || v->GetInt64() < 1) {
+    return WrongType(Path(parent, name), "a positive integer");
+  }
+  Key(w, out_key);
+  w.Int64(v->GetInt64());
+  return Status::Ok();
+}
+
+void AppendEvent(std::string* out, std::string_view name, const rapidjson::StringBuffer& json) {
+  if (!name.empty()) {
+    out->append("event: ");
+    out->append(name);
+    out->push_back('\n');
+  }
+  out->append("data: ");
+  out->append(json.GetString(), json.GetSize());
+  out->append("\n\n");
+}
+
+std::string PrefixedId(std::string_view prefix, std::string_view id, std::string_view fallback) {
+  if (id.empty()) id = fallback;
+  if (id.substr(0, prefix.size()) == prefix) return std::string(id);
+  std::string out(prefix);
+  out += id;
+  return out;
+}
+
+std::string ToolCallId(std::string_view prefix, std::string_view id, std::string_view answer_id,
+                       int index) {
+  if (!id.empty()) return std::string(id);
+  std::string out(prefix);
+  out += answer_id;
+  out += '_';
+  out += std::to_string(index);
+  return out;
+}
+
+void WriteMessage(JsonWriter& w, std::string_view role, const std::vector<Part>& parts) {
+  w.StartObject();
+  KeyString(w, "role", role);
+  Key(w, "content");
+  if (parts.size() == 1 && parts[0].kind == Part::Kind::kText) {
+    String(w, parts[0].text);
+  } else {
+    w.StartArray();
+    for (const Part& p : parts) {
+      w.StartObject();
+      if (p.kind == Part::Kind::kText) {
+        KeyString(w, "type", "text");
+        KeyString(w, "text", p.text);
+      } else {
+        KeyString(w, "type", "image_url");
+        Key(w, "image_url");
+        w.StartObject();
+        KeyString(w, "url", p.url);
+        if (!p.detail.empty()) KeyString(w, "detail", p.detail);
+        w.EndObject();
+      }
+      w.EndObject();
+    }
+    w.EndArray();
+  }
+  w.EndObject();
+}
+
+void WriteToolMessage(JsonWriter& w, std::string_view tool_call_id, std::string_view text) {
+  w.StartObject();
+  KeyString(w, "role", "tool");
+  KeyString(w, "tool_call_id", tool_call_id);
+  KeyString(w, "content", text);
+  w.EndObject();
+}
+
+void WriteAssistantMessage(JsonWriter& w, std::string_view text,
+                           const std::vector<CallOut>& calls) {
+  w.StartObject();
+  KeyString(w, "role", "assistant");
+  Key(w, "content");
+  if (text.empty() && !calls.empty()) {
+    w.Null();
+  } else {
+    String(w, text);
+  }
+  if (!calls.empty()) {
+    Key(w, "tool_calls");
+    w.StartArray();
+    for (const CallOut& call : calls) {
+      w.StartObject();
+      KeyString(w, "id", call.id);
+      KeyString(w, "type", "function");
+      Key(w, "function");
+      w.StartObject();
+      KeyString(w, "name", call.name);
+      KeyString(w, "arguments", call.arguments);
+      w.EndObject();
+      w.EndObject();
+    }
+    w.EndArray();
+  }
+  w.EndObject();
+}
+
+std::string DataUrl(std::string_view media_type, std::string_view base64) {
+  std::string url;
+  url.reserve(5 + media_type.size() + 8 + base64.size());
+  url.append("data:").append(media_type).append(";base64,").append(base64);
+  return url;
+}
+
+std::string_view OpenAiErrorType(int status) {
+  switch (status) {
+    case 401: return "authentication_error";
+    case 403: return "permission_error";
+    case 404: return "not_found_error";
+    case 429: return "rate_limit_error";
+    default: return status >= 500 ? "api_error" : "invalid_request_error";
+  }
+}
+
+void WriteOpenAiError(JsonWriter& w, int status, std::string_view message, std::string_view code) {
+  w.StartObject();
+  Key(w, "error");
+  w.StartObject();
+  KeyString(w, "message", message);
+  KeyString(w, "type", OpenAiErrorType(status));
+  Key(w, "code");
+  NullableString(w, code);
+  w.EndObject();
+  w.EndObject();
+}
+
+int64_t UncachedInput(const Usage& usage) {
+  return std::max<int64_t>(0, usage.input_tokens - usage.cached_input_tokens);
+}
+
+}  // namespace edge::providers::api::internal

@@ -1,0 +1,121 @@
+#pragma once
+
+// Helpers shared by the client API files; not part of the module's interface.
+//
+// Requests are read with RapidJSON's DOM rather than simdjson: they are rewritten into
+// another shape, and whole subtrees (JSON schemas, tool inputs) are copied into the
+// canonical body, which RapidJSON's Accept() does in one call; it also holds every JSON
+// number (integers beyond 64 bits as doubles), so one tree serves all bodies.
+
+#include <rapidjson/document.h>
+#include <rapidjson/stringbuffer.h>
+#include <rapidjson/writer.h>
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "common/result.h"
+#include "providers/adapter.h"
+#include "providers/api/client_api.h"
+
+namespace edge::providers::api::internal {
+
+using Json = rapidjson::Value;
+using JsonWriter = rapidjson::Writer<rapidjson::StringBuffer>;
+
+// Deeper nesting is refused before parsing: Accept() and our walks recurse per level.
+constexpr int kMaxDepth = 128;
+
+// Parses a client's body: a UTF-8 JSON object nested at most kMaxDepth deep. Errors are
+// InvalidArgument with a message fit for the client.
+Status ParseRequest(std::string_view body, rapidjson::Document* doc);
+
+// "parent.name", or "name" at the top level; "parent[i]" for array elements.
+std::string Path(std::string_view parent, std::string_view name);
+std::string Path(std::string_view parent, size_t index);
+
+Status Missing(std::string_view path);                          // missing required parameter
+Status WrongType(std::string_view path, std::string_view what);  // 'path' must be <what>
+
+// The member `name` of object `obj`, or nullptr when absent or null. With duplicate
+// members the first counts; the canonical body is written anew, so no later reader can
+// see another one.
+const Json* Find(const Json& obj, std::string_view name);
+
+std::string_view View(const Json& string_value);
+
+// Typed reads of an optional member (absent or null leaves *out untouched and returns Ok,
+// unless `required`); a member of another type is an InvalidArgument naming its path.
+Status ReadString(const Json& obj, std::string_view parent, std::string_view name, bool required,
+                  std::string_view* out);
+Status ReadBool(const Json& obj, std::string_view parent, std::string_view name, bool* out);
+
+// Writers.
+void String(JsonWriter& w, std::string_view s);
+void Key(JsonWriter& w, std::string_view key);
+void KeyString(JsonWriter& w, std::string_view key, std::string_view value);
+void NullableString(JsonWriter& w, std::string_view s);  // null when empty
+std::string Serialize(const Json& v);
+// Copies member `name` to the output as `out_key` when present and a number; another type
+// is an InvalidArgument.
+Status CopyNumber(const Json& obj, std::string_view parent, std::string_view name,
+                  std::string_view out_key, JsonWriter& w);
+// max_tokens-like members: a positive integer (beyond int64 refused).
+Status CopyPositiveInt(const Json& obj, std::string_view parent, std::string_view name,
+                       bool required, std::string_view out_key, JsonWriter& w);
+
+// Appends one server-sent event: `event: <name>\n` when name is not empty, then
+// `data: <json>\n\n`. JSON text never holds a raw newline, so one data line suffices.
+void AppendEvent(std::string* out, std::string_view name, const rapidjson::StringBuffer& json);
+
+// `id` when it already starts with `prefix`, else prefix + id; prefix + fallback when the
+// provider gave no id. Client SDKs look at the prefixes (msg_, chatcmpl-, resp_, call_).
+std::string PrefixedId(std::string_view prefix, std::string_view id, std::string_view fallback);
+
+// The tool call's id, or one made from the answer's id and the call's index when the
+// provider gave none: clients must echo an id back with the tool's result.
+std::string ToolCallId(std::string_view prefix, std::string_view id, std::string_view answer_id,
+                       int index);
+
+// A piece of a message's content in the canonical body: text, or an image by URL (a
+// data: URL for inline images).
+struct Part {
+  enum class Kind { kText, kImage };
+  Kind kind = Kind::kText;
+  std::string_view text;    // views into the parsed request, which outlives the writing
+  std::string url;
+  std::string_view detail;  // OpenAI's image detail (auto|low|high), when given
+};
+
+// {"role":role,"content":...}: a string when the content is one text part, else parts.
+void WriteMessage(JsonWriter& w, std::string_view role, const std::vector<Part>& parts);
+// {"role":"tool","tool_call_id":id,"content":text}.
+void WriteToolMessage(JsonWriter& w, std::string_view tool_call_id, std::string_view text);
+// A tool call in an assistant message of the canonical body.
+struct CallOut {
+  std::string_view id;
+  std::string_view name;
+  std::string arguments;  // JSON text
+};
+// {"role":"assistant","content":text (null when empty and there are calls),"tool_calls":[...]}.
+void WriteAssistantMessage(JsonWriter& w, std::string_view text, const std::vector<CallOut>& calls);
+
+// "data:<media_type>;base64,<data>".
+std::string DataUrl(std::string_view media_type, std::string_view base64);
+
+// OpenAI's error `type` for an HTTP status.
+std::string_view OpenAiErrorType(int status);
+// {"error":{"message","type","code"}}, code null when empty.
+void WriteOpenAiError(JsonWriter& w, int status, std::string_view message, std::string_view code);
+
+// Input tokens without the cached ones (Anthropic reports them apart); canonical input
+// counts include cached tokens, as OpenAI's prompt_tokens do.
+int64_t UncachedInput(const Usage& usage);
+
+// The request conversions of the APIs that are not the canonical shape.
+Result<CanonicalRequest> AnthropicToCanonical(std::string_view body);  // anthropic_request.cc
+Result<CanonicalRequest> ResponsesToCanonical(std::string_view body);   // responses_request.cc
+
+}  // namespace edge::providers::api::internal
