@@ -1,0 +1,392 @@
+// OpenAI chat.completions body -> Messages API body: the parameters (messages.cc does the
+// conversation).
+//
+// What has no Anthropic equivalent and would change the answer (n > 1, logprobs, penalties,
+// logit_bias, audio, predicted outputs, legacy functions, reasoning_effort) is refused with
+// InvalidArgument naming it rather than silently dropped. What only concerns OpenAI's
+// service (seed, store, metadata, service_tier, stream_options; Anthropic always reports
+// usage) and members this code does not know are ignored, so that new OpenAI SDK defaults
+// do not break every Anthropic deployment.
+//
+// response_format: json_schema becomes output_config.format (Anthropic's structured
+// outputs); json_object has no equivalent and is ignored: OpenAI itself requires the
+// messages to ask for JSON in that mode, so the model is asked anyway.
+
+#include <rapidjson/error/en.h>
+#include <rapidjson/reader.h>
+
+#include <string>
+#include <string_view>
+
+#include "providers/anthropic/internal.h"
+#include "providers/anthropic/request_internal.h"
+
+namespace edge::providers::anthropic::internal {
+namespace {
+
+using simdjson::SUCCESS;
+namespace dom = simdjson::dom;
+
+// The members the translation reads; absent or null ones are nullopt.
+struct OpenAiParams {
+  std::optional<dom::element> messages, max_tokens, max_completion_tokens, stop, temperature, top_p,
+      tools, tool_choice, parallel_tool_calls, user, response_format;
+};
+
+Status Unsupported(std::string_view what) {
+  return InvalidArgument("anthropic does not support " + std::string(what));
+}
+
+bool IsNonZeroNumber(dom::element v) {
+  double d = 0;
+  return v.get_double().get(d) != SUCCESS || d != 0;
+}
+
+// Refuses members whose meaning the Messages API cannot honour (see the file comment).
+Status CheckUnsupported(std::string_view key, dom::element v) {
+  int64_t n = 0;
+  bool b = false;
+  if (key == "n" && (v.get_int64().get(n) != SUCCESS || n != 1)) return Unsupported("'n' > 1");
+  if (key == "logprobs" && (v.get_bool().get(b) != SUCCESS || b)) return Unsupported("logprobs");
+  if (key == "top_logprobs") return Unsupported("top_logprobs");
+  if ((key == "frequency_penalty" || key == "presence_penalty") && IsNonZeroNumber(v)) {
+    return Unsupported(key);
+  }
+  dom::object bias;
+  if (key == "logit_bias" && (v.get_object().get(bias) != SUCCESS || bias.size() > 0)) {
+    return Unsupported("logit_bias");
+  }
+  if (key == "functions" || key == "function_call") {
+    return Unsupported("the legacy '" + std::string(key) + "' member; use tools");
+  }
+  if (key == "audio" || key == "prediction" || key == "web_search_options" ||
+      key == "reasoning_effort") {
+    return Unsupported("'" + std::string(key) + "'");
+  }
+  if (key == "modalities") {
+    dom::array modalities;
+    if (v.get_array().get(modalities) != SUCCESS) return Unsupported("these modalities");
+    for (dom::element m : modalities) {
+      std::string_view s;
+      if (m.get_string().get(s) != SUCCESS || s != "text") return Unsupported("non-text output");
+    }
+  }
+  return Status::Ok();
+}
+
+Result<OpenAiParams> ReadParams(dom::object body) {
+  OpenAiParams p;
+  for (auto [key, value] : body) {
+    if (value.is_null()) continue;
+    EDGE_RETURN_IF_ERROR(CheckUnsupported(key, value));
+    std::optional<dom::element>* slot = key == "messages"                ? &p.messages
+                                        : key == "max_tokens"            ? &p.max_tokens
+                                        : key == "max_completion_tokens" ? &p.max_completion_tokens
+                                        : key == "stop"                  ? &p.stop
+                                        : key == "temperature"           ? &p.temperature
+                                        : key == "top_p"                 ? &p.top_p
+                                        : key == "tools"                 ? &p.tools
+                                        : key == "tool_choice"           ? &p.tool_choice
+                                        : key == "parallel_tool_calls"   ? &p.parallel_tool_calls
+                                        : key == "user"                  ? &p.user
+                                        : key == "response_format"       ? &p.response_format
+                                                                         : nullptr;
+    if (slot != nullptr) *slot = value;  // the last duplicate wins, as in most JSON readers
+  }
+  if (!p.messages || !p.messages->is_array()) {
+    return InvalidArgument("'messages' must be a non-empty array");
+  }
+  return p;
+}
+
+Result<int64_t> MaxTokens(const OpenAiParams& p) {
+  const std::optional<dom::element>& v =
+      p.max_completion_tokens ? p.max_completion_tokens : p.max_tokens;
+  if (!v) return kDefaultMaxTokens;
+  int64_t n = 0;
+  if (v->get_int64().get(n) != SUCCESS || n < 1) {
+    return InvalidArgument(
+        std::string(p.max_completion_tokens ? "'max_completion_tokens'" : "'max_tokens'") +
+        " must be a positive integer");
+  }
+  return n;
+}
+
+// A number in [0, 1]: Anthropic's range for temperature and top_p (OpenAI's temperature
+// goes to 2; rescaling would change its meaning, so above 1 is refused).
+Status WriteUnitNumber(const char* key, const std::optional<dom::element>& v, Writer& w) {
+  if (!v) return Status::Ok();
+  double d = 0;
+  if (v->get_double().get(d) != SUCCESS || !(d >= 0 && d <= 1)) {
+    return InvalidArgument(std::string("'") + key + "' must be a number from 0 to 1 for anthropic");
+  }
+  w.Key(key);
+  WriteElement(*v, w);
+  return Status::Ok();
+}
+
+Status WriteStop(const std::optional<dom::element>& stop, Writer& w) {
+  if (!stop) return Status::Ok();
+  std::string_view s;
+  if (stop->get_string().get(s) == SUCCESS) {
+    w.Key("stop_sequences");
+    w.StartArray();
+    WriteString(s, w);
+    w.EndArray();
+    return Status::Ok();
+  }
+  dom::array list;
+  if (stop->get_array().get(list) != SUCCESS) {
+    return InvalidArgument("'stop' must be a string or an array of strings");
+  }
+  if (list.size() == 0) return Status::Ok();
+  w.Key("stop_sequences");
+  w.StartArray();
+  for (dom::element e : list) {
+    if (e.get_string().get(s) != SUCCESS) {
+      return InvalidArgument("'stop' must be a string or an array of strings");
+    }
+    WriteString(s, w);
+  }
+  w.EndArray();
+  return Status::Ok();
+}
+
+Status WriteTools(const std::optional<dom::element>& tools, Writer& w) {
+  if (!tools) return Status::Ok();
+  dom::array list;
+  if (tools->get_array().get(list) != SUCCESS) return InvalidArgument("'tools' must be an array");
+  if (list.size() == 0) return Status::Ok();
+  w.Key("tools");
+  w.StartArray();
+  size_t i = 0;
+  for (dom::element tool : list) {
+    const std::string at = "tools[" + std::to_string(i++) + "]";
+    std::string_view type, name, description;
+    if (tool["type"].get_string().get(type) != SUCCESS || type != "function") {
+      return InvalidArgument(at + ": only tools of type 'function' are supported by anthropic");
+    }
+    if (tool["function"]["name"].get_string().get(name) != SUCCESS || name.empty()) {
+      return InvalidArgument(at + ".function.name must be a non-empty string");
+    }
+    w.StartObject();
+    w.Key("name");
+    WriteString(name, w);
+    if (tool["function"]["description"].get_string().get(description) == SUCCESS) {
+      w.Key("description");
+      WriteString(description, w);
+    }
+    w.Key("input_schema");
+    dom::element schema;
+    if (tool["function"]["parameters"].get(schema) == SUCCESS && schema.is_object()) {
+      WriteElement(schema, w);
+    } else {  // OpenAI allows a function without parameters; Anthropic needs a schema
+      constexpr std::string_view kEmpty = R"({"type":"object","properties":{}})";
+      w.RawValue(kEmpty.data(), kEmpty.size(), rapidjson::kObjectType);
+    }
+    w.EndObject();
+  }
+  w.EndArray();
+  return Status::Ok();
+}
+
+// tool_choice, and parallel_tool_calls false as disable_parallel_tool_use.
+Status WriteToolChoice(const OpenAiParams& p, Writer& w) {
+  bool parallel = true;
+  if (p.parallel_tool_calls && p.parallel_tool_calls->get_bool().get(parallel) != SUCCESS) {
+    return InvalidArgument("'parallel_tool_calls' must be a boolean");
+  }
+  dom::array tools;
+  const bool have_tools = p.tools && p.tools->get_array().get(tools) == SUCCESS && tools.size() > 0;
+  if (!p.tool_choice && (parallel || !have_tools)) return Status::Ok();
+  std::string_view mode = "auto", name;
+  if (p.tool_choice && p.tool_choice->get_string().get(mode) != SUCCESS) {
+    std::string_view type;
+    if ((*p.tool_choice)["type"].get_string().get(type) != SUCCESS || type != "function" ||
+        (*p.tool_choice)["function"]["name"].get_string().get(name) != SUCCESS) {
+      return InvalidArgument(
+          "'tool_choice' must be auto, none, required or {type: function, function: {name}}");
+    }
+    mode = "tool";
+  }
+  if (mode == "required") mode = "any";
+  if (mode != "auto" && mode != "none" && mode != "any" && mode != "tool") {
+    return InvalidArgument("'tool_choice' '" + std::string(mode) + "' is not supported");
+  }
+  w.Key("tool_choice");
+  w.StartObject();
+  w.Key("type");
+  WriteString(mode, w);
+  if (mode == "tool") {
+    w.Key("name");
+    WriteString(name, w);
+  }
+  if (!parallel && mode != "none") {
+    w.Key("disable_parallel_tool_use");
+    w.Bool(true);
+  }
+  w.EndObject();
+  return Status::Ok();
+}
+
+Status WriteResponseFormat(const std::optional<dom::element>& format, Writer& w) {
+  if (!format) return Status::Ok();
+  std::string_view type;
+  if ((*format)["type"].get_string().get(type) != SUCCESS) {
+    return InvalidArgument("'response_format' must be an object with a string 'type'");
+  }
+  if (type == "text" || type == "json_object") return Status::Ok();
+  dom::element schema;
+  if (type != "json_schema" || (*format)["json_schema"]["schema"].get(schema) != SUCCESS ||
+      !schema.is_object()) {
+    return InvalidArgument(
+        "'response_format' must be text, json_object, or json_schema "
+        "with a 'json_schema.schema' object");
+  }
+  w.Key("output_config");
+  w.StartObject();
+  w.Key("format");
+  w.StartObject();
+  w.Key("type");
+  w.String("json_schema");
+  w.Key("schema");
+  WriteElement(schema, w);
+  w.EndObject();
+  w.EndObject();
+  return Status::Ok();
+}
+
+Status WriteBody(const OpenAiParams& p, std::string_view model, bool stream, Writer& w) {
+  EDGE_ASSIGN_OR_RETURN(const int64_t max_tokens, MaxTokens(p));
+  w.StartObject();
+  w.Key("model");
+  WriteString(model, w);
+  w.Key("max_tokens");
+  w.Int64(max_tokens);
+  dom::array messages;
+  if (p.messages->get_array().get(messages) != SUCCESS || messages.size() == 0) {
+    return InvalidArgument("'messages' must be a non-empty array");
+  }
+  EDGE_RETURN_IF_ERROR(WriteConversation(messages, w));
+  EDGE_RETURN_IF_ERROR(WriteStop(p.stop, w));
+  EDGE_RETURN_IF_ERROR(WriteUnitNumber("temperature", p.temperature, w));
+  EDGE_RETURN_IF_ERROR(WriteUnitNumber("top_p", p.top_p, w));
+  EDGE_RETURN_IF_ERROR(WriteTools(p.tools, w));
+  EDGE_RETURN_IF_ERROR(WriteToolChoice(p, w));
+  EDGE_RETURN_IF_ERROR(WriteResponseFormat(p.response_format, w));
+  std::string_view user;
+  if (p.user && p.user->get_string().get(user) == SUCCESS && !user.empty()) {
+    w.Key("metadata");
+    w.StartObject();
+    w.Key("user_id");
+    WriteString(user, w);
+    w.EndObject();
+  }
+  if (stream) {
+    w.Key("stream");
+    w.Bool(true);
+  }
+  w.EndObject();
+  return Status::Ok();
+}
+
+bool IsJsonSpace(char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r'; }
+
+// Forwards a reader's events to the writer. RapidJSON 1.1's Writer::RawNumber writes the
+// number as a string, so raw numbers go through RawValue to keep their spelling.
+struct CopyToWriter {
+  Writer& w;
+  bool Null() { return w.Null(); }
+  bool Bool(bool b) { return w.Bool(b); }
+  bool Int(int i) { return w.Int(i); }
+  bool Uint(unsigned u) { return w.Uint(u); }
+  bool Int64(int64_t i) { return w.Int64(i); }
+  bool Uint64(uint64_t u) { return w.Uint64(u); }
+  bool Double(double d) { return w.Double(d); }
+  bool RawNumber(const char* s, rapidjson::SizeType n, bool) {
+    return w.RawValue(s, n, rapidjson::kNumberType);
+  }
+  bool String(const char* s, rapidjson::SizeType n, bool) { return w.String(s, n); }
+  bool StartObject() { return w.StartObject(); }
+  bool Key(const char* s, rapidjson::SizeType n, bool) { return w.Key(s, n); }
+  bool EndObject(rapidjson::SizeType n) { return w.EndObject(n); }
+  bool StartArray() { return w.StartArray(); }
+  bool EndArray(rapidjson::SizeType n) { return w.EndArray(n); }
+};
+
+}  // namespace
+
+void WriteElement(dom::element value, Writer& w) {
+  const std::string json = simdjson::to_string(value);
+  rapidjson::Type type = rapidjson::kNullType;
+  switch (value.type()) {
+    case dom::element_type::OBJECT:
+      type = rapidjson::kObjectType;
+      break;
+    case dom::element_type::ARRAY:
+      type = rapidjson::kArrayType;
+      break;
+    case dom::element_type::STRING:
+      type = rapidjson::kStringType;
+      break;
+    case dom::element_type::BOOL:
+      type = rapidjson::kTrueType;
+      break;
+    case dom::element_type::NULL_VALUE:
+      type = rapidjson::kNullType;
+      break;
+    default:
+      type = rapidjson::kNumberType;
+      break;
+  }
+  w.RawValue(json.data(), json.size(), type);
+}
+
+Status WriteArguments(std::string_view arguments, const std::string& where, Writer& w) {
+  size_t first = 0;
+  while (first < arguments.size() && IsJsonSpace(arguments[first])) ++first;
+  if (first == arguments.size()) {
+    w.StartObject();  // a call without arguments: OpenAI sends "", Anthropic wants {}
+    w.EndObject();
+    return Status::Ok();
+  }
+  // RapidJSON stops at a NUL as at the end of the input; in JSON text a raw NUL is invalid.
+  if (arguments[first] != '{' || arguments.find('\0') != std::string_view::npos) {
+    return InvalidArgument(where + " must be a JSON object");
+  }
+  // Validated and copied in one pass: the reader drives the writer. Numbers stay as written
+  // and nesting depth costs heap, not stack.
+  rapidjson::Reader reader;
+  rapidjson::MemoryStream ms(arguments.data(), arguments.size());
+  rapidjson::EncodedInputStream<rapidjson::UTF8<>, rapidjson::MemoryStream> in(ms);
+  constexpr unsigned kFlags = rapidjson::kParseValidateEncodingFlag |
+                              rapidjson::kParseIterativeFlag |
+                              rapidjson::kParseNumbersAsStringsFlag;
+  CopyToWriter copy{w};
+  if (reader.Parse<kFlags>(in, copy).IsError()) {
+    return InvalidArgument(
+        where + " is not valid JSON: " + rapidjson::GetParseError_En(reader.GetParseErrorCode()));
+  }
+  return Status::Ok();
+}
+
+Result<std::string> MessagesBody(std::string_view openai_body, std::string_view model,
+                                 bool stream) {
+  JsonLease lease;
+  lease.Load(openai_body);
+  dom::element root;
+  if (auto err = lease.Dom(&root); err != SUCCESS) {
+    return InvalidArgument("request body: " + JsonError(err));
+  }
+  dom::object body;
+  if (root.get_object().get(body) != SUCCESS) {
+    return InvalidArgument("request body must be a JSON object");
+  }
+  EDGE_ASSIGN_OR_RETURN(const OpenAiParams params, ReadParams(body));
+  rapidjson::StringBuffer buf;
+  Writer w(buf);
+  EDGE_RETURN_IF_ERROR(WriteBody(params, model, stream, w));
+  return std::string(buf.GetString(), buf.GetSize());
+}
+
+}  // namespace edge::providers::anthropic::internal
