@@ -74,7 +74,10 @@ void ReplyError(RequestContext& ctx, const Status& status, std::string_view erro
   headers.Add("Content-Type", "application/json");
   if (!retry_after.empty()) headers.Add("Retry-After", std::string(retry_after));
   AddEdgeHeaders(ctx, headers, /*success=*/false);
-  ctx.exchange->Reply(http, headers, OpenAiErrorBody(http, status.message(), error_code));
+  ctx.exchange->Reply(http, headers,
+                      ctx.api == Api::kMessages
+                          ? ctx.client_api->ErrorBody(http, status.message(), error_code)
+                          : OpenAiErrorBody(http, status.message(), error_code));
   ctx.exchange = nullptr;
 }
 

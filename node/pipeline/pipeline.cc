@@ -27,6 +27,8 @@ struct Endpoint {
 constexpr Endpoint kEndpoints[] = {
     {"POST", "/v1/chat/completions", Api::kChatCompletions, kInferenceStages},
     {"POST", "/v1/embeddings", Api::kEmbeddings, kInferenceStages},
+    {"POST", "/v1/messages", Api::kMessages, kInferenceStages},
+    {"POST", "/v1/responses", Api::kResponses, kInferenceStages},
     {"GET", "/v1/models", Api::kModels, kModelsStages},
 };
 

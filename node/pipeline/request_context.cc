@@ -4,6 +4,11 @@
 
 namespace edge::pipeline {
 
+std::string_view CanonicalBody(const RequestContext& ctx) {
+  if (!ctx.request.openai_body.empty()) return ctx.request.openai_body;
+  return ctx.exchange->request().body;
+}
+
 int64_t NowMicros() { return static_cast<int64_t>(uv_hrtime() / 1000); }
 
 RequestContext::RequestContext(const WorkerServices& services, net::ServerExchange& exchange,
@@ -11,7 +16,10 @@ RequestContext::RequestContext(const WorkerServices& services, net::ServerExchan
     : services(services), snapshot(services.snapshots->Load()),
       request_id(exchange.request_id()),
       exchange(&exchange),
-      api(api) {
+      api(api),
+      client_api(api == Api::kMessages    ? &providers::api::AnthropicMessagesApi()
+                 : api == Api::kResponses ? &providers::api::ResponsesApi()
+                                          : &providers::api::OpenAiChatApi()) {
   // The node's own time starts when the request was fully read.
   own_time_started_us = exchange.request().complete_us;
   if (own_time_started_us == 0) own_time_started_us = NowMicros();

@@ -14,8 +14,9 @@
 #include "node/net/upstream_client.h"
 #include "node/runtime/deferred_delete.h"
 #include "node/runtime/snapshot.h"
+#include "node/pipeline/stream_relay.h"
 #include "providers/adapter.h"
-#include "providers/openai/openai.h"
+#include "providers/api/client_api.h"
 
 namespace edge::pipeline {
 
@@ -27,7 +28,11 @@ struct WorkerServices {
 };
 
 // The client-facing API a request came in on.
-enum class Api { kChatCompletions, kEmbeddings, kModels };
+enum class Api { kChatCompletions, kEmbeddings, kModels, kMessages, kResponses };
+
+// How an attempt talks to its deployment: untouched but for the model when the client
+// speaks the provider's own API, else translated through the canonical form.
+enum class Mode { kOpenAiPassthrough, kAnthropicPassthrough, kResponsesPassthrough, kTranslated };
 
 // The attribution of a request: from the key's defaults, overridden by X-Edge-* headers.
 struct Tags {
@@ -74,13 +79,20 @@ class RequestContext final : public net::ExchangeObserver,
   net::ServerExchange* exchange;  // null once the response ended or the client went away
   Api api;
 
+  const providers::api::ClientApi* client_api;  // the shape of answers and errors
   const config::VirtualKey* key = nullptr;
   Tags tags;
   Jurisdiction jurisdiction;
-  providers::openai::RequestInfo request;
+  // The request in canonical form; openai_body stays empty when the client's body already is
+  // one (chat completions), see CanonicalBody().
+  providers::api::CanonicalRequest request;
+  std::vector<size_t> candidates;  // deployments to try, in order (route stage)
+  size_t next_candidate = 0;
   size_t deployment_index = 0;
   const config::Deployment* deployment = nullptr;
+  Mode mode = Mode::kTranslated;
   int attempts = 0;
+  std::optional<providers::ProviderError> last_error;  // of the previous failed attempt
 
   std::unique_ptr<net::UpstreamCall> call;
   bool upstream_done = false;  // the call ended, failed or was cancelled
@@ -88,8 +100,9 @@ class RequestContext final : public net::ExchangeObserver,
   std::string upstream_content_type;
   std::string upstream_retry_after;
   std::string upstream_body;  // non-streaming answers and upstream error bodies
-  std::optional<providers::openai::ChatStreamRelay> relay;
-  bool streaming_to_client = false;
+  std::unique_ptr<StreamRelay> relay;  // set when a stream's 2xx head arrived
+  std::string held;                    // relay output held back until content flows
+  bool streaming_to_client = false;    // the client's response head was sent
   std::optional<providers::Usage> usage;
 
   Status outcome;  // ok, or why the request failed / was cut
@@ -98,6 +111,9 @@ class RequestContext final : public net::ExchangeObserver,
   int64_t own_time_started_us = 0;
   bool finalized = false;
 };
+
+// The request body in OpenAI chat form.
+std::string_view CanonicalBody(const RequestContext& ctx);
 
 // Monotonic microseconds on the same clock as HttpRequest::started_us.
 int64_t NowMicros();

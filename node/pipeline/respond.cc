@@ -1,12 +1,17 @@
-// Turns the upstream's answer into the client's: a stream relayed event by event, or a
-// whole body with its usage read; upstream failures mapped to the client's error shape.
+// Turns the upstream's answer into the client's: a stream relayed as it flows (held back
+// until content starts, so that a failing deployment can still be replaced unseen), or a
+// whole body; failures classified, retried on the next candidate where allowed, else shown
+// in the client API's error shape.
 
-#include <simdjson.h>
-
+#include "node/pipeline/attempt.h"
 #include "node/pipeline/edge_headers.h"
 #include "node/pipeline/error_reply.h"
 #include "node/pipeline/pipeline.h"
 #include "node/pipeline/stages.h"
+#include "providers/anthropic/adapter.h"
+#include "providers/anthropic/passthrough.h"
+#include "providers/openai/adapter.h"
+#include "providers/openai/openai.h"
 
 namespace edge::pipeline {
 namespace {
@@ -14,80 +19,136 @@ namespace {
 // A non-streaming answer larger than this is refused rather than held in memory.
 constexpr size_t kMaxUpstreamBody = 64u << 20;
 
-// The provider's own error message, when its body is OpenAI-shaped.
-std::string UpstreamMessage(const std::string& body) {
-  simdjson::ondemand::parser parser;
-  simdjson::padded_string padded(body);
-  simdjson::ondemand::document doc;
-  if (parser.iterate(padded).get(doc) != simdjson::SUCCESS) return {};
-  std::string_view message;
-  if (doc["error"]["message"].get_string().get(message) != simdjson::SUCCESS) return {};
-  return std::string(message);
+const providers::Adapter& AdapterOf(const RequestContext& ctx) {
+  if (ctx.mode == Mode::kAnthropicPassthrough) return providers::anthropic::AnthropicAdapter();
+  if (ctx.mode != Mode::kTranslated) return providers::openai::OpenAiAdapter();
+  return *ctx.snapshot->targets[ctx.deployment_index].adapter;
 }
 
-void StartClientStream(RequestContext& ctx) {
+std::unique_ptr<StreamRelay> NewRelay(const RequestContext& ctx) {
+  switch (ctx.mode) {
+    case Mode::kOpenAiPassthrough: return NewOpenAiChatRelay(ctx.request.client_wants_usage);
+    case Mode::kAnthropicPassthrough: return NewAnthropicRelay();
+    case Mode::kResponsesPassthrough: return NewResponsesRelay();
+    case Mode::kTranslated: break;
+  }
+  return NewTranslatingRelay(AdapterOf(ctx), *ctx.client_api, ctx.request);
+}
+
+void SendClientHead(RequestContext& ctx) {
   ctx.StopOwnTime();
   net::HeaderList headers;
-  headers.Add("Content-Type", ctx.upstream_content_type.empty() ? "text/event-stream"
-                                                                : ctx.upstream_content_type);
+  headers.Add("Content-Type", "text/event-stream; charset=utf-8");
   headers.Add("Cache-Control", "no-cache");
   AddEdgeHeaders(ctx, headers, /*success=*/true);
   ctx.reply_status = 200;
   ctx.exchange->SendHead(200, headers, std::nullopt);
   ctx.streaming_to_client = true;
-  ctx.relay.emplace(ctx.request.client_wants_usage);
 }
 
-// Ends a stream that broke after it started: an SSE error event, then a clean end, so the
-// client never hangs on a half stream.
-void EndStreamWithError(RequestContext& ctx, const Status& why) {
-  ctx.outcome = why;
-  if (ctx.exchange == nullptr) return;
-  std::string event = providers::openai::StreamErrorEvent(
-      "upstream stream failed: " + why.message(), "api_error", "upstream_stream_broken");
-  ctx.exchange->SendBody(event);
-  if (ctx.exchange == nullptr) return;
+// Sends `out`, or holds it back while no content has flowed yet.
+void Forward(RequestContext& ctx, std::string& out, bool force_head) {
+  if (!ctx.streaming_to_client) {
+    ctx.held.append(out);
+    out.clear();
+    if (!ctx.relay->content_started() && !force_head) return;
+    SendClientHead(ctx);
+    out.swap(ctx.held);
+  }
+  if (!out.empty() && !ctx.exchange->SendBody(out) && ctx.call != nullptr && !ctx.upstream_done) {
+    ctx.call->PauseBody();
+  }
+}
+
+void EndClientStream(RequestContext& ctx) {
   ctx.exchange->End();
   ctx.exchange = nullptr;
 }
 
-// The upstream answered with an error status: tell the client in its API's shape.
-void ReplyUpstreamError(RequestContext& ctx) {
-  int status = ctx.upstream_status;
-  std::string detail = UpstreamMessage(ctx.upstream_body);
-  std::string who = "upstream " + ctx.deployment->id + " answered " + std::to_string(status);
-  std::string message = detail.empty() ? who : who + ": " + detail;
-  if (status == 429) {
-    ReplyError(ctx, {Code::kResourceExhausted, message}, "upstream_rate_limited",
-               ctx.upstream_retry_after);
-  } else if (status >= 500) {
-    ReplyError(ctx, Unavailable(message), "upstream_error");
-  } else if (status == 401 || status == 403) {
-    // The deployment's credentials are wrong: that is the operator's problem, not the caller's.
-    ReplyError(ctx, Unavailable(message), "upstream_auth_failed");
+// The answer failed with `error`. Before the client saw anything, another deployment may
+// take over; otherwise the client gets the failure in its API's shape.
+void Fail(RequestContext& ctx, const providers::ProviderError& error) {
+  ctx.last_error = error;
+  if (ctx.call != nullptr && !ctx.upstream_done) ctx.call->Cancel();
+  ctx.upstream_done = true;
+  if (ctx.relay) ctx.usage = ctx.relay->usage();
+  std::string who = "upstream " + ctx.deployment->id;
+  if (!ctx.streaming_to_client) {
+    if (error.retryable && TryNextDeployment(ctx)) return;
+    Code code = error.status == 429   ? Code::kResourceExhausted
+                : error.status == 504 ? Code::kDeadlineExceeded
+                : error.status == 503 ? Code::kFailedPrecondition
+                : error.status >= 500 ? Code::kUnavailable
+                                      : Code::kInvalidArgument;
+    ReplyError(ctx, {code, who + ": " + error.message}, error.type, error.retry_after);
   } else {
-    // A 4xx about the request itself (bad parameters): the caller needs the provider's words.
-    ctx.outcome = InvalidArgument(message);
-    ctx.reply_status = status;
-    net::HeaderList headers;
-    headers.Add("Content-Type", ctx.upstream_content_type.empty() ? "application/json"
-                                                                  : ctx.upstream_content_type);
-    AddEdgeHeaders(ctx, headers, /*success=*/false);
-    ctx.exchange->Reply(status, headers, ctx.upstream_body);
-    ctx.exchange = nullptr;
+    ctx.outcome = Unavailable(who + ": " + error.message);
+    std::string out;
+    ctx.relay->Fail("upstream stream failed: " + error.message, &out);
+    if (!out.empty()) ctx.exchange->SendBody(out);
+    EndClientStream(ctx);
   }
+  CompleteRequest(ctx);
 }
 
+providers::ProviderError FromStatus(const Status& s) {
+  providers::ProviderError e;
+  e.status = s.code() == Code::kDeadlineExceeded ? 504 : 502;
+  e.retryable = s.code() != Code::kCancelled;
+  e.type = s.code() == Code::kDeadlineExceeded ? "upstream_timeout" : "upstream_unavailable";
+  e.message = s.message();
+  return e;
+}
+
+// A 2xx whole answer, in the client's shape.
 void ReplyWhole(RequestContext& ctx) {
-  ctx.usage = providers::openai::ExtractUsage(ctx.upstream_body);
+  std::string translated;
+  std::string_view body = ctx.upstream_body;
+  if (ctx.mode == Mode::kAnthropicPassthrough) {
+    ctx.usage = providers::anthropic::ExtractUsage(body);
+  } else if (ctx.mode != Mode::kTranslated) {
+    ctx.usage = providers::openai::ExtractUsage(body);
+  } else if (ctx.api == Api::kEmbeddings) {
+    providers::Usage usage;
+    Result<std::string> r = AdapterOf(ctx).ParseEmbeddings(body, &usage);
+    if (!r.ok()) return Fail(ctx, {502, true, "malformed_response", r.status().message(), {}});
+    ctx.usage = usage;
+    translated = std::move(r).value();
+  } else {
+    Result<providers::ChatResponse> r = AdapterOf(ctx).ParseChat(body);
+    if (!r.ok()) return Fail(ctx, {502, true, "malformed_response", r.status().message(), {}});
+    ctx.usage = r->usage;
+    translated = ctx.client_api->EncodeResponse(*r, ctx.request.model);
+  }
   ctx.StopOwnTime();
+  net::HeaderList headers;
+  headers.Add("Content-Type", ctx.mode == Mode::kTranslated || ctx.upstream_content_type.empty()
+                                  ? "application/json"
+                                  : ctx.upstream_content_type);
+  AddEdgeHeaders(ctx, headers, /*success=*/true);
+  ctx.reply_status = 200;
+  ctx.exchange->Reply(200, headers, ctx.mode == Mode::kTranslated ? translated : body);
+  ctx.exchange = nullptr;
+  CompleteRequest(ctx);
+}
+
+// A non-2xx answer: fall back when the provider says it is passing (429, 529, 5xx); a
+// request the provider refuses is the caller's to fix, in the provider's own words.
+void ReplyUpstreamStatus(RequestContext& ctx) {
+  providers::ProviderError e =
+      AdapterOf(ctx).ClassifyError(ctx.upstream_status, ctx.upstream_retry_after, ctx.upstream_body);
+  if (e.retryable || ctx.mode == Mode::kTranslated || e.status >= 500) return Fail(ctx, e);
+  // Same API on both sides and a 4xx about the request: the provider's body passes as is.
+  ctx.outcome = InvalidArgument("upstream " + ctx.deployment->id + " answered " +
+                                std::to_string(ctx.upstream_status) + ": " + e.message);
+  ctx.reply_status = ctx.upstream_status;
   net::HeaderList headers;
   headers.Add("Content-Type", ctx.upstream_content_type.empty() ? "application/json"
                                                                 : ctx.upstream_content_type);
-  AddEdgeHeaders(ctx, headers, /*success=*/true);
-  ctx.reply_status = ctx.upstream_status;
+  AddEdgeHeaders(ctx, headers, /*success=*/false);
   ctx.exchange->Reply(ctx.upstream_status, headers, ctx.upstream_body);
   ctx.exchange = nullptr;
+  CompleteRequest(ctx);
 }
 
 }  // namespace
@@ -97,17 +158,14 @@ void RequestContext::OnResponseHead(int status, const net::HeaderList& headers) 
   upstream_status = status;
   if (const std::string* v = headers.Find("content-type")) upstream_content_type = *v;
   if (const std::string* v = headers.Find("retry-after")) upstream_retry_after = *v;
-  if (exchange != nullptr && request.stream && status == 200) StartClientStream(*this);
+  if (request.stream && status >= 200 && status < 300) relay = NewRelay(*this);
 }
 
 void RequestContext::OnResponseBody(std::string_view data) {
   if (exchange == nullptr) return;
-  if (!streaming_to_client) {
+  if (relay == nullptr) {
     if (upstream_body.size() + data.size() > kMaxUpstreamBody) {
-      call->Cancel();
-      ReplyError(*this, Unavailable("upstream answer larger than 64 MiB"), "upstream_error");
-      CompleteRequest(*this);
-      return;
+      return Fail(*this, {502, false, "upstream_error", "upstream answer larger than 64 MiB", {}});
     }
     upstream_body.append(data);
     return;
@@ -115,58 +173,45 @@ void RequestContext::OnResponseBody(std::string_view data) {
   StartOwnTime();
   std::string out;
   relay->Feed(data, &out);
-  StopOwnTime();
-  if (!out.empty() && !exchange->SendBody(out) && exchange != nullptr) call->PauseBody();
-  if (relay->failed() && exchange != nullptr) {
-    call->Cancel();
-    upstream_done = true;
-    usage = relay->usage();
-    EndStreamWithError(*this, Unavailable("upstream sent an SSE event over the size limit"));
-    CompleteRequest(*this);
+  if (std::optional<providers::ProviderError> error = relay->error()) {
+    // Whole events that came before the error still go to a client already streaming.
+    if (streaming_to_client && !out.empty()) exchange->SendBody(out);
+    return Fail(*this, *error);
   }
+  Forward(*this, out, /*force_head=*/false);
+  StopOwnTime();
 }
 
 void RequestContext::OnResponseComplete() {
   upstream_done = true;
-  if (exchange != nullptr) {
-    StartOwnTime();
-    if (streaming_to_client) {
-      std::string tail;
-      relay->Finish(&tail);
-      if (!tail.empty()) exchange->SendBody(tail);
-      usage = relay->usage();
-      if (exchange == nullptr) {
-        // The client left while the tail was written; OnAborted has finished the request.
-      } else if (relay->done()) {
-        exchange->End();
-        exchange = nullptr;
-      } else {
-        EndStreamWithError(*this, Unavailable("upstream ended the stream before [DONE]"));
-      }
-    } else if (upstream_status >= 200 && upstream_status < 300) {
-      ReplyWhole(*this);
-    } else {
-      ReplyUpstreamError(*this);
-    }
+  if (exchange == nullptr) return CompleteRequest(*this);
+  StartOwnTime();
+  if (relay == nullptr) {
+    if (upstream_status >= 200 && upstream_status < 300) return ReplyWhole(*this);
+    return ReplyUpstreamStatus(*this);
   }
+  std::string out;
+  relay->Finish(&out);
+  if (std::optional<providers::ProviderError> error = relay->error()) {
+    if (streaming_to_client && !out.empty()) exchange->SendBody(out);
+    return Fail(*this, *error);
+  }
+  usage = relay->usage();
+  if (!relay->done()) {
+    if (streaming_to_client && !out.empty()) exchange->SendBody(out);
+    return Fail(*this, {502, true, "upstream_stream_broken",
+                        "the provider ended the stream before its end marker", {}});
+  }
+  Forward(*this, out, /*force_head=*/true);
+  EndClientStream(*this);
   CompleteRequest(*this);
 }
 
 void RequestContext::OnError(const Status& status, bool head_received) {
   upstream_done = true;
-  if (exchange != nullptr) {
-    StartOwnTime();
-    if (streaming_to_client) {
-      usage = relay->usage();
-      EndStreamWithError(*this, status);
-    } else {
-      ReplyError(*this,
-                 {status.code(), "upstream " + deployment->id + ": " + status.message()},
-                 status.code() == Code::kDeadlineExceeded ? "upstream_timeout"
-                                                          : "upstream_unavailable");
-    }
-  }
-  CompleteRequest(*this);
+  if (exchange == nullptr) return CompleteRequest(*this);
+  StartOwnTime();
+  Fail(*this, FromStatus(status));
 }
 
 void RequestContext::OnWritable(net::ServerExchange&) {

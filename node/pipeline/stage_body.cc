@@ -1,16 +1,29 @@
 #include "node/pipeline/error_reply.h"
 #include "node/pipeline/stages.h"
+#include "providers/openai/openai.h"
 
 namespace edge::pipeline {
 
 Next InspectBody(RequestContext& ctx) {
-  Result<providers::openai::RequestInfo> info =
-      providers::openai::InspectRequest(ctx.exchange->request().body);
-  if (!info.ok()) {
-    ReplyError(ctx, info.status(), "invalid_request_body");
-    return Next::kReplied;
+  const std::string& body = ctx.exchange->request().body;
+  if (ctx.api == Api::kChatCompletions || ctx.api == Api::kEmbeddings) {
+    // Already canonical: validate and read what routing needs, copy nothing.
+    Result<providers::openai::RequestInfo> info = providers::openai::InspectRequest(body);
+    if (!info.ok()) {
+      ReplyError(ctx, info.status(), "invalid_request_body");
+      return Next::kReplied;
+    }
+    ctx.request.model = std::move(info->model);
+    ctx.request.stream = info->stream;
+    ctx.request.client_wants_usage = info->client_wants_usage;
+  } else {
+    Result<providers::api::CanonicalRequest> canonical = ctx.client_api->ToCanonical(body);
+    if (!canonical.ok()) {
+      ReplyError(ctx, canonical.status(), "invalid_request_body");
+      return Next::kReplied;
+    }
+    ctx.request = std::move(canonical).value();
   }
-  ctx.request = std::move(info).value();
   if (ctx.api == Api::kEmbeddings && ctx.request.stream) {
     ReplyError(ctx, InvalidArgument("Embeddings cannot be streamed."), "invalid_request_body");
     return Next::kReplied;

@@ -1,8 +1,12 @@
 #include <algorithm>
 #include <cmath>
+#include <ctime>
 
+#include "node/pipeline/attempt.h"
 #include "node/pipeline/error_reply.h"
 #include "node/pipeline/stages.h"
+#include "providers/anthropic/passthrough.h"
+#include "providers/openai/openai.h"
 
 namespace edge::pipeline {
 namespace {
@@ -27,34 +31,104 @@ net::UpstreamTimeouts TimeoutsFor(const RequestContext& ctx) {
   return t;
 }
 
+// The client speaks the deployment's own API: only the model changes.
+Mode ModeFor(Api api, std::string_view provider) {
+  if (provider == "openai" && (api == Api::kChatCompletions || api == Api::kEmbeddings)) {
+    return Mode::kOpenAiPassthrough;
+  }
+  if (provider == "openai" && api == Api::kResponses) return Mode::kResponsesPassthrough;
+  if (provider == "anthropic" && api == Api::kMessages) return Mode::kAnthropicPassthrough;
+  return Mode::kTranslated;
+}
+
+Result<net::UpstreamRequest> PassthroughRequest(const RequestContext& ctx, const runtime::UpstreamTarget& target) {
+  const config::Deployment& d = *ctx.deployment;
+  const std::string& body = ctx.exchange->request().body;
+  net::UpstreamRequest req;
+  req.method = "POST";
+  req.headers.Add("Content-Type", "application/json");
+  if (ctx.mode == Mode::kAnthropicPassthrough) {
+    EDGE_ASSIGN_OR_RETURN(req.body, providers::anthropic::RewriteModel(body, d.upstream_model));
+    req.path = target.base_path + "/v1/messages";
+    req.headers.Add("x-api-key", d.api_key);
+    const std::string* version = ctx.exchange->request().headers.Find("anthropic-version");
+    req.headers.Add("anthropic-version", version != nullptr ? *version
+                                         : d.api_version.empty() ? "2023-06-01" : d.api_version);
+    if (const std::string* beta = ctx.exchange->request().headers.Find("anthropic-beta")) {
+      req.headers.Add("anthropic-beta", *beta);
+    }
+  } else {
+    bool ask_usage = ctx.mode == Mode::kOpenAiPassthrough && ctx.request.stream;
+    EDGE_ASSIGN_OR_RETURN(req.body, providers::openai::RewriteRequest(body, d.upstream_model, ask_usage));
+    req.path = target.base_path + (ctx.mode == Mode::kResponsesPassthrough ? "/responses"
+                                   : ctx.api == Api::kEmbeddings          ? "/embeddings"
+                                                                          : "/chat/completions");
+    if (!d.api_key.empty()) req.headers.Add("Authorization", "Bearer " + d.api_key);
+  }
+  req.headers.Add("Accept", ctx.request.stream ? "text/event-stream" : "application/json");
+  return req;
+}
+
+Result<net::UpstreamRequest> TranslatedRequest(const RequestContext& ctx, const runtime::UpstreamTarget& target) {
+  providers::Target t = target.provider_target;
+  t.now_unix_s = static_cast<int64_t>(std::time(nullptr));
+  Result<providers::HttpCall> call =
+      ctx.api == Api::kEmbeddings
+          ? target.adapter->BuildEmbeddings(t, CanonicalBody(ctx))
+          : target.adapter->BuildChat(t, CanonicalBody(ctx), ctx.request.stream);
+  if (!call.ok()) return call.status();
+  net::UpstreamRequest req;
+  req.method = std::move(call->method);
+  req.path = std::move(call->path);
+  for (auto& [name, value] : call->headers) req.headers.Add(std::move(name), std::move(value));
+  req.body = std::move(call->body);
+  return req;
+}
+
 }  // namespace
 
-Next CallUpstream(RequestContext& ctx) {
-  const config::Deployment& d = *ctx.deployment;
+Status StartAttempt(RequestContext& ctx) {
   const runtime::UpstreamTarget& target = ctx.snapshot->targets[ctx.deployment_index];
-  Result<std::string> body = providers::openai::RewriteRequest(
-      ctx.exchange->request().body, d.upstream_model, /*ask_usage=*/ctx.request.stream);
-  if (!body.ok()) {
-    ReplyError(ctx, body.status(), "invalid_request_body");
-    return Next::kReplied;
-  }
+  ctx.mode = ModeFor(ctx.api, ctx.deployment->provider);
+  Result<net::UpstreamRequest> req = ctx.mode == Mode::kTranslated ? TranslatedRequest(ctx, target)
+                                                                   : PassthroughRequest(ctx, target);
+  if (!req.ok()) return req.status();
+  req->origin = target.origin;
+  req->headers.Add("User-Agent", "llm-edge");
+  req->timeouts = TimeoutsFor(ctx);
 
-  net::UpstreamRequest req;
-  req.origin = target.origin;
-  req.method = "POST";
-  req.path = target.base_path +
-             (ctx.api == Api::kEmbeddings ? "/embeddings" : "/chat/completions");
-  req.headers.Add("Content-Type", "application/json");
-  req.headers.Add("Accept", ctx.request.stream ? "text/event-stream" : "application/json");
-  if (!d.api_key.empty()) req.headers.Add("Authorization", "Bearer " + d.api_key);
-  req.headers.Add("User-Agent", "llm-edge");
-  req.body = std::move(body).value();
-  req.timeouts = TimeoutsFor(ctx);
-
+  ctx.upstream_status = 0;
+  ctx.upstream_content_type.clear();
+  ctx.upstream_retry_after.clear();
+  ctx.upstream_body.clear();
+  ctx.relay.reset();
+  ctx.held.clear();
+  ctx.upstream_done = false;
   ++ctx.attempts;
   ctx.StopOwnTime();  // from here until the upstream answers, the time is the provider's
-  ctx.call = ctx.services.upstream->Start(std::move(req), &ctx);
-  return Next::kPending;
+  ctx.call = ctx.services.upstream->Start(std::move(req).value(), &ctx);
+  return Status::Ok();
+}
+
+bool TryNextDeployment(RequestContext& ctx) {
+  const config::Config& cfg = ctx.snapshot->config;
+  while (ctx.next_candidate < ctx.candidates.size() &&
+         ctx.attempts <= cfg.router.num_retries) {
+    ctx.deployment_index = ctx.candidates[ctx.next_candidate++];
+    ctx.deployment = &cfg.model_list[ctx.deployment_index];
+    if (StartAttempt(ctx).ok()) return true;
+  }
+  return false;
+}
+
+Next CallUpstream(RequestContext& ctx) {
+  Status started = StartAttempt(ctx);
+  if (started.ok()) return Next::kPending;
+  // The request cannot be expressed for this deployment's provider (e.g. embeddings where
+  // there are none): another candidate may take it.
+  if (TryNextDeployment(ctx)) return Next::kPending;
+  ReplyError(ctx, started, "invalid_request_for_provider");
+  return Next::kReplied;
 }
 
 }  // namespace edge::pipeline

@@ -1,6 +1,8 @@
 #include "node/runtime/snapshot.h"
 
 #include <map>
+
+#include "node/net/upstream_connection.h"
 #include <utility>
 
 namespace edge::runtime {
@@ -15,7 +17,22 @@ Result<std::shared_ptr<const Snapshot>> Snapshot::Build(config::Config config) {
     if (!url.ok()) {
       return InvalidArgument("deployment " + d.id + ": api_base: " + url.status().message());
     }
-    UpstreamTarget target{std::move(url->origin), std::move(url->path)};
+    UpstreamTarget target{std::move(url->origin), std::move(url->path), {}, nullptr};
+    target.adapter = providers::AdapterFor(d.provider);
+    if (target.adapter == nullptr) {
+      return InvalidArgument("deployment " + d.id + ": provider " + d.provider + " is not supported");
+    }
+    providers::Target& pt = target.provider_target;
+    pt.provider = d.provider;
+    pt.model = d.upstream_model;
+    pt.host = net::MakeOriginInfo(target.origin).host_header;  // SigV4 signs the exact Host
+    pt.base_path = target.base_path;
+    pt.api_key = d.api_key;
+    pt.api_version = d.api_version;
+    pt.aws_region = d.aws_region_name;
+    pt.aws_access_key_id = d.aws_access_key_id;
+    pt.aws_secret_access_key = d.aws_secret_access_key;
+    pt.aws_session_token = d.aws_session_token;
     if (target.origin.https) {
       auto key = std::make_pair(d.ssl_verify.verify, d.ssl_verify.ca_file);
       auto it = contexts.find(key);

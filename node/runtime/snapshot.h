@@ -11,12 +11,17 @@
 #include "common/result.h"
 #include "config/config.h"
 #include "node/net/upstream_client.h"
+#include "providers/adapter.h"
 
 namespace edge::runtime {
 
 struct UpstreamTarget {
   net::Origin origin;     // scheme, host, port, TLS trust
   std::string base_path;  // api_base's path, e.g. "/v1"
+  // What the provider adapter needs (now_unix_s is set per request); null adapter for
+  // providers the node cannot call.
+  providers::Target provider_target;
+  const providers::Adapter* adapter = nullptr;
 };
 
 struct Snapshot {

@@ -109,7 +109,9 @@ std::string OpenAiDeployment(const std::string& alias, const std::string& upstre
          "    litellm_params:\n"
          "      model: openai/" + upstream_model + "\n"
          "      api_base: " + api_base + "\n"
-         "      api_key: sk-upstream-secret\n" + extra;
+         "      api_key: sk-upstream-secret\n" + extra +
+         // Loopback fakes stand for endpoints inside the node's (pinned) jurisdiction.
+         "    model_info: {jurisdiction: EU}\n";
 }
 
 std::string StandardModels(uint16_t fake_port, const std::string& more) {
