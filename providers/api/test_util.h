@@ -6,6 +6,7 @@
 #include <rapidjson/document.h>
 #include <rapidjson/prettywriter.h>
 #include <rapidjson/stringbuffer.h>
+#include <rapidjson/writer.h>
 
 #include <cstdlib>
 #include <fstream>
@@ -23,6 +24,13 @@ inline std::string Testdata(const std::string& name) {
                    std::ios::binary);
   EXPECT_TRUE(in.good()) << name;
   return std::string(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+}
+
+inline std::string Compact(const rapidjson::Value& v) {
+  rapidjson::StringBuffer buf;
+  rapidjson::Writer<rapidjson::StringBuffer> w(buf);
+  v.Accept(w);
+  return buf.GetString();
 }
 
 inline std::string Pretty(const rapidjson::Value& v) {
