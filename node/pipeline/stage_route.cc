@@ -51,6 +51,7 @@ Next ResolveModel(RequestContext& ctx) {
   size_t start = rotation++;
   bool filtered = false;
   for (const auto* group : groups) {
+    size_t first = ctx.candidates.size();
     for (size_t i = 0; i < group->size(); ++i) {
       // Only the requested alias rotates; fallbacks keep their configured order.
       size_t index = (*group)[group == groups.front() ? (start + i) % group->size() : i];
@@ -62,6 +63,9 @@ Next ResolveModel(RequestContext& ctx) {
         ctx.candidates.push_back(index);
       }
     }
+    // litellm_params.order: lower first; the rotation holds among equals.
+    std::stable_sort(ctx.candidates.begin() + static_cast<std::ptrdiff_t>(first), ctx.candidates.end(),
+                     [&cfg](size_t a, size_t b) { return cfg.model_list[a].order < cfg.model_list[b].order; });
   }
   if (ctx.candidates.empty()) {
     ReplyError(ctx,

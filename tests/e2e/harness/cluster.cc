@@ -36,8 +36,9 @@ uint16_t PortAfter(const std::string& line, const std::string& key) {
 
 }  // namespace
 
-FakeOpenAI::FakeOpenAI(const TempDir& dir, std::vector<std::string> extra_args) {
-  std::vector<std::string> argv = {"/usr/bin/python3", SourceDir() + "/tests/fakes/fake_openai.py",
+FakeProvider::FakeProvider(const TempDir& dir, const std::string& script,
+                           std::vector<std::string> extra_args) {
+  std::vector<std::string> argv = {"/usr/bin/python3", SourceDir() + "/tests/fakes/" + script,
                                    "--port", "0"};
   argv.insert(argv.end(), extra_args.begin(), extra_args.end());
   static int n = 0;
@@ -46,7 +47,7 @@ FakeOpenAI::FakeOpenAI(const TempDir& dir, std::vector<std::string> extra_args) 
   if (line) port_ = static_cast<uint16_t>(std::stoi(line->substr(line->find(' ') + 1)));
 }
 
-long FakeOpenAI::Stat(const std::string& name) const {
+long FakeProvider::Stat(const std::string& name) const {
   auto r = Request(port_, "GET", "/_fake/stats");
   if (!r) return -1;
   std::smatch m;
@@ -55,7 +56,7 @@ long FakeOpenAI::Stat(const std::string& name) const {
   return std::stol(m[1]);
 }
 
-std::string FakeOpenAI::LastRequestJson() const {
+std::string FakeProvider::LastRequestJson() const {
   auto r = Request(port_, "GET", "/_fake/last_request");
   return r ? r->body : "";
 }
@@ -112,6 +113,17 @@ std::string OpenAiDeployment(const std::string& alias, const std::string& upstre
          "      api_key: sk-upstream-secret\n" + extra +
          // Loopback fakes stand for endpoints inside the node's (pinned) jurisdiction.
          "    model_info: {jurisdiction: EU}\n";
+}
+
+std::string Deployment(const std::string& alias, const std::string& model,
+                       const std::string& api_base, const std::string& extra_params,
+                       const std::string& jurisdiction) {
+  return "  - model_name: " + alias + "\n"
+         "    litellm_params:\n"
+         "      model: " + model + "\n"
+         "      api_base: " + api_base + "\n"
+         "      api_key: sk-upstream-secret\n" + extra_params +
+         "    model_info: {jurisdiction: " + jurisdiction + "}\n";
 }
 
 std::string StandardModels(uint16_t fake_port, const std::string& more) {

@@ -22,21 +22,36 @@ std::string Sha256Hex(const std::string& s);
 // `Authorization: Bearer <kTestKey>` plus a JSON content type.
 std::map<std::string, std::string> AuthHeaders();
 
-class FakeOpenAI {
+// A fake provider from tests/fakes/ (fake_openai.py, fake_anthropic.py, fake_bedrock.py,
+// fake_gemini.py): they share the CLI, the LISTENING line and the /_fake/ endpoints.
+class FakeProvider {
  public:
-  // Starts tests/fakes/fake_openai.py; extra args e.g. {"--cert", c, "--key", k}.
-  FakeOpenAI(const TempDir& dir, std::vector<std::string> extra_args = {});
+  // Starts tests/fakes/<script>; extra args e.g. {"--cert", c, "--key", k}.
+  FakeProvider(const TempDir& dir, const std::string& script,
+               std::vector<std::string> extra_args = {});
   bool ok() const { return port_ != 0; }
   uint16_t port() const { return port_; }
   // A counter from GET /_fake/stats (connections_opened, requests, streams_cancelled, ...).
   long Stat(const std::string& name) const;
   std::string LastRequestJson() const;
   Process& process() { return *proc_; }
+  std::string base_url() const { return "http://127.0.0.1:" + std::to_string(port_); }
 
  private:
   std::unique_ptr<Process> proc_;
   uint16_t port_ = 0;
 };
+
+class FakeOpenAI : public FakeProvider {
+ public:
+  explicit FakeOpenAI(const TempDir& dir, std::vector<std::string> extra_args = {})
+      : FakeProvider(dir, "fake_openai.py", std::move(extra_args)) {}
+};
+
+// A model_list item for any provider: `model` is the full litellm model string.
+std::string Deployment(const std::string& alias, const std::string& model,
+                       const std::string& api_base, const std::string& extra_params = "",
+                       const std::string& jurisdiction = "EU");
 
 class Node {
  public:
