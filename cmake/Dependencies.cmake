@@ -6,6 +6,7 @@ find_package(simdjson CONFIG REQUIRED)
 find_package(RapidJSON CONFIG REQUIRED)
 find_package(yaml-cpp CONFIG REQUIRED)
 find_package(GTest CONFIG REQUIRED)
+find_package(ZLIB REQUIRED)  # crc32 for Bedrock's event-stream framing
 
 # mbedTLS 2.28 ships neither a CMake config nor a .pc file.
 find_library(MBEDTLS_LIB mbedtls REQUIRED)
