@@ -8,7 +8,8 @@
 #   SKIP_EDGE=1 bench/run.sh          # only direct and nginx (no llm-edge binary needed)
 #   SKIP_IDLE=1 bench/run.sh          # no idle-connection RSS measurement
 #
-# Environment: DURATION (10s), CONNS ("16 64"), THREADS (2), WORKERS (1: worker processes of
+# Environment: DURATION (10s), CONNS ("16 64"), THREADS (2), ROUNDS (1; medians over rounds
+# that alternate the targets), WORKERS (1: worker processes of
 # the nginx proxy and node.workers of llm-edge, the same for both), WARMUP (2s),
 # IDLE_CONNS (10000), EDGE_BIN (build-release/node/llm-edge, built when missing),
 # NGINX (/usr/sbin/nginx), KEEP_TMP (1 = keep the temp dir with configs and logs).
@@ -20,6 +21,7 @@ CONNS=${CONNS:-"16 64"}
 THREADS=${THREADS:-2}
 WORKERS=${WORKERS:-1}
 WARMUP=${WARMUP:-2s}
+ROUNDS=${ROUNDS:-1}
 IDLE_CONNS=${IDLE_CONNS:-10000}
 NGINX=${NGINX:-/usr/sbin/nginx}
 EDGE_BIN=${EDGE_BIN:-$ROOT/build-release/node/llm-edge}
@@ -170,39 +172,48 @@ to_us() {  # "1.23ms" -> 1230
     printf "%.0f", n * f }'
 }
 declare -A RPS P50 P99 ERR
-run_wrk() {  # $1 = name, $2 = url, $3 = connections
-  local out="$TMP/wrk-$1-$3.txt"
+run_wrk() {  # $1 = name, $2 = url, $3 = connections, $4 = round; appends to the lists
+  local out="$TMP/wrk-$1-$3-$4.txt"
   wrk -t"$THREADS" -c"$3" -d"$WARMUP" -s "$TMP/post.lua" "$2" >/dev/null
   wrk -t"$THREADS" -c"$3" -d"$DURATION" --latency -s "$TMP/post.lua" "$2" >"$out"
-  RPS[$1,$3]=$(awk '/^Requests\/sec:/ {printf "%.0f", $2}' "$out")
-  P50[$1,$3]=$(to_us "$(awk '$1 == "50%" {print $2}' "$out")")
-  P99[$1,$3]=$(to_us "$(awk '$1 == "99%" {print $2}' "$out")")
-  ERR[$1,$3]=$(awk '/Non-2xx/ {print $NF} /Socket errors/ {print "sock:" $0}' "$out" | tr '\n' ' ')
+  RPS[$1,$3]+=" $(awk '/^Requests\/sec:/ {printf "%.0f", $2}' "$out")"
+  P50[$1,$3]+=" $(to_us "$(awk '$1 == "50%" {print $2}' "$out")")"
+  P99[$1,$3]+=" $(to_us "$(awk '$1 == "99%" {print $2}' "$out")")"
+  ERR[$1,$3]+=$(awk '/Non-2xx/ {print "non2xx:" $NF} /Socket errors/ {print "sock:" $0}' "$out" |
+    tr '\n' ' ')
 }
+median() { tr ' ' '\n' <<<"$1" | grep . | sort -n | awk '{v[NR] = $1} END {print v[int((NR + 1) / 2)]}'; }
 
 TARGETS=("direct http://127.0.0.1:$FAKE_PORT/v1/chat/completions"
          "nginx http://127.0.0.1:$PROXY_PORT/v1/chat/completions")
 [[ -n "$EDGE_PID" ]] && TARGETS+=("llm-edge http://127.0.0.1:$EDGE_PORT/v1/chat/completions")
 
 echo "wrk -t$THREADS -d$DURATION --latency, POST ${#BODY}-byte chat body, answer ${#ANSWER} bytes;" \
-  "proxy workers: $WORKERS; $(nproc) cores"
-printf '%-9s %6s %10s %10s %10s  %s\n' target conns req/s p50_us p99_us errors
+  "proxy workers: $WORKERS; $(nproc) cores; $ROUNDS round(s), medians shown"
+# Rounds alternate the targets, so that a burst of other load on the machine hits all alike.
+for r in $(seq 1 "$ROUNDS"); do
+  for c in $CONNS; do
+    for t in "${TARGETS[@]}"; do run_wrk "${t%% *}" "${t#* }" "$c" "$r"; done
+  done
+done
+printf '%-9s %6s %10s %10s %10s  %s\n' target conns req/s p50_us p99_us "all rounds req/s; errors"
 for c in $CONNS; do
   for t in "${TARGETS[@]}"; do
-    name=${t%% *}
-    run_wrk "$name" "${t#* }" "$c"
-    printf '%-9s %6s %10s %10s %10s  %s\n' "$name" "$c" "${RPS[$name,$c]}" "${P50[$name,$c]}" \
-      "${P99[$name,$c]}" "${ERR[$name,$c]:-}"
+    n=${t%% *}
+    RPS[$n,$c,m]=$(median "${RPS[$n,$c]}")
+    P50[$n,$c,m]=$(median "${P50[$n,$c]}")
+    printf '%-9s %6s %10s %10s %10s  %s\n' "$n" "$c" "${RPS[$n,$c,m]}" "${P50[$n,$c,m]}" \
+      "$(median "${P99[$n,$c]}")" "${RPS[$n,$c]# }; ${ERR[$n,$c]:-}"
   done
 done
 
 echo
 for c in $CONNS; do
-  nginx_add=$(( ${P50[nginx,$c]} - ${P50[direct,$c]} ))
+  nginx_add=$(( ${P50[nginx,$c,m]} - ${P50[direct,$c,m]} ))
   line="c=$c: nginx adds ${nginx_add}us p50 over direct"
   if [[ -n "$EDGE_PID" ]]; then
-    edge_add=$(( ${P50[llm-edge,$c]} - ${P50[direct,$c]} ))
-    ratio=$(awk -v a="${RPS[llm-edge,$c]}" -v b="${RPS[nginx,$c]}" 'BEGIN { printf "%.2f", a / b }')
+    edge_add=$(( ${P50[llm-edge,$c,m]} - ${P50[direct,$c,m]} ))
+    ratio=$(awk -v a="${RPS[llm-edge,$c,m]}" -v b="${RPS[nginx,$c,m]}" 'BEGIN { printf "%.2f", a / b }')
     line="$line; llm-edge adds ${edge_add}us (target <= $(( nginx_add + 20 ))us);"
     line="$line throughput llm-edge/nginx = ${ratio}x (target >= 1.0)"
   fi
