@@ -105,6 +105,12 @@ void WriteAssistantMessage(JsonWriter& w, std::string_view text, const std::vect
 // "data:<media_type>;base64,<data>".
 std::string DataUrl(std::string_view media_type, std::string_view base64);
 
+// Tool-call arguments as clients parse them: "{}" for none (a tool without parameters,
+// from a provider that sends nothing for them), as OpenAI answers.
+inline std::string_view ArgumentsOrEmpty(std::string_view arguments) {
+  return arguments.empty() ? std::string_view("{}") : arguments;
+}
+
 // OpenAI's error `type` for an HTTP status.
 std::string_view OpenAiErrorType(int status);
 // {"error":{"message","type","code"}}, code null when empty.

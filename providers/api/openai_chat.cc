@@ -1,6 +1,8 @@
 // The OpenAI chat completions API (POST /v1/chat/completions): the canonical shape itself,
 // so requests pass unchanged and answers are written as OpenAI writes them.
 
+#include <map>
+
 #include "providers/api/client_api.h"
 #include "providers/api/internal.h"
 #include "providers/openai/openai.h"
@@ -58,6 +60,7 @@ class ChatStreamEncoder : public StreamEncoder {
         if (!delta.text.empty()) Chunk(out, [&](JsonWriter& w) { KeyString(w, "content", delta.text); });
         break;
       case StreamDelta::Kind::kToolCallStart: {
+        tool_has_args_.emplace(delta.index, false);
         const std::string id = internal::ToolCallId("call_", delta.tool_id, id_, delta.index);
         Chunk(out, [&](JsonWriter& w) {
           ToolCallsDelta(w, delta.index, [&] {
@@ -73,15 +76,7 @@ class ChatStreamEncoder : public StreamEncoder {
         break;
       }
       case StreamDelta::Kind::kToolCallArgs:
-        if (delta.text.empty()) break;
-        Chunk(out, [&](JsonWriter& w) {
-          ToolCallsDelta(w, delta.index, [&] {
-            Key(w, "function");
-            w.StartObject();
-            KeyString(w, "arguments", delta.text);
-            w.EndObject();
-          });
-        });
+        if (!delta.text.empty()) Arguments(delta.index, delta.text, out);
         break;
       case StreamDelta::Kind::kFinish:
         if (!finished_) Finish(delta.finish_reason.empty() ? "stop" : delta.finish_reason, out);
@@ -180,7 +175,24 @@ class ChatStreamEncoder : public StreamEncoder {
     });
   }
 
+  void Arguments(int index, std::string_view text, std::string* out) {
+    tool_has_args_[index] = true;
+    Chunk(out, [&](JsonWriter& w) {
+      ToolCallsDelta(w, index, [&] {
+        Key(w, "function");
+        w.StartObject();
+        KeyString(w, "arguments", text);
+        w.EndObject();
+      });
+    });
+  }
+
   void Finish(std::string_view reason, std::string* out) {
+    // A call whose arguments never came (a tool without parameters, from a provider that
+    // sends nothing for them) gets "{}", as OpenAI sends: clients parse the joined pieces.
+    for (const auto& [index, has_args] : tool_has_args_) {
+      if (!has_args) Arguments(index, "{}", out);
+    }
     finished_ = true;
     Chunk(out, [](JsonWriter&) {}, reason);
   }
@@ -191,6 +203,7 @@ class ChatStreamEncoder : public StreamEncoder {
   std::string id_;
   bool started_ = false;
   bool finished_ = false;
+  std::map<int, bool> tool_has_args_;  // tool-call index -> some arguments were sent
 };
 
 class OpenAiChat : public ClientApi {
@@ -235,7 +248,7 @@ class OpenAiChat : public ClientApi {
       for (size_t i = 0; i < r.tool_calls.size(); ++i) {
         const ToolCall& call = r.tool_calls[i];
         WriteToolCall(w, internal::ToolCallId("call_", call.id, id, static_cast<int>(i)),
-                      call.name, call.arguments);
+                      call.name, internal::ArgumentsOrEmpty(call.arguments));
       }
       w.EndArray();
     }

@@ -58,8 +58,7 @@ TEST(OpenAiChatEncodeResponse, ToolCallsOnlyHaveNullContent) {
   ChatResponse r;
   r.id = "chatcmpl-9";
   r.created = 1;
-  r.tool_calls = {{"toolu_01", "get_weather", R"({"city":"Paris"})"},
-                  {"", "get_time", "{}"}};
+  r.tool_calls = {{"toolu_01", "get_weather", R"({"city":"Paris"})"}, {"", "get_time", ""}};
   r.finish_reason = "tool_calls";
   r.usage = MakeUsage(5, 7);
   EXPECT_TRUE(JsonEq(Api().EncodeResponse(r, "fast"), R"({
@@ -113,6 +112,18 @@ TEST(OpenAiChatStream, EndWithoutFinishStillFinishes) {
   finish.Parse(events[2].data.c_str());
   EXPECT_STREQ(finish["choices"][0]["finish_reason"].GetString(), "stop");
   EXPECT_STREQ(finish["id"].GetString(), "chatcmpl-edge");
+}
+
+TEST(OpenAiChatStream, ACallWithoutArgumentsGetsAnEmptyObject) {
+  const std::string out = EncodeStream(Api(), StreamRequest("fast"),
+                                       {ToolStart(0, "call_1", "now"), Finish("tool_calls")},
+                                       MakeUsage(1, 1));
+  auto events = ReadEvents(out);
+  ASSERT_EQ(events.size(), 5u);  // role, call start, "{}", finish, [DONE]
+  rapidjson::Document args;
+  args.Parse(events[2].data.c_str());
+  EXPECT_STREQ(args["choices"][0]["delta"]["tool_calls"][0]["function"]["arguments"].GetString(),
+               "{}");
 }
 
 TEST(OpenAiChatStream, FailIsAnErrorEvent) {
