@@ -38,7 +38,7 @@ struct SigV4Request {
   std::string_view path;   // "/model/eu.anthropic.claude-sonnet-4-6-v1%3A0/converse"
   std::string_view query;  // without the '?'; "" when none
   std::vector<std::pair<std::string, std::string>> headers;
-  std::string_view payload_sha256_hex;  // hex SHA-256 of the body (or "UNSIGNED-PAYLOAD")
+  std::string payload_sha256_hex;  // hex SHA-256 of the body (or "UNSIGNED-PAYLOAD")
 };
 
 // Lower-case hex of SHA-256(data).

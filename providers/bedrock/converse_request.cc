@@ -1,0 +1,411 @@
+// OpenAI chat.completions request -> Bedrock Converse request body.
+//
+// Converse wants: system prompts apart (`system: [{text}]`); messages that alternate user /
+// assistant, each a list of content blocks (text, image bytes, toolUse, toolResult); tool
+// results inside a user message; generation settings in `inferenceConfig`; tools in
+// `toolConfig`. OpenAI's tool messages therefore become user turns, and consecutive turns of
+// one role are merged.
+
+#include <string>
+#include <vector>
+
+#include "providers/bedrock/internal.h"
+
+namespace edge::providers::bedrock::internal {
+namespace {
+
+namespace dom = simdjson::dom;
+using simdjson::SUCCESS;
+
+Status Bad(std::string message) { return InvalidArgument(std::move(message)); }
+
+// A Converse message being assembled: its content blocks as JSON text.
+struct Turn {
+  std::string_view role;  // "user" | "assistant"
+  std::vector<std::string> blocks;
+};
+
+template <typename Fn>
+std::string Json(Fn&& fn) {
+  rapidjson::StringBuffer buf;
+  JsonWriter w(buf);
+  fn(w);
+  return std::string(buf.GetString(), buf.GetSize());
+}
+
+std::string TextBlock(std::string_view text) {
+  return Json([&](JsonWriter& w) {
+    w.StartObject();
+    WriteKey(w, "text");
+    WriteString(w, text);
+    w.EndObject();
+  });
+}
+
+bool IsBase64(std::string_view s) {
+  if (s.empty()) return false;
+  for (char c : s) {
+    const bool ok = (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
+                    c == '+' || c == '/' || c == '=';
+    if (!ok) return false;
+  }
+  return true;
+}
+
+// `data:image/png;base64,....` -> {"image":{"format":"png","source":{"bytes":"...."}}}; the
+// base64 text passes as it is (Converse's JSON carries the bytes base64-encoded too).
+Result<std::string> ImageBlock(std::string_view url) {
+  constexpr std::string_view kData = "data:image/", kBase64 = ";base64,";
+  if (url.substr(0, 5) != "data:") {
+    return Bad("Bedrock takes images as data: URLs with base64 bytes, not links");
+  }
+  const size_t marker = url.find(kBase64);
+  if (url.substr(0, kData.size()) != kData || marker == std::string_view::npos) {
+    return Bad("an image data: URL must be data:image/<format>;base64,<bytes>");
+  }
+  std::string_view format = url.substr(kData.size(), marker - kData.size());
+  if (format == "jpg") format = "jpeg";
+  if (format != "png" && format != "jpeg" && format != "gif" && format != "webp") {
+    return Bad("Bedrock takes png, jpeg, gif or webp images, not '" + std::string(format) + "'");
+  }
+  const std::string_view bytes = url.substr(marker + kBase64.size());
+  if (!IsBase64(bytes)) return Bad("an image data: URL does not hold base64 bytes");
+  return Json([&](JsonWriter& w) {
+    w.StartObject();
+    WriteKey(w, "image");
+    w.StartObject();
+    WriteKey(w, "format");
+    WriteString(w, format);
+    WriteKey(w, "source");
+    w.StartObject();
+    WriteKey(w, "bytes");
+    WriteString(w, bytes);
+    w.EndObject();
+    w.EndObject();
+    w.EndObject();
+  });
+}
+
+Result<std::string> PartBlock(dom::element part, bool allow_images) {
+  const std::string_view type = StringMember(part, "type");
+  if (type == "text") {
+    std::string_view text;
+    if (part["text"].get_string().get(text) != SUCCESS) return Bad("a text part needs 'text'");
+    return text.empty() ? std::string() : TextBlock(text);
+  }
+  if (type == "image_url" && allow_images) {
+    std::string_view url;
+    if (part["image_url"].get_string().get(url) != SUCCESS &&
+        part["image_url"]["url"].get_string().get(url) != SUCCESS) {
+      return Bad("an image_url part needs 'image_url.url'");
+    }
+    return ImageBlock(url);
+  }
+  return Bad("content part type '" + std::string(type) + "' cannot be sent to Bedrock here");
+}
+
+// Text (and, for users, image) blocks of a message's `content`: a string, parts, or null or
+// absent. Empty texts are left out: Converse refuses blank text blocks.
+Status ContentBlocks(dom::element message, bool allow_images, std::vector<std::string>* out) {
+  dom::element content;
+  if (!Member(message, "content", &content)) return Status::Ok();
+  std::string_view text;
+  if (content.get_string().get(text) == SUCCESS) {
+    if (!text.empty()) out->push_back(TextBlock(text));
+    return Status::Ok();
+  }
+  dom::array parts;
+  if (content.get_array().get(parts) != SUCCESS) {
+    return Bad("message 'content' must be a string, an array of parts or null");
+  }
+  for (dom::element part : parts) {
+    EDGE_ASSIGN_OR_RETURN(std::string block, PartBlock(part, allow_images));
+    if (!block.empty()) out->push_back(std::move(block));
+  }
+  return Status::Ok();
+}
+
+// An OpenAI tool call -> {"toolUse":{"toolUseId","name","input":{...}}}.
+Result<std::string> ToolUseBlock(dom::element call) {
+  const std::string_view id = StringMember(call, "id");
+  std::string_view name, arguments;
+  if (id.empty() || call["function"]["name"].get_string().get(name) != SUCCESS || name.empty()) {
+    return Bad("a tool call needs 'id' and 'function.name'");
+  }
+  if (call["function"]["arguments"].get_string().get(arguments) != SUCCESS) arguments = {};
+  DomLease lease;  // the request body holds the other lease
+  dom::element input;
+  if (!arguments.empty() && (lease.Parse(arguments, &input) != SUCCESS || !input.is_object())) {
+    return Bad("tool call '" + std::string(id) + "': 'arguments' must be a JSON object");
+  }
+  return Json([&](JsonWriter& w) {
+    w.StartObject();
+    WriteKey(w, "toolUse");
+    w.StartObject();
+    WriteKey(w, "toolUseId");
+    WriteString(w, id);
+    WriteKey(w, "name");
+    WriteString(w, name);
+    WriteKey(w, "input");
+    if (arguments.empty()) {
+      w.StartObject();
+      w.EndObject();
+    } else {
+      WriteElement(w, input);
+    }
+    w.EndObject();
+    w.EndObject();
+  });
+}
+
+// An OpenAI tool message -> {"toolResult":{"toolUseId","content":[{"text"}...]}}.
+Result<std::string> ToolResultBlock(dom::element message) {
+  const std::string_view id = StringMember(message, "tool_call_id");
+  if (id.empty()) return Bad("a tool message needs 'tool_call_id'");
+  std::vector<std::string> blocks;
+  EDGE_RETURN_IF_ERROR(ContentBlocks(message, false, &blocks));
+  if (blocks.empty()) blocks.push_back(TextBlock(""));
+  return Json([&](JsonWriter& w) {
+    w.StartObject();
+    WriteKey(w, "toolResult");
+    w.StartObject();
+    WriteKey(w, "toolUseId");
+    WriteString(w, id);
+    WriteKey(w, "content");
+    w.StartArray();
+    for (const std::string& b : blocks) w.RawValue(b.data(), b.size(), rapidjson::kObjectType);
+    w.EndArray();
+    w.EndObject();
+    w.EndObject();
+  });
+}
+
+void AddBlocks(std::string_view role, std::vector<std::string> blocks, std::vector<Turn>* turns) {
+  if (blocks.empty()) return;
+  if (turns->empty() || turns->back().role != role) turns->push_back({role, {}});
+  auto& dst = turns->back().blocks;
+  for (std::string& b : blocks) dst.push_back(std::move(b));
+}
+
+Status ReadMessage(dom::element m, std::vector<std::string>* system, std::vector<Turn>* turns) {
+  const std::string_view role = StringMember(m, "role");
+  std::vector<std::string> blocks;
+  if (role == "system" || role == "developer") {
+    return ContentBlocks(m, false, system);
+  }
+  if (role == "user") {
+    EDGE_RETURN_IF_ERROR(ContentBlocks(m, true, &blocks));
+    AddBlocks("user", std::move(blocks), turns);
+    return Status::Ok();
+  }
+  if (role == "assistant") {
+    EDGE_RETURN_IF_ERROR(ContentBlocks(m, false, &blocks));
+    dom::array calls;
+    if (m["tool_calls"].get_array().get(calls) == SUCCESS) {
+      for (dom::element call : calls) {
+        EDGE_ASSIGN_OR_RETURN(std::string block, ToolUseBlock(call));
+        blocks.push_back(std::move(block));
+      }
+    }
+    AddBlocks("assistant", std::move(blocks), turns);
+    return Status::Ok();
+  }
+  if (role == "tool") {
+    EDGE_ASSIGN_OR_RETURN(std::string block, ToolResultBlock(m));
+    blocks.push_back(std::move(block));
+    AddBlocks("user", std::move(blocks), turns);
+    return Status::Ok();
+  }
+  return Bad("message role '" + std::string(role) + "' is not supported");
+}
+
+void WriteBlocks(JsonWriter& w, const std::vector<std::string>& blocks) {
+  w.StartArray();
+  for (const std::string& b : blocks) w.RawValue(b.data(), b.size(), rapidjson::kObjectType);
+  w.EndArray();
+}
+
+Status WriteMessages(dom::element root, JsonWriter& w) {
+  dom::array messages;
+  if (root["messages"].get_array().get(messages) != SUCCESS || messages.size() == 0) {
+    return Bad("'messages' must be a non-empty array");
+  }
+  std::vector<std::string> system;
+  std::vector<Turn> turns;
+  for (dom::element m : messages) EDGE_RETURN_IF_ERROR(ReadMessage(m, &system, &turns));
+  if (turns.empty()) return Bad("'messages' holds no user or assistant content");
+  WriteKey(w, "messages");
+  w.StartArray();
+  for (const Turn& t : turns) {
+    w.StartObject();
+    WriteKey(w, "role");
+    WriteString(w, t.role);
+    WriteKey(w, "content");
+    WriteBlocks(w, t.blocks);
+    w.EndObject();
+  }
+  w.EndArray();
+  if (!system.empty()) {
+    WriteKey(w, "system");
+    WriteBlocks(w, system);
+  }
+  return Status::Ok();
+}
+
+// Copies an optional number member into inferenceConfig; `integer` insists on an integer.
+Status CopyNumber(dom::element root, std::string_view from, std::string_view to, bool integer,
+                  JsonWriter& w) {
+  dom::element v;
+  if (!Member(root, from, &v)) return Status::Ok();
+  int64_t n = 0;
+  double d = 0;
+  if (integer) {
+    if (v.get_int64().get(n) != SUCCESS || n < 1) {
+      return Bad("'" + std::string(from) + "' must be a positive integer");
+    }
+    WriteKey(w, to);
+    w.Int64(n);
+  } else {
+    if (v.get_double().get(d) != SUCCESS)
+      return Bad("'" + std::string(from) + "' must be a number");
+    WriteKey(w, to);
+    w.Double(d);
+  }
+  return Status::Ok();
+}
+
+Status WriteStops(dom::element stop, JsonWriter& w) {
+  std::string_view s;
+  dom::array arr;
+  WriteKey(w, "stopSequences");
+  w.StartArray();
+  if (stop.get_string().get(s) == SUCCESS) {
+    WriteString(w, s);
+  } else if (stop.get_array().get(arr) == SUCCESS) {
+    for (dom::element e : arr) {
+      if (e.get_string().get(s) != SUCCESS) return Bad("'stop' must hold strings");
+      WriteString(w, s);
+    }
+  } else {
+    return Bad("'stop' must be a string or an array of strings");
+  }
+  w.EndArray();
+  return Status::Ok();
+}
+
+// inferenceConfig, left out when the request sets none of it.
+Status WriteInferenceConfig(dom::element root, JsonWriter& out) {
+  rapidjson::StringBuffer buf;
+  JsonWriter w(buf);
+  w.StartObject();
+  dom::element v;
+  const bool has_max = Member(root, "max_completion_tokens", &v);
+  EDGE_RETURN_IF_ERROR(
+      CopyNumber(root, has_max ? "max_completion_tokens" : "max_tokens", "maxTokens", true, w));
+  EDGE_RETURN_IF_ERROR(CopyNumber(root, "temperature", "temperature", false, w));
+  EDGE_RETURN_IF_ERROR(CopyNumber(root, "top_p", "topP", false, w));
+  if (Member(root, "stop", &v)) EDGE_RETURN_IF_ERROR(WriteStops(v, w));
+  w.EndObject();
+  if (buf.GetSize() > 2) {
+    WriteKey(out, "inferenceConfig");
+    out.RawValue(buf.GetString(), buf.GetSize(), rapidjson::kObjectType);
+  }
+  return Status::Ok();
+}
+
+Status WriteToolSpec(dom::element tool, JsonWriter& w) {
+  dom::element fn;
+  std::string_view name;
+  if (StringMember(tool, "type") != "function" || !Member(tool, "function", &fn) ||
+      fn["name"].get_string().get(name) != SUCCESS || name.empty()) {
+    return Bad("each tool must be {type: function, function: {name, ...}}");
+  }
+  w.StartObject();
+  WriteKey(w, "toolSpec");
+  w.StartObject();
+  WriteKey(w, "name");
+  WriteString(w, name);
+  std::string_view description;
+  if (fn["description"].get_string().get(description) == SUCCESS) {
+    WriteKey(w, "description");
+    WriteString(w, description);
+  }
+  WriteKey(w, "inputSchema");
+  w.StartObject();
+  WriteKey(w, "json");
+  dom::element params;
+  if (Member(fn, "parameters", &params) && params.is_object()) {
+    WriteElement(w, params);
+  } else {
+    constexpr std::string_view kEmptySchema = R"({"type":"object","properties":{}})";
+    w.RawValue(kEmptySchema.data(), kEmptySchema.size(), rapidjson::kObjectType);
+  }
+  w.EndObject();
+  w.EndObject();
+  w.EndObject();
+  return Status::Ok();
+}
+
+// OpenAI tool_choice -> Converse toolChoice: "auto" {auto}, "required" {any}, a named
+// function {tool:{name}}; "none" (no Converse equivalent) and absent write nothing.
+Status WriteToolChoice(dom::element choice, JsonWriter& w) {
+  std::string_view s;
+  if (choice.get_string().get(s) == SUCCESS) {
+    if (s == "none") return Status::Ok();
+    if (s != "auto" && s != "required")
+      return Bad("unknown 'tool_choice' '" + std::string(s) + "'");
+    const std::string_view raw = s == "auto" ? R"({"auto":{}})" : R"({"any":{}})";
+    WriteKey(w, "toolChoice");
+    w.RawValue(raw.data(), raw.size(), rapidjson::kObjectType);
+    return Status::Ok();
+  }
+  std::string_view name;
+  if (choice["function"]["name"].get_string().get(name) != SUCCESS || name.empty())
+    return Bad("'tool_choice' must be a string or {type: function, function: {name}}");
+  WriteKey(w, "toolChoice");
+  w.StartObject();
+  WriteKey(w, "tool");
+  w.StartObject();
+  WriteKey(w, "name");
+  WriteString(w, name);
+  w.EndObject();
+  w.EndObject();
+  return Status::Ok();
+}
+
+Status WriteToolConfig(dom::element root, JsonWriter& w) {
+  dom::array tools;
+  if (root["tools"].get_array().get(tools) != SUCCESS || tools.size() == 0) return Status::Ok();
+  WriteKey(w, "toolConfig");
+  w.StartObject();
+  WriteKey(w, "tools");
+  w.StartArray();
+  for (dom::element tool : tools) EDGE_RETURN_IF_ERROR(WriteToolSpec(tool, w));
+  w.EndArray();
+  dom::element choice;
+  if (Member(root, "tool_choice", &choice)) EDGE_RETURN_IF_ERROR(WriteToolChoice(choice, w));
+  w.EndObject();
+  return Status::Ok();
+}
+
+}  // namespace
+
+Result<std::string> ConverseRequestBody(std::string_view openai_body) {
+  DomLease lease;
+  dom::element root;
+  const simdjson::error_code err = lease.Parse(openai_body, &root);
+  if (err != SUCCESS) {
+    return Bad(std::string("request body is not valid JSON: ") + simdjson::error_message(err));
+  }
+  if (!root.is_object()) return Bad("request body must be a JSON object");
+  rapidjson::StringBuffer buf;
+  JsonWriter w(buf);
+  w.StartObject();
+  EDGE_RETURN_IF_ERROR(WriteMessages(root, w));
+  EDGE_RETURN_IF_ERROR(WriteInferenceConfig(root, w));
+  EDGE_RETURN_IF_ERROR(WriteToolConfig(root, w));
+  w.EndObject();
+  return std::string(buf.GetString(), buf.GetSize());
+}
+
+}  // namespace edge::providers::bedrock::internal
