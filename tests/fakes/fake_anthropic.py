@@ -20,6 +20,7 @@ import resource
 import ssl
 import sys
 
+sys.dont_write_bytecode = True   # no __pycache__ in the source tree
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from fake_openai import MAX_HEADER_BYTES, FakeOpenAI, Faults  # noqa: E402
 
