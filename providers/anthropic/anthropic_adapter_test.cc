@@ -117,6 +117,11 @@ TEST(AnthropicBuildChat, ToolChoiceForms) {
       BuildBody("{" + tools + R"(,"parallel_tool_calls":false})"));
   EXPECT_EQ(BuildBody("{" + tools + R"(,"tool_choice":"sometimes"})"),
             "error: 'tool_choice' 'sometimes' is not supported");
+  // Without tools there is nothing to choose: Anthropic would refuse the member.
+  ExpectSameJson(R"({"model":"claude-sonnet-4-6","max_tokens":4096,
+                     "messages":[{"role":"user","content":"Hi"}]})",
+                 BuildBody(R"({"messages":[{"role":"user","content":"Hi"}],"tools":[],
+                               "tool_choice":"none","parallel_tool_calls":false})"));
 }
 
 TEST(AnthropicBuildChat, ResponseFormatJsonSchemaBecomesOutputConfig) {

@@ -198,7 +198,8 @@ Status WriteToolChoice(const OpenAiParams& p, Writer& w) {
   }
   dom::array tools;
   const bool have_tools = p.tools && p.tools->get_array().get(tools) == SUCCESS && tools.size() > 0;
-  if (!p.tool_choice && (parallel || !have_tools)) return Status::Ok();
+  // Anthropic refuses tool_choice without tools; OpenAI callers send "none" or "auto" alone.
+  if (!have_tools || (!p.tool_choice && parallel)) return Status::Ok();
   std::string_view mode = "auto", name;
   if (p.tool_choice && p.tool_choice->get_string().get(mode) != SUCCESS) {
     std::string_view type;
