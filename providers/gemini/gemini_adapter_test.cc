@@ -1,0 +1,347 @@
+// The Gemini adapter against fixtures written from the Gemini API reference
+// (generateContent, streamGenerateContent?alt=sse, batchEmbedContents, Google API errors):
+// request translation, answers, streams at every split, errors, malformed input.
+
+#include "providers/gemini/adapter.h"
+
+#include <gtest/gtest.h>
+
+#include <string>
+#include <vector>
+
+#include "providers/openai/decoder_test_util.h"
+
+namespace edge::providers::gemini {
+namespace {
+
+using testing::DecodeWhole;
+using testing::ExpectRobust;
+using testing::ExpectSameAtEverySplit;
+using testing::Header;
+using testing::JsonEqual;
+
+const Adapter& A() { return GeminiAdapter(); }
+
+std::string Data(const std::string& name) { return testing::Testdata("gemini", name); }
+
+Target GeminiTarget() {
+  Target t;
+  t.provider = "gemini";
+  t.model = "gemini-2.5-flash";
+  t.host = "generativelanguage.googleapis.com";
+  t.api_key = "AIza-test";
+  return t;
+}
+
+// The body Gemini gets for an OpenAI body of `messages` (and extra members).
+Result<std::string> Translate(std::string_view messages, std::string_view extra = "") {
+  std::string body = R"({"model":"m","messages":)" + std::string(messages);
+  if (!extra.empty()) body += "," + std::string(extra);
+  body += "}";
+  EDGE_ASSIGN_OR_RETURN(HttpCall call, A().BuildChat(GeminiTarget(), body, false));
+  return call.body;
+}
+
+TEST(GeminiAdapter, BuildsGenerateContentCalls) {
+  Result<HttpCall> call = A().BuildChat(GeminiTarget(), Data("chat_request.json"), false);
+  ASSERT_TRUE(call.ok()) << call.status().ToString();
+  EXPECT_EQ(call->method, "POST");
+  EXPECT_EQ(call->path, "/v1beta/models/gemini-2.5-flash:generateContent");
+  EXPECT_EQ(Header(*call, "x-goog-api-key"), "AIza-test");
+  EXPECT_EQ(Header(*call, "content-type"), "application/json");
+  EXPECT_EQ(Header(*call, "authorization"), std::nullopt);
+  EXPECT_TRUE(JsonEqual(call->body, Data("chat_request.gemini.json")));
+
+  Target t = GeminiTarget();
+  t.base_path = "/proxy";
+  t.model = "models/gemini-2.5-pro@429";
+  call = A().BuildChat(t, Data("chat_request.json"), true);
+  ASSERT_TRUE(call.ok());
+  EXPECT_EQ(call->path, "/proxy/v1beta/models/gemini-2.5-pro@429:streamGenerateContent?alt=sse");
+  EXPECT_EQ(Header(*call, "accept"), "text/event-stream");
+  t.model = "tunedModels/my model";
+  call = A().BuildChat(t, Data("chat_request.json"), false);
+  ASSERT_TRUE(call.ok());
+  EXPECT_EQ(call->path, "/proxy/v1beta/tunedModels/my%20model:generateContent");
+}
+
+TEST(GeminiAdapter, TranslatesParameters) {
+  Result<std::string> body = Translate(
+      R"([{"role":"user","content":"hi"}])",
+      R"("max_tokens":10,"stop":"\n\n","presence_penalty":0.5,"frequency_penalty":0,)"
+      R"("response_format":{"type":"json_schema","json_schema":{"name":"x","schema":)"
+      R"({"type":"object","properties":{"a":{"type":"integer"}}}}},)"
+      R"("reasoning_effort":"low","tool_choice":{"type":"function","function":{"name":"f"}},)"
+      R"("n":1,"logprobs":false,"metadata":{"k":"v"},"store":true)");
+  ASSERT_TRUE(body.ok()) << body.status().ToString();
+  EXPECT_TRUE(JsonEqual(*body, R"({
+    "contents":[{"role":"user","parts":[{"text":"hi"}]}],
+    "toolConfig":{"functionCallingConfig":{"mode":"ANY","allowedFunctionNames":["f"]}},
+    "generationConfig":{"maxOutputTokens":10,"presencePenalty":0.5,"frequencyPenalty":0,
+      "stopSequences":["\n\n"],"responseMimeType":"application/json",
+      "responseJsonSchema":{"type":"object","properties":{"a":{"type":"integer"}}},
+      "thinkingConfig":{"thinkingBudget":1024}}})"));
+
+  body = Translate(R"([{"role":"user","content":"hi"}])",
+                   R"("response_format":{"type":"json_object"},"tool_choice":"none")");
+  ASSERT_TRUE(body.ok());
+  EXPECT_TRUE(JsonEqual(*body, R"({"contents":[{"role":"user","parts":[{"text":"hi"}]}],
+    "toolConfig":{"functionCallingConfig":{"mode":"NONE"}},
+    "generationConfig":{"responseMimeType":"application/json"}})"));
+}
+
+TEST(GeminiAdapter, TranslatesMediaParts) {
+  Result<std::string> body = Translate(R"([{"role":"user","content":[
+      {"type":"input_audio","input_audio":{"data":"UklGRg==","format":"wav"}},
+      {"type":"file","file":{"filename":"a.pdf","file_data":"data:application/pdf;base64,JVBERi0="}},
+      {"type":"image_url","image_url":{"url":"data:image/jpeg;charset=x;base64,/9j/4AAQ"}}]}])");
+  ASSERT_TRUE(body.ok()) << body.status().ToString();
+  EXPECT_TRUE(JsonEqual(*body, R"({"contents":[{"role":"user","parts":[
+      {"inlineData":{"mimeType":"audio/wav","data":"UklGRg=="}},
+      {"inlineData":{"mimeType":"application/pdf","data":"JVBERi0="}},
+      {"inlineData":{"mimeType":"image/jpeg","data":"/9j/4AAQ"}}]}]})"));
+}
+
+TEST(GeminiAdapter, RefusesWhatGeminiCannotExpress) {
+  const std::string user = R"([{"role":"user","content":"hi"}])";
+  struct Case {
+    std::string messages, extra, needle;
+  };
+  const std::vector<Case> cases = {
+      {user, R"("n":2)", "'n' > 1"},
+      {user, R"("logprobs":true)", "logprobs"},
+      {user, R"("logit_bias":{"1":5})", "logit_bias"},
+      {user, R"("functions":[])", "legacy"},
+      {user, R"("modalities":["text","audio"])", "non-text"},
+      {user, R"("tools":[{"type":"web_search"}])", "tools other than functions"},
+      {user, R"("tool_choice":"sometimes")", "tool_choice"},
+      {user, R"("max_tokens":0)", "positive integer"},
+      {user, R"("temperature":"hot")", "temperature"},
+      {user, R"("reasoning_effort":"max")", "reasoning_effort"},
+      {user, R"("response_format":{"type":"xml"})", "response_format"},
+      {R"([{"role":"user","content":[{"type":"image_url","image_url":{"url":"https://x/a.png"}}]}])",
+       "", "data: URLs"},
+      {R"([{"role":"user","content":[{"type":"video","video":{}}]}])", "", "'video'"},
+      {R"([{"role":"tool","tool_call_id":"nope","content":"x"}])", "", "no earlier tool call"},
+      {R"([{"role":"assistant","tool_calls":[{"id":"c","function":{"name":"f","arguments":"[1]"}}]}])",
+       "", "not a JSON object"},
+      {R"([{"role":"assistant","tool_calls":[{"id":"c","function":{"name":"f","arguments":"{"}}]}])",
+       "", "not a JSON object"},
+      {R"([{"role":"system","content":"only a system prompt"}])", "", "at least one"},
+      {R"([{"role":"wizard","content":"x"}])", "", "unknown message role"},
+      {R"([{"role":"function","content":"x"}])", "", "legacy"},
+      {R"({"role":"user"})", "", "'messages' must be an array"},
+      {R"([1])", "", "must be an object"},
+  };
+  for (const Case& c : cases) {
+    Result<std::string> body = Translate(c.messages, c.extra);
+    ASSERT_FALSE(body.ok()) << c.messages << " " << c.extra;
+    EXPECT_EQ(body.status().code(), Code::kInvalidArgument);
+    EXPECT_NE(body.status().message().find(c.needle), std::string::npos)
+        << body.status().message();
+  }
+  EXPECT_FALSE(A().BuildChat(GeminiTarget(), "{\"model\":", false).ok());
+  EXPECT_FALSE(A().BuildChat(GeminiTarget(), "[]", false).ok());
+}
+
+TEST(GeminiAdapter, ParsesTextSkippingThoughts) {
+  Result<ChatResponse> r = A().ParseChat(Data("response_text.json"));
+  ASSERT_TRUE(r.ok()) << r.status().ToString();
+  EXPECT_EQ(r->id, "mA1BaOyzLuGT1dkPyJ3BwQk");
+  EXPECT_EQ(r->model, "gemini-2.5-flash");
+  EXPECT_EQ(r->text, "AI learns patterns from data to make predictions.");
+  EXPECT_EQ(r->finish_reason, "stop");
+  EXPECT_EQ(r->usage.input_tokens, 8);
+  EXPECT_EQ(r->usage.output_tokens, 9 + 98);  // thinking is billed as output
+  EXPECT_EQ(r->usage.cached_input_tokens, 0);
+  EXPECT_TRUE(r->usage.reported);
+}
+
+TEST(GeminiAdapter, ParsesFunctionCalls) {
+  Result<ChatResponse> r = A().ParseChat(Data("response_function_call.json"));
+  ASSERT_TRUE(r.ok()) << r.status().ToString();
+  EXPECT_EQ(r->text, "");
+  EXPECT_EQ(r->finish_reason, "tool_calls");
+  ASSERT_EQ(r->tool_calls.size(), 2u);
+  EXPECT_EQ(r->tool_calls[0].id, "call_0");
+  EXPECT_EQ(r->tool_calls[0].name, "get_weather");
+  EXPECT_EQ(r->tool_calls[0].arguments, R"({"location":"Paris"})");
+  EXPECT_EQ(r->tool_calls[1].id, "call_1");
+  EXPECT_EQ(r->tool_calls[1].arguments, R"({"tz":"Europe/Paris"})");
+  EXPECT_EQ(r->usage.input_tokens, 120);
+  EXPECT_EQ(r->usage.cached_input_tokens, 64);
+  EXPECT_EQ(r->usage.output_tokens, 18);
+}
+
+TEST(GeminiAdapter, ParsesFinishReasonsAndBlocks) {
+  Result<ChatResponse> r = A().ParseChat(Data("response_blocked.json"));
+  ASSERT_TRUE(r.ok()) << r.status().ToString();
+  EXPECT_EQ(r->finish_reason, "content_filter");
+  EXPECT_EQ(r->text, "");
+  EXPECT_EQ(r->usage.input_tokens, 8);
+  for (auto [gemini, openai] : std::vector<std::pair<std::string, std::string>>{
+           {"MAX_TOKENS", "length"}, {"SAFETY", "content_filter"},
+           {"RECITATION", "content_filter"}, {"PROHIBITED_CONTENT", "content_filter"},
+           {"OTHER", "stop"}, {"STOP", "stop"}}) {
+    r = A().ParseChat(R"({"candidates":[{"content":{"parts":[{"text":"x"}]},"finishReason":")" +
+                      gemini + R"("}]})");
+    ASSERT_TRUE(r.ok());
+    EXPECT_EQ(r->finish_reason, openai) << gemini;
+  }
+}
+
+TEST(GeminiAdapter, MalformedAnswersAreUpstreamFailures) {
+  const std::string body = Data("response_function_call.json");
+  for (size_t i = 0; i + 1 < body.size(); ++i) {
+    Result<ChatResponse> r = A().ParseChat(body.substr(0, i));
+    ASSERT_FALSE(r.ok()) << "cut at " << i;
+    EXPECT_EQ(r.status().code(), Code::kUnavailable);
+  }
+  EXPECT_FALSE(A().ParseChat("[]").ok());
+  EXPECT_FALSE(A().ParseChat(R"({"candidates":[1]})").ok());
+  EXPECT_FALSE(A().ParseChat(R"({"candidates":[{"content":{"parts":[7]}}]})").ok());
+  EXPECT_FALSE(A().ParseChat(R"({"candidates":[{"content":{"parts":[{"functionCall":{}}]}}]})")
+                   .ok());
+  Result<ChatResponse> e = A().ParseChat(Data("error_unavailable.json"));
+  ASSERT_FALSE(e.ok());
+  EXPECT_NE(e.status().message().find("overloaded"), std::string::npos);
+}
+
+TEST(GeminiAdapter, DecodesATextStreamWithCumulativeUsage) {
+  const std::string s = Data("stream_text.sse");
+  const testing::Decoded d = DecodeWhole(A(), s);
+  ASSERT_TRUE(d.feed.ok()) << d.feed.ToString();
+  ASSERT_TRUE(d.finish.ok()) << d.finish.ToString();
+  const std::vector<std::string> want = {
+      "start s1-Xk gemini-2.5-flash", "text The",       "usage in=9 cached=0 out=0",
+      "text  sky is blue",            "usage in=9 cached=0 out=30", "text .",
+      "finish stop",                  "usage in=9 cached=0 out=31"};
+  EXPECT_EQ(d.deltas, want);
+  // The last report, never a sum.
+  EXPECT_EQ(d.usage.input_tokens, 9);
+  EXPECT_EQ(d.usage.output_tokens, 31);
+  ExpectSameAtEverySplit(A(), s);
+  ExpectRobust(A(), s, s.rfind("data:") + 10);
+}
+
+TEST(GeminiAdapter, DecodesStreamedFunctionCalls) {
+  const std::string s = Data("stream_function_call.sse");
+  const testing::Decoded d = DecodeWhole(A(), s);
+  ASSERT_TRUE(d.finish.ok()) << d.finish.ToString();
+  const std::vector<std::string> want = {"start s2-Fn gemini-2.5-flash",
+                                         "text Checking.",
+                                         "usage in=70 cached=0 out=2",
+                                         "tool 0 call_0 get_weather",
+                                         "args 0 {\"location\":\"Paris\"}",
+                                         "tool 1 call_1 get_time",
+                                         "args 1 {}",
+                                         "finish tool_calls",
+                                         "usage in=70 cached=32 out=12"};
+  EXPECT_EQ(d.deltas, want);
+  ExpectSameAtEverySplit(A(), s);
+}
+
+TEST(GeminiAdapter, AnInStreamErrorSetsError) {
+  const std::string s = Data("stream_error.sse");
+  const testing::Decoded d = DecodeWhole(A(), s);
+  EXPECT_TRUE(d.feed.ok());
+  EXPECT_FALSE(d.finish.ok());
+  ASSERT_TRUE(d.error.has_value());
+  EXPECT_EQ(d.error->status, 503);
+  EXPECT_TRUE(d.error->retryable);
+  EXPECT_EQ(d.error->type, "UNAVAILABLE");
+  const std::vector<std::string> want = {"start s3-Er gemini-2.5-flash", "text Once",
+                                         "usage in=4 cached=0 out=0"};
+  EXPECT_EQ(d.deltas, want);
+  ExpectSameAtEverySplit(A(), s);
+}
+
+TEST(GeminiAdapter, AStreamWithoutAFinishReasonIsCut) {
+  const std::string s = Data("stream_text.sse");
+  const testing::Decoded d = DecodeWhole(A(), s.substr(0, s.rfind("data:")));
+  EXPECT_TRUE(d.feed.ok());
+  EXPECT_FALSE(d.finish.ok());
+  EXPECT_EQ(d.usage.output_tokens, 30);  // what was reported so far, for billing
+  for (std::string_view bad : {"data: {oops}\n\n", "data: [1]\n\n",
+                               "data: {\"candidates\":[{\"content\":{\"parts\":[1]}}]}\n\n"}) {
+    const testing::Decoded m = DecodeWhole(A(), bad);
+    EXPECT_FALSE(m.feed.ok()) << bad;
+    EXPECT_EQ(m.feed.code(), Code::kUnavailable);
+  }
+}
+
+TEST(GeminiAdapter, Embeddings) {
+  Result<HttpCall> call = A().BuildEmbeddings(
+      GeminiTarget(), R"({"model":"e","input":["What is life?","How?"],"dimensions":4})");
+  ASSERT_TRUE(call.ok()) << call.status().ToString();
+  EXPECT_EQ(call->path, "/v1beta/models/gemini-2.5-flash:batchEmbedContents");
+  EXPECT_EQ(Header(*call, "x-goog-api-key"), "AIza-test");
+  EXPECT_TRUE(JsonEqual(call->body, R"({"requests":[
+      {"model":"models/gemini-2.5-flash","content":{"parts":[{"text":"What is life?"}]},
+       "outputDimensionality":4},
+      {"model":"models/gemini-2.5-flash","content":{"parts":[{"text":"How?"}]},
+       "outputDimensionality":4}]})"));
+  EXPECT_FALSE(A().BuildEmbeddings(GeminiTarget(), R"({"input":[[1,2]]})").ok());
+  EXPECT_FALSE(A().BuildEmbeddings(GeminiTarget(), R"({"input":[]})").ok());
+  EXPECT_FALSE(A().BuildEmbeddings(GeminiTarget(), R"({"input":"x","dimensions":0})").ok());
+
+  Usage usage;
+  usage.input_tokens = 99;
+  Result<std::string> out = A().ParseEmbeddings(Data("embeddings_response.json"), &usage);
+  ASSERT_TRUE(out.ok()) << out.status().ToString();
+  EXPECT_TRUE(JsonEqual(*out, R"({"object":"list","data":[
+      {"object":"embedding","index":0,"embedding":[0.013168523,-0.008711934,-0.046782676,0.00069968984]},
+      {"object":"embedding","index":1,"embedding":[-0.0027731322,0.020215578,-0.05293123,0.0091431215]}],
+      "model":"","usage":{"prompt_tokens":0,"total_tokens":0}})"));
+  EXPECT_EQ(usage.input_tokens, 0);
+  EXPECT_FALSE(usage.reported);
+  EXPECT_FALSE(A().ParseEmbeddings(R"({"embeddings":[{}]})", &usage).ok());
+  EXPECT_FALSE(A().ParseEmbeddings("{", &usage).ok());
+}
+
+TEST(GeminiAdapter, ClassifiesErrors) {
+  ProviderError e = A().ClassifyError(429, "", Data("error_resource_exhausted.json"));
+  EXPECT_EQ(e.status, 429);
+  EXPECT_TRUE(e.retryable);
+  EXPECT_EQ(e.type, "RESOURCE_EXHAUSTED");
+  EXPECT_EQ(e.retry_after, "37");  // RetryInfo, as no Retry-After came
+  EXPECT_NE(e.message.find("exceeded your current quota"), std::string::npos);
+  e = A().ClassifyError(429, "5", Data("error_resource_exhausted.json"));
+  EXPECT_EQ(e.retry_after, "5");
+
+  e = A().ClassifyError(503, "", Data("error_unavailable.json"));
+  EXPECT_EQ(e.status, 503);
+  EXPECT_TRUE(e.retryable);
+  e = A().ClassifyError(500, "", Data("error_internal.json"));
+  EXPECT_EQ(e.status, 502);
+  EXPECT_TRUE(e.retryable);
+  e = A().ClassifyError(504, "", R"({"error":{"code":504,"status":"DEADLINE_EXCEEDED"}})");
+  EXPECT_EQ(e.status, 504);
+  EXPECT_TRUE(e.retryable);
+
+  e = A().ClassifyError(400, "", Data("error_api_key_invalid.json"));
+  EXPECT_EQ(e.status, 502);  // the operator's key, not the caller's request
+  EXPECT_FALSE(e.retryable);
+  EXPECT_NE(e.message.find("API key not valid"), std::string::npos);
+  e = A().ClassifyError(400, "3", Data("error_invalid_argument.json"));
+  EXPECT_EQ(e.status, 400);
+  EXPECT_FALSE(e.retryable);
+  EXPECT_EQ(e.retry_after, "");
+  EXPECT_EQ(e.type, "INVALID_ARGUMENT");
+  e = A().ClassifyError(404, "", Data("error_not_found.json"));
+  EXPECT_EQ(e.status, 502);
+  EXPECT_FALSE(e.retryable);
+  e = A().ClassifyError(403, "", Data("error_permission_denied.json"));
+  EXPECT_EQ(e.status, 502);
+  EXPECT_FALSE(e.retryable);
+
+  e = A().ClassifyError(502, "", "<html>bad gateway</html>");
+  EXPECT_EQ(e.status, 502);
+  EXPECT_TRUE(e.retryable);
+  EXPECT_EQ(e.message, "gemini answered HTTP 502");
+  e = A().ClassifyError(429, "", "[" + Data("error_resource_exhausted.json") + "]");
+  EXPECT_EQ(e.retry_after, "37");
+}
+
+}  // namespace
+}  // namespace edge::providers::gemini

@@ -1,0 +1,115 @@
+#pragma once
+
+// Helpers shared by the files of providers/gemini/; not part of the module's interface.
+
+#include <rapidjson/stringbuffer.h>
+#include <rapidjson/writer.h>
+#include <simdjson.h>
+
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "common/result.h"
+#include "common/status.h"
+#include "providers/adapter.h"
+
+namespace edge::providers::gemini::internal {
+
+// simdjson reads up to SIMDJSON_PADDING bytes past its input, so JSON that is a view of
+// someone else's buffer is parsed from a zero-padded copy in a per-thread scratch. Two slots:
+// the document being translated (kOuter) and JSON held in its strings (kInner: a tool call's
+// arguments). One lease per slot and thread at a time; buffers grown by a huge document are
+// released afterwards so one big body does not stay resident on every worker.
+enum class Slot { kOuter = 0, kInner = 1 };
+
+class JsonLease {
+ public:
+  explicit JsonLease(Slot slot = Slot::kOuter);
+  ~JsonLease();
+  JsonLease(const JsonLease&) = delete;
+  JsonLease& operator=(const JsonLease&) = delete;
+
+  // Fully validates (UTF-8, grammar) and parses `json`; the element lives as long as the
+  // lease.
+  simdjson::error_code Parse(std::string_view json, simdjson::dom::element* root);
+
+ private:
+  int slot_;
+};
+
+// A short description of a simdjson failure for error messages.
+std::string JsonError(simdjson::error_code code);
+
+// Status for malformed provider output: an upstream failure (502), never the client's fault.
+inline Status Malformed(std::string_view what) {
+  return Unavailable("gemini: malformed response: " + std::string(what));
+}
+
+using JsonWriter = rapidjson::Writer<rapidjson::StringBuffer>;
+void Key(JsonWriter& w, std::string_view key);
+void String(JsonWriter& w, std::string_view s);
+// Writes a parsed (so valid) JSON value: simdjson's minified text of a DOM element, object
+// or array.
+template <typename DomValue>
+void Element(JsonWriter& w, DomValue v) {
+  const std::string json = simdjson::to_string(v);
+  w.RawValue(json.data(), json.size(), rapidjson::kObjectType);
+}
+
+// The resource path of a model: "models/<m>" unless the id already names a collection
+// ("models/x", "tunedModels/y"); characters a path may not hold are percent-encoded.
+std::string ModelPath(std::string_view model);
+
+// The neutral usage of a usageMetadata object: input = promptTokenCount (+ the tool-use
+// prompt), output = candidatesTokenCount + thoughtsTokenCount (thinking is billed as
+// output), cached = cachedContentTokenCount. Gemini's counts in a stream are cumulative.
+Usage ReadUsageMetadata(simdjson::dom::object usage);
+
+// OpenAI's finish_reason for a Gemini finishReason; `has_calls`: the answer called tools.
+std::string FinishReason(std::string_view reason, bool has_calls);
+
+// One piece of candidates[0].content.parts: text or a function call (thought parts and
+// kinds without an OpenAI counterpart are skipped by the readers).
+struct Piece {
+  bool is_call = false;
+  std::string text;       // text; for a call its args as JSON
+  std::string name, id;   // a call's function name and Gemini's optional id
+};
+
+// The parts and finishReason of candidates[0] of a GenerateContentResponse. A prompt
+// blocked before any candidate (promptFeedback.blockReason) reads as finishReason "SAFETY".
+Status ReadCandidate(simdjson::dom::element response, std::vector<Piece>* pieces,
+                     std::string* finish_reason);
+
+// What a Google API error object {"code","message","status","details"} says.
+struct ErrorFields {
+  std::string status;  // RESOURCE_EXHAUSTED, ...
+  std::string message;
+  int64_t code = 0;  // the HTTP status it stands for
+  bool bad_key = false;  // details name API_KEY_INVALID (Gemini's 400 for a wrong key)
+  std::string retry_delay;  // RetryInfo's delay in whole seconds, when given
+};
+ErrorFields ReadError(simdjson::dom::element error);
+
+// The classification of an error answered with `http_status` (0 inside a stream: the
+// object's code stands in).
+ProviderError ErrorFor(int http_status, const ErrorFields& fields);
+
+// OpenAI chat body -> GenerateContentRequest body (request.cc); InvalidArgument, naming the
+// member, for what Gemini cannot express.
+Result<std::string> GenerateContentBody(std::string_view openai_body);
+
+// Writes the "contents" and "systemInstruction" members for OpenAI's `messages`
+// (contents.cc).
+Status WriteContents(simdjson::dom::array messages, JsonWriter& w);
+
+// OpenAI embeddings body -> batchEmbedContents body, and the answer back (embeddings.cc).
+Result<std::string> BatchEmbedBody(std::string_view openai_body, std::string_view model);
+Result<std::string> EmbeddingsAnswer(std::string_view body, Usage* usage);
+
+// The streamGenerateContent?alt=sse decoder (stream.cc).
+std::unique_ptr<StreamDecoder> NewGenerateStreamDecoder();
+
+}  // namespace edge::providers::gemini::internal
