@@ -1,0 +1,101 @@
+// The Gemini streamGenerateContent (SSE) decoder on arbitrary bytes cut at arbitrary
+// points; the same bytes also go through the adapter's other parsers (request translation,
+// whole answers, embeddings both ways, error bodies). The first byte picks the split
+// pattern. Checks: never crashes; decoding does not depend on the split; tool calls are
+// numbered densely with JSON-object arguments; what the translators produce is valid JSON.
+
+#include <rapidjson/document.h>
+
+#include <cstddef>
+#include <cstdint>
+#include <cstdlib>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "providers/gemini/adapter.h"
+
+namespace {
+
+using edge::providers::ProviderError;
+using edge::providers::StreamDelta;
+using edge::providers::Usage;
+using edge::providers::gemini::GeminiAdapter;
+
+void Check(bool ok) {
+  if (!ok) std::abort();
+}
+
+bool IsJson(std::string_view text) {
+  rapidjson::Document d;
+  d.Parse<rapidjson::kParseIterativeFlag | rapidjson::kParseValidateEncodingFlag>(text.data(),
+                                                                                   text.size());
+  return !d.HasParseError();
+}
+
+// Everything observable about one decoding, in one comparable string.
+std::string Decode(std::string_view in, const std::vector<size_t>& steps) {
+  auto decoder = GeminiAdapter().NewStreamDecoder();
+  std::vector<StreamDelta> out;
+  size_t pos = 0, k = 0;
+  bool failed = false;
+  while (pos < in.size() && !failed) {
+    const size_t n = std::min(in.size() - pos, steps[k++ % steps.size()]);
+    failed = !decoder->Feed(in.substr(pos, n), &out).ok();
+    pos += n;
+  }
+  const edge::Status finish = decoder->Finish(&out);
+  std::string seen;
+  int tools = 0;
+  for (const StreamDelta& d : out) {
+    if (d.kind == StreamDelta::Kind::kToolCallStart) Check(d.index == tools++);
+    if (d.kind == StreamDelta::Kind::kToolCallArgs) Check(d.index < tools && IsJson(d.text));
+    seen += std::to_string(static_cast<int>(d.kind)) + "|" + std::to_string(d.index) + "|" +
+            d.text + "|" + d.tool_id + "|" + d.tool_name + "|" + d.finish_reason + "|" + d.id +
+            "|" + d.model + "|" + std::to_string(d.usage.input_tokens) + "\n";
+  }
+  seen += "finish " + finish.ToString() + "\n";
+  const Usage& u = decoder->usage();
+  seen += "usage " + std::to_string(u.input_tokens) + " " + std::to_string(u.output_tokens) +
+          " " + std::to_string(u.cached_input_tokens) + (u.reported ? " r" : "") + "\n";
+  if (const auto& e = decoder->error()) {
+    Check(e->status >= 400 && e->status < 600);
+    seen += "error " + e->type + " " + e->message + " " + std::to_string(e->status) + "\n";
+  }
+  return seen;
+}
+
+// The same bytes as a request, an answer, embeddings and an error body.
+void CheckJsonParsers(std::string_view in) {
+  edge::providers::Target target;
+  target.model = "gemini-2.5-flash";
+  auto call = GeminiAdapter().BuildChat(target, in, true);
+  if (call.ok()) Check(IsJson(call->body));
+  auto embed = GeminiAdapter().BuildEmbeddings(target, in);
+  if (embed.ok()) Check(IsJson(embed->body));
+  auto chat = GeminiAdapter().ParseChat(in);
+  if (chat.ok()) {
+    for (const auto& tool : chat->tool_calls) Check(IsJson(tool.arguments));
+  }
+  Usage usage;
+  auto embeddings = GeminiAdapter().ParseEmbeddings(in, &usage);
+  if (embeddings.ok()) Check(IsJson(*embeddings));
+  for (int status : {400, 429, 500, 503}) {
+    const ProviderError e = GeminiAdapter().ClassifyError(status, "", in);
+    Check(!e.message.empty() && e.status >= 400 && e.status < 600);
+  }
+}
+
+}  // namespace
+
+extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
+  if (size == 0) return 0;
+  const uint8_t mode = data[0];
+  std::string_view in(reinterpret_cast<const char*>(data) + 1, size - 1);
+  const std::vector<size_t> whole = {in.size() + 1};
+  const std::vector<size_t> steps = {static_cast<size_t>(mode % 7) + 1, 1,
+                                     static_cast<size_t>(mode >> 3) + 2};
+  Check(Decode(in, whole) == Decode(in, steps));
+  CheckJsonParsers(in);
+  return 0;
+}
