@@ -2,7 +2,8 @@
 """A fake OpenAI provider for llm-edge's tests and demo: Python 3 standard library only.
 
 It speaks the real wire format (chat completions as JSON or SSE with usage chunk and
-`data: [DONE]`, embeddings, models) over a raw asyncio HTTP/1.1 server (keep-alive,
+`data: [DONE]`, embeddings, models; also Azure OpenAI's deployment paths with the `api-key`
+header and `api-version` query) over a raw asyncio HTTP/1.1 server (keep-alive,
 Content-Length and chunked request bodies, thousands of concurrent streams), optionally TLS.
 Answers are deterministic so tests can assert exact numbers, and faults are switched on by
 the model name the node sends upstream (`gpt-4o-mini@429`) or by --fault for every request.
@@ -14,16 +15,21 @@ First stdout line: `LISTENING <port>`.
 import argparse
 import asyncio
 import json
+import re
 import resource
 import socket
 import ssl
 import struct
 import sys
 import time
+import urllib.parse
 
 MAX_HEADER_BYTES = 64 * 1024
 MAX_BODY_BYTES = 64 * 1024 * 1024
 DEFAULT_CHUNKS = 5
+
+# Azure OpenAI: {resource}/openai/deployments/{deployment}/{operation}?api-version=...
+AZURE_PATH = re.compile(r"^/openai/deployments/([^/]+)/(chat/completions|embeddings)$")
 
 STATS_KEYS = ("connections_opened", "connections_active", "requests", "active_streams",
               "streams_completed", "streams_cancelled", "streams_broken")
@@ -47,6 +53,7 @@ class Faults:
         self.close = False       # answer, then close the connection
         self.tool = False        # answer with a tool call
         self.cached = 0          # prompt_tokens_details.cached_tokens
+        self.azure_filter = False   # first stream chunk: Azure's prompt_filter_results chunk
         self.apply(spec)
 
     def apply(self, spec):
@@ -64,7 +71,7 @@ class Faults:
                 self.chunks = max(0, int(value))
             elif name == "break":
                 self.break_after = int(value)
-            elif name in ("reset", "hang", "close", "tool"):
+            elif name in ("reset", "hang", "close", "tool", "azure_filter"):
                 setattr(self, name, True)
             elif name == "cached":
                 self.cached = int(value)
@@ -98,6 +105,17 @@ def words(value):
 
 def error_body(message, etype, code=None, param=None):
     return {"error": {"message": message, "type": etype, "param": param, "code": code}}
+
+
+def azure_error_body(code, message):
+    """Azure OpenAI's own error shape (its gateway's errors: auth, quota, deployments)."""
+    return {"error": {"code": str(code), "message": message}}
+
+
+# The content-filter annotations Azure adds to prompts and choices (default filtering on).
+AZURE_FILTER_RESULTS = {k: {"filtered": False, "severity": "safe"}
+                        for k in ("hate", "self_harm", "sexual", "violence")}
+AZURE_PROMPT_FILTER = [{"prompt_index": 0, "content_filter_results": AZURE_FILTER_RESULTS}]
 
 
 ERRORS = {
@@ -311,6 +329,9 @@ class FakeOpenAI:
             return self.control(conn, req, path, keep)
         self.stats["requests"] += 1
         self.record(req)
+        azure = AZURE_PATH.match(path)
+        if azure:
+            return await self.handle_azure(conn, req, azure, keep)
         auth = req.header("authorization") or ""
         if not auth.startswith("Bearer ") or not auth[7:].strip():
             conn.send(401, error_body("Incorrect API key provided.", "invalid_request_error",
@@ -327,19 +348,55 @@ class FakeOpenAI:
             conn.send(405, error_body("Method not allowed", "invalid_request_error"),
                       keep_alive=keep)
             return keep
-        try:
-            body = json.loads(req.body)
-            if not isinstance(body, dict):
-                raise ValueError("not an object")
-        except ValueError as e:
-            conn.send(400, error_body("We could not parse the JSON body of your request. (%s)"
-                                      % e, "invalid_request_error"), keep_alive=keep)
+        body = self.read_json(conn, req, keep)
+        if body is None:
             return keep
         model = body.get("model")
         if not isinstance(model, str) or not model:
             conn.send(400, error_body("you must provide a model parameter",
                                       "invalid_request_error"), keep_alive=keep)
             return keep
+        return await self.answer_openai(conn, req, path, body, model, keep)
+
+    async def handle_azure(self, conn, req, match, keep):
+        """Azure OpenAI: the deployment in the path (fault switches on it), `api-key` auth."""
+        if not (req.header("api-key") or "").strip():
+            conn.send(401, azure_error_body(401, "Access denied due to invalid subscription key "
+                                            "or wrong API endpoint. Make sure to provide a valid "
+                                            "key for an active subscription and use a correct "
+                                            "regional API endpoint for your resource."),
+                      keep_alive=keep)
+            return keep
+        query = urllib.parse.parse_qs(req.path.partition("?")[2])
+        if not query.get("api-version", [""])[0]:
+            conn.send(400, azure_error_body("BadRequest", "Missing required query parameter "
+                                            "'api-version'."), keep_alive=keep)
+            return keep
+        if req.method != "POST":
+            conn.send(405, azure_error_body(405, "Method not allowed"), keep_alive=keep)
+            return keep
+        body = self.read_json(conn, req, keep)
+        if body is None:
+            return keep
+        deployment = urllib.parse.unquote(match.group(1))
+        return await self.answer_openai(conn, req, "/v1/" + match.group(2), body, deployment,
+                                        keep, azure=True)
+
+    @staticmethod
+    def read_json(conn, req, keep):
+        """The request body as a JSON object, or None once a 400 was sent."""
+        try:
+            body = json.loads(req.body)
+            if not isinstance(body, dict):
+                raise ValueError("not an object")
+            return body
+        except ValueError as e:
+            conn.send(400, error_body("We could not parse the JSON body of your request. (%s)"
+                                      % e, "invalid_request_error"), keep_alive=keep)
+            return None
+
+    async def answer_openai(self, conn, req, path, body, model, keep, azure=False):
+        """Chat or embeddings for `model` (with its fault switches)."""
         try:
             base, faults = split_model(model, self.default_faults)
         except ValueError as e:
@@ -356,21 +413,34 @@ class FakeOpenAI:
             conn.reset()
             return False
         if faults.status:
-            etype, code = ERRORS.get(faults.status, ("server_error", None))
-            extra = [("Retry-After", "1")] if faults.status == 429 else []
-            message = ("Rate limit reached for %s. Please try again in 1s." % base
-                       if faults.status == 429 else
-                       "The server had an error while processing your request.")
-            conn.send(faults.status, error_body(message, etype, code), extra=extra,
-                      keep_alive=keep)
+            self.send_fault(conn, faults.status, base, keep, azure)
             return keep
         if path == "/v1/embeddings":
             conn.send(200, self.embeddings(body, base), keep_alive=keep)
             return keep
         if body.get("stream") is True:
-            return await self.stream(conn, req, body, model, base, faults, keep)
-        conn.send(200, self.completion(body, model, base, faults), keep_alive=keep)
+            return await self.stream(conn, req, body, model, base, faults, keep, azure)
+        conn.send(200, self.completion(body, model, base, faults, azure), keep_alive=keep)
         return keep
+
+    @staticmethod
+    def send_fault(conn, status, base, keep, azure):
+        extra = [("Retry-After", "1")] if status == 429 else []
+        if azure:
+            if status == 429:
+                extra.append(("retry-after-ms", "1000"))
+                message = ("Requests to the ChatCompletions_Create Operation under Azure OpenAI "
+                           "API have exceeded call rate limit of your current OpenAI S0 pricing "
+                           "tier. Please retry after 1 second.")
+            else:
+                message = "The server had an error while processing your request."
+            conn.send(status, azure_error_body(status, message), extra=extra, keep_alive=keep)
+            return
+        etype, code = ERRORS.get(status, ("server_error", None))
+        message = ("Rate limit reached for %s. Please try again in 1s." % base
+                   if status == 429 else
+                   "The server had an error while processing your request.")
+        conn.send(status, error_body(message, etype, code), extra=extra, keep_alive=keep)
 
     def control(self, conn, req, path, keep):
         if path == "/_fake/stats":
@@ -413,7 +483,7 @@ class FakeOpenAI:
                                               "accepted_prediction_tokens": 0,
                                               "rejected_prediction_tokens": 0}}
 
-    def completion(self, body, model, base, faults):
+    def completion(self, body, model, base, faults, azure=False):
         pieces = self.pieces(model, faults.chunks)
         message = {"role": "assistant", "content": "".join(pieces), "refusal": None}
         finish = "stop"
@@ -422,12 +492,16 @@ class FakeOpenAI:
             message["tool_calls"] = [{"id": "call_fake1", "type": "function", "function": {
                 "name": "get_weather", "arguments": "{\"location\":\"Paris\"}"}}]
             finish = "tool_calls"
-        return {"id": self.next_id("chatcmpl"), "object": "chat.completion",
-                "created": int(time.time()), "model": base,
-                "choices": [{"index": 0, "message": message, "logprobs": None,
-                             "finish_reason": finish}],
-                "usage": self.usage(body, len(pieces), faults),
-                "system_fingerprint": "fp_fake"}
+        answer = {"id": self.next_id("chatcmpl"), "object": "chat.completion",
+                  "created": int(time.time()), "model": base,
+                  "choices": [{"index": 0, "message": message, "logprobs": None,
+                               "finish_reason": finish}],
+                  "usage": self.usage(body, len(pieces), faults),
+                  "system_fingerprint": "fp_fake"}
+        if azure:
+            answer["prompt_filter_results"] = AZURE_PROMPT_FILTER
+            answer["choices"][0]["content_filter_results"] = AZURE_FILTER_RESULTS
+        return answer
 
     def embeddings(self, body, model):
         inputs = body.get("input")
@@ -450,7 +524,7 @@ class FakeOpenAI:
         return {"object": "list", "data": [{"id": m, "object": "model", "created": 1700000000,
                                             "owned_by": "fake"} for m in ids]}
 
-    async def stream(self, conn, req, body, model, base, faults, keep):
+    async def stream(self, conn, req, body, model, base, faults, keep, azure=False):
         options = body.get("stream_options") or {}
         with_usage = isinstance(options, dict) and options.get("include_usage") is True
         chunked = req.version == "HTTP/1.1"
@@ -471,7 +545,10 @@ class FakeOpenAI:
             return "data: " + json.dumps(c, separators=(",", ":")) + "\n\n"
 
         def choice(delta, finish=None):
-            return [{"index": 0, "delta": delta, "logprobs": None, "finish_reason": finish}]
+            c = {"index": 0, "delta": delta, "logprobs": None, "finish_reason": finish}
+            if azure:
+                c["content_filter_results"] = AZURE_FILTER_RESULTS if delta else {}
+            return [c]
 
         def frame(text):
             data = text.encode()
@@ -488,6 +565,12 @@ class FakeOpenAI:
                 conn.writer.write(frame(text))
                 await conn.writer.drain()
 
+            if faults.azure_filter:
+                # Azure's first chunk: no choices, no id or model, the prompt's filter results.
+                await emit("data: " + json.dumps(
+                    {"choices": [], "created": 0, "id": "", "model": "", "object": "",
+                     "prompt_filter_results": AZURE_PROMPT_FILTER},
+                    separators=(",", ":")) + "\n\n")
             pieces = self.pieces(model, faults.chunks)
             if faults.tool:
                 await emit(event(choice({"role": "assistant", "content": None, "tool_calls": [
