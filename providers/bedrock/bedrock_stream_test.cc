@@ -123,10 +123,10 @@ TEST(BedrockStream, ExceptionTypes) {
   }
   // An `error` message names itself in headers.
   Outcome r = Decode(EncodeEventMessage({{":message-type", "error"},
-                                     {":error-code", "InternalFailure"},
-                                     {":error-message", "boom"}},
-                                    ""),
-                 1000);
+                                         {":error-code", "InternalFailure"},
+                                         {":error-message", "boom"}},
+                                        ""),
+                     1000);
   ASSERT_TRUE(r.decoder->error());
   EXPECT_EQ(r.decoder->error()->message, "boom");
   EXPECT_TRUE(r.decoder->error()->retryable);
@@ -169,11 +169,12 @@ TEST(BedrockStream, MalformedEvents) {
   EXPECT_FALSE(feed(EncodeEventMessage({{":event-type", "messageStart"}}, "{}")).ok());
   EXPECT_FALSE(feed(Event("contentBlockStart", R"({"start":{"toolUse":{"name":"x"}}})")).ok());
   // Unknown events, reasoning deltas and empty texts pass without a delta.
-  Outcome r = Decode(Event("somethingNew", R"({"x":1})") +
-                     Event("contentBlockDelta",
-                           R"({"contentBlockIndex":0,"delta":{"reasoningContent":{"text":"t"}}})") +
-                     Event("contentBlockDelta", R"({"contentBlockIndex":0,"delta":{"text":""}})"),
-                 1000);
+  Outcome r =
+      Decode(Event("somethingNew", R"({"x":1})") +
+                 Event("contentBlockDelta",
+                       R"({"contentBlockIndex":0,"delta":{"reasoningContent":{"text":"t"}}})") +
+                 Event("contentBlockDelta", R"({"contentBlockIndex":0,"delta":{"text":""}})"),
+             1000);
   EXPECT_TRUE(r.feed.ok());
   EXPECT_TRUE(r.deltas.empty());
 }

@@ -173,7 +173,9 @@ Status EventStreamDecoder::Feed(std::string_view bytes,
 std::string EncodeEventMessage(const std::vector<std::pair<std::string, std::string>>& headers,
                                std::string_view payload) {
   std::string block;
-  for (const auto& [name, value] : headers) {
+  for (const auto& [full_name, full_value] : headers) {
+    const std::string_view name = std::string_view(full_name).substr(0, 255);
+    const std::string_view value = std::string_view(full_value).substr(0, 65535);
     block.push_back(static_cast<char>(name.size()));
     block.append(name);
     block.push_back(static_cast<char>(HeaderType::kString));

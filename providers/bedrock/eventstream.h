@@ -82,7 +82,8 @@ class EventStreamDecoder {
 };
 
 // Encodes one message with string headers (in the order given) and a payload, both CRCs
-// set. For tests, fuzz seeds and fakes; the node never sends event streams.
+// set. Names longer than 255 bytes and values longer than 65535 are cut to fit the format.
+// For tests and fuzz seeds; the node never sends event streams.
 std::string EncodeEventMessage(const std::vector<std::pair<std::string, std::string>>& headers,
                                std::string_view payload);
 

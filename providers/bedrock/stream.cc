@@ -29,7 +29,8 @@ class ConverseStreamDecoder final : public StreamDecoder {
     out_ = out;
     Status s = frames_.Feed(bytes, [this](const EventMessage& m) { return OnMessage(m); });
     out_ = nullptr;
-    return s;
+    // After an exception the frame decoder was stopped on purpose; what followed is moot.
+    return error_ ? Status::Ok() : s;
   }
 
   Status Finish(std::vector<StreamDelta>* out) override {
@@ -67,16 +68,15 @@ class ConverseStreamDecoder final : public StreamDecoder {
 };
 
 Status ConverseStreamDecoder::OnMessage(const EventMessage& m) {
-  if (error_) return Status::Ok();
   const std::string_view kind = m.StringHeader(":message-type");
   if (kind == "exception") {
     OnException(m.StringHeader(":exception-type"), m.payload, {});
-    return Status::Ok();
+    return Cancelled("the provider reported an error");  // stops decoding
   }
   if (kind == "error") {
     // A protocol-level error names itself in headers rather than in a JSON payload.
     OnException(m.StringHeader(":error-code"), {}, m.StringHeader(":error-message"));
-    return Status::Ok();
+    return Cancelled("the provider reported an error");
   }
   if (kind != "event") return Malformed("a message of type '" + std::string(kind) + "'");
   DomLease lease;
