@@ -18,8 +18,8 @@ std::string Escape(std::string_view s) {
   std::string out;
   for (char c : s) {
     const auto u = static_cast<unsigned char>(c);
-    if ((u >= 'a' && u <= 'z') || (u >= 'A' && u <= 'Z') || (u >= '0' && u <= '9') ||
-        c == '-' || c == '_' || c == '.' || c == '~' || c == '@' || c == '=') {
+    if ((u >= 'a' && u <= 'z') || (u >= 'A' && u <= 'Z') || (u >= '0' && u <= '9') || c == '-' ||
+        c == '_' || c == '.' || c == '~' || c == '@' || c == '=') {
       out.push_back(c);
     } else {
       out.push_back('%');

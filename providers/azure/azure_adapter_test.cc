@@ -2,13 +2,12 @@
 // deployment paths, api-key auth, the prompt_filter_results chunk, content filtering, and
 // Azure's error bodies.
 
-#include "providers/azure/adapter.h"
-
 #include <gtest/gtest.h>
 
 #include <string>
 #include <vector>
 
+#include "providers/azure/adapter.h"
 #include "providers/openai/decoder_test_util.h"
 
 namespace edge::providers::azure {
@@ -117,8 +116,8 @@ TEST(AzureAdapter, ContentFilterFinishPassesThrough) {
   const std::string s = Data("chat_stream_content_filter.sse");
   const testing::Decoded d = DecodeWhole(A(), s);
   ASSERT_TRUE(d.finish.ok()) << d.finish.ToString();
-  const std::vector<std::string> want = {"start chatcmpl-AZ1 gpt-4o-2024-08-06",
-                                         "text Once upon", "finish content_filter"};
+  const std::vector<std::string> want = {"start chatcmpl-AZ1 gpt-4o-2024-08-06", "text Once upon",
+                                         "finish content_filter"};
   EXPECT_EQ(d.deltas, want);
   EXPECT_FALSE(d.usage.reported);
   ExpectSameAtEverySplit(A(), s);

@@ -14,8 +14,8 @@ namespace dom = simdjson::dom;
 
 HttpCall Call(const Target& target, std::string_view method, std::string body, bool stream) {
   HttpCall call;
-  call.path = target.base_path + "/v1beta/" + internal::ModelPath(target.model) + ":" +
-              std::string(method);
+  call.path =
+      target.base_path + "/v1beta/" + internal::ModelPath(target.model) + ":" + std::string(method);
   call.headers.emplace_back("x-goog-api-key", target.api_key);
   call.headers.emplace_back("content-type", "application/json");
   if (stream) call.headers.emplace_back("accept", "text/event-stream");
@@ -96,7 +96,8 @@ class GenerateContentAdapter final : public Adapter {
       if (lease.Parse(body, &root) == SUCCESS) {
         // The JSON-array stream form wraps the error in a one-element array.
         dom::array list;
-        if (root.get_array().get(list) == SUCCESS && list.size() > 0) root = list.at(0).value_unsafe();
+        if (root.get_array().get(list) == SUCCESS && list.size() > 0)
+          root = list.at(0).value_unsafe();
         if (root["error"].get(error) == SUCCESS && error.is_object()) {
           fields = internal::ReadError(error);
         }

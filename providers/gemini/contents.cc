@@ -115,8 +115,7 @@ class ContentsWriter {
   }
 
   // A content that may only hold text: a string or text (and refusal) parts.
-  static Status Texts(dom::element content, std::vector<std::string>* out,
-                      std::string_view role) {
+  static Status Texts(dom::element content, std::vector<std::string>* out, std::string_view role) {
     std::string_view s;
     if (content.get_string().get(s) == SUCCESS) {
       if (!s.empty()) out->emplace_back(s);
@@ -128,8 +127,7 @@ class ContentsWriter {
     }
     for (dom::element part : parts) {
       std::string_view type;
-      if (part["type"].get_string().get(type) != SUCCESS ||
-          (type != "text" && type != "refusal") ||
+      if (part["type"].get_string().get(type) != SUCCESS || (type != "text" && type != "refusal") ||
           part[type].get_string().get(s) != SUCCESS) {
         return Bad("a " + std::string(role) + " message may only hold text parts");
       }
@@ -183,7 +181,8 @@ class ContentsWriter {
       audio_mime_ = "audio/" + std::string(format);
       mime = audio_mime_;
     } else if (type == "file") {
-      if (part["file"]["file_data"].get_string().get(s) != SUCCESS || !ParseDataUrl(s, &mime, &data)) {
+      if (part["file"]["file_data"].get_string().get(s) != SUCCESS ||
+          !ParseDataUrl(s, &mime, &data)) {
         return Bad("file parts must carry file_data as a base64 data: URL (no file ids)");
       }
     } else {

@@ -2,13 +2,12 @@
 // (generateContent, streamGenerateContent?alt=sse, batchEmbedContents, Google API errors):
 // request translation, answers, streams at every split, errors, malformed input.
 
-#include "providers/gemini/adapter.h"
-
 #include <gtest/gtest.h>
 
 #include <string>
 #include <vector>
 
+#include "providers/gemini/adapter.h"
 #include "providers/openai/decoder_test_util.h"
 
 namespace edge::providers::gemini {
@@ -137,8 +136,7 @@ TEST(GeminiAdapter, RefusesWhatGeminiCannotExpress) {
     Result<std::string> body = Translate(c.messages, c.extra);
     ASSERT_FALSE(body.ok()) << c.messages << " " << c.extra;
     EXPECT_EQ(body.status().code(), Code::kInvalidArgument);
-    EXPECT_NE(body.status().message().find(c.needle), std::string::npos)
-        << body.status().message();
+    EXPECT_NE(body.status().message().find(c.needle), std::string::npos) << body.status().message();
   }
   EXPECT_FALSE(A().BuildChat(GeminiTarget(), "{\"model\":", false).ok());
   EXPECT_FALSE(A().BuildChat(GeminiTarget(), "[]", false).ok());
@@ -179,10 +177,13 @@ TEST(GeminiAdapter, ParsesFinishReasonsAndBlocks) {
   EXPECT_EQ(r->finish_reason, "content_filter");
   EXPECT_EQ(r->text, "");
   EXPECT_EQ(r->usage.input_tokens, 8);
-  for (auto [gemini, openai] : std::vector<std::pair<std::string, std::string>>{
-           {"MAX_TOKENS", "length"}, {"SAFETY", "content_filter"},
-           {"RECITATION", "content_filter"}, {"PROHIBITED_CONTENT", "content_filter"},
-           {"OTHER", "stop"}, {"STOP", "stop"}}) {
+  for (auto [gemini, openai] :
+       std::vector<std::pair<std::string, std::string>>{{"MAX_TOKENS", "length"},
+                                                        {"SAFETY", "content_filter"},
+                                                        {"RECITATION", "content_filter"},
+                                                        {"PROHIBITED_CONTENT", "content_filter"},
+                                                        {"OTHER", "stop"},
+                                                        {"STOP", "stop"}}) {
     r = A().ParseChat(R"({"candidates":[{"content":{"parts":[{"text":"x"}]},"finishReason":")" +
                       gemini + R"("}]})");
     ASSERT_TRUE(r.ok());
@@ -200,8 +201,8 @@ TEST(GeminiAdapter, MalformedAnswersAreUpstreamFailures) {
   EXPECT_FALSE(A().ParseChat("[]").ok());
   EXPECT_FALSE(A().ParseChat(R"({"candidates":[1]})").ok());
   EXPECT_FALSE(A().ParseChat(R"({"candidates":[{"content":{"parts":[7]}}]})").ok());
-  EXPECT_FALSE(A().ParseChat(R"({"candidates":[{"content":{"parts":[{"functionCall":{}}]}}]})")
-                   .ok());
+  EXPECT_FALSE(
+      A().ParseChat(R"({"candidates":[{"content":{"parts":[{"functionCall":{}}]}}]})").ok());
   Result<ChatResponse> e = A().ParseChat(Data("error_unavailable.json"));
   ASSERT_FALSE(e.ok());
   EXPECT_NE(e.status().message().find("overloaded"), std::string::npos);
@@ -212,10 +213,14 @@ TEST(GeminiAdapter, DecodesATextStreamWithCumulativeUsage) {
   const testing::Decoded d = DecodeWhole(A(), s);
   ASSERT_TRUE(d.feed.ok()) << d.feed.ToString();
   ASSERT_TRUE(d.finish.ok()) << d.finish.ToString();
-  const std::vector<std::string> want = {
-      "start s1-Xk gemini-2.5-flash", "text The",       "usage in=9 cached=0 out=0",
-      "text  sky is blue",            "usage in=9 cached=0 out=30", "text .",
-      "finish stop",                  "usage in=9 cached=0 out=31"};
+  const std::vector<std::string> want = {"start s1-Xk gemini-2.5-flash",
+                                         "text The",
+                                         "usage in=9 cached=0 out=0",
+                                         "text  sky is blue",
+                                         "usage in=9 cached=0 out=30",
+                                         "text .",
+                                         "finish stop",
+                                         "usage in=9 cached=0 out=31"};
   EXPECT_EQ(d.deltas, want);
   // The last report, never a sum.
   EXPECT_EQ(d.usage.input_tokens, 9);

@@ -115,8 +115,8 @@ std::string ModelPath(std::string_view model) {
   for (char c : model) {
     const auto u = static_cast<unsigned char>(c);
     // '@' and '=' are legal in a path and kept, so fake-provider switches pass as typed.
-    if ((u >= 'a' && u <= 'z') || (u >= 'A' && u <= 'Z') || (u >= '0' && u <= '9') ||
-        c == '-' || c == '_' || c == '.' || c == '~' || c == '/' || c == '@' || c == '=') {
+    if ((u >= 'a' && u <= 'z') || (u >= 'A' && u <= 'Z') || (u >= '0' && u <= '9') || c == '-' ||
+        c == '_' || c == '.' || c == '~' || c == '/' || c == '@' || c == '=') {
       out.push_back(c);
     } else {
       out.push_back('%');

@@ -74,8 +74,8 @@ std::string FinishReason(std::string_view reason, bool has_calls);
 // kinds without an OpenAI counterpart are skipped by the readers).
 struct Piece {
   bool is_call = false;
-  std::string text;       // text; for a call its args as JSON
-  std::string name, id;   // a call's function name and Gemini's optional id
+  std::string text;      // text; for a call its args as JSON
+  std::string name, id;  // a call's function name and Gemini's optional id
 };
 
 // The parts and finishReason of candidates[0] of a GenerateContentResponse. A prompt
@@ -87,8 +87,8 @@ Status ReadCandidate(simdjson::dom::element response, std::vector<Piece>* pieces
 struct ErrorFields {
   std::string status;  // RESOURCE_EXHAUSTED, ...
   std::string message;
-  int64_t code = 0;  // the HTTP status it stands for
-  bool bad_key = false;  // details name API_KEY_INVALID (Gemini's 400 for a wrong key)
+  int64_t code = 0;         // the HTTP status it stands for
+  bool bad_key = false;     // details name API_KEY_INVALID (Gemini's 400 for a wrong key)
   std::string retry_delay;  // RetryInfo's delay in whole seconds, when given
 };
 ErrorFields ReadError(simdjson::dom::element error);

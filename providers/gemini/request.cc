@@ -30,8 +30,8 @@ Status Unsupported(std::string_view what) {
 }
 
 struct Params {
-  std::optional<dom::element> messages, max_tokens, max_completion_tokens, stop, temperature,
-      top_p, presence_penalty, frequency_penalty, seed, tools, tool_choice, response_format,
+  std::optional<dom::element> messages, max_tokens, max_completion_tokens, stop, temperature, top_p,
+      presence_penalty, frequency_penalty, seed, tools, tool_choice, response_format,
       reasoning_effort;
 };
 
@@ -67,21 +67,20 @@ Result<Params> ReadParams(dom::object body) {
   for (auto [key, value] : body) {
     if (value.is_null()) continue;
     EDGE_RETURN_IF_ERROR(CheckUnsupported(key, value));
-    std::optional<dom::element>* slot =
-        key == "messages"                ? &p.messages
-        : key == "max_tokens"            ? &p.max_tokens
-        : key == "max_completion_tokens" ? &p.max_completion_tokens
-        : key == "stop"                  ? &p.stop
-        : key == "temperature"           ? &p.temperature
-        : key == "top_p"                 ? &p.top_p
-        : key == "presence_penalty"      ? &p.presence_penalty
-        : key == "frequency_penalty"     ? &p.frequency_penalty
-        : key == "seed"                  ? &p.seed
-        : key == "tools"                 ? &p.tools
-        : key == "tool_choice"           ? &p.tool_choice
-        : key == "response_format"       ? &p.response_format
-        : key == "reasoning_effort"      ? &p.reasoning_effort
-                                         : nullptr;
+    std::optional<dom::element>* slot = key == "messages"                ? &p.messages
+                                        : key == "max_tokens"            ? &p.max_tokens
+                                        : key == "max_completion_tokens" ? &p.max_completion_tokens
+                                        : key == "stop"                  ? &p.stop
+                                        : key == "temperature"           ? &p.temperature
+                                        : key == "top_p"                 ? &p.top_p
+                                        : key == "presence_penalty"      ? &p.presence_penalty
+                                        : key == "frequency_penalty"     ? &p.frequency_penalty
+                                        : key == "seed"                  ? &p.seed
+                                        : key == "tools"                 ? &p.tools
+                                        : key == "tool_choice"           ? &p.tool_choice
+                                        : key == "response_format"       ? &p.response_format
+                                        : key == "reasoning_effort"      ? &p.reasoning_effort
+                                                                         : nullptr;
     if (slot != nullptr) *slot = value;  // the last duplicate wins, as in most JSON readers
   }
   if (!p.messages || !p.messages->is_array()) return Bad("'messages' must be an array");
@@ -99,8 +98,8 @@ Status Number(const char* key, const char* name, const std::optional<dom::elemen
 }
 
 Status MaxTokens(const Params& p, JsonWriter& w) {
-  const std::optional<dom::element>& v = p.max_completion_tokens ? p.max_completion_tokens
-                                                                 : p.max_tokens;
+  const std::optional<dom::element>& v =
+      p.max_completion_tokens ? p.max_completion_tokens : p.max_tokens;
   if (!v) return Status::Ok();
   int64_t n = 0;
   if (v->get_int64().get(n) != SUCCESS || n < 1) {

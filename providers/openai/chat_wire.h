@@ -40,8 +40,8 @@ Result<std::string> ReadEmbeddingsBody(std::string_view body, std::string_view p
 // retryable; 401/403/404 (the deployment's key or model) -> 502, not retryable; other 4xx pass
 // through, not retryable. Retry-After is kept for retryable errors; when absent, Azure's
 // "retry after N second(s)" in the message stands in for it.
-ProviderError ClassifyHttpError(std::string_view provider, int status,
-                                std::string_view retry_after, std::string_view body);
+ProviderError ClassifyHttpError(std::string_view provider, int status, std::string_view retry_after,
+                                std::string_view body);
 
 // OpenAI's finish_reason words (stop | length | tool_calls | content_filter) for whatever an
 // OpenAI-compatible server wrote: the legacy function_call counts as tool_calls; empty and

@@ -107,8 +107,8 @@ class ChunkDecoder final : public StreamDecoder {
     dom::array choices;
     dom::object usage;
     const bool has_usage = chunk["usage"].get_object().get(usage) == SUCCESS;
-    const bool has_choices = chunk["choices"].get_array().get(choices) == SUCCESS &&
-                             choices.size() > 0;
+    const bool has_choices =
+        chunk["choices"].get_array().get(choices) == SUCCESS && choices.size() > 0;
     // Azure's prompt_filter_results chunk, keep-alive chunks: nothing to say yet.
     if (!has_choices && !has_usage) return Status::Ok();
     EnsureStart(chunk, out);

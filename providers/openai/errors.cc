@@ -50,8 +50,8 @@ ProviderError ErrorFor(std::string_view provider, int status, const ErrorFields&
   e.type = f.type.empty() ? f.code : f.type;
   e.message = f.message.empty() ? std::string(provider) + " answered HTTP " + std::to_string(status)
                                 : f.message;
-  const bool rate_limited = Contains(f.code, "rate_limit") || Contains(f.type, "rate_limit") ||
-                            f.code == "429";
+  const bool rate_limited =
+      Contains(f.code, "rate_limit") || Contains(f.type, "rate_limit") || f.code == "429";
   if (status == 429 || (status == 0 && rate_limited)) {
     e.status = 429;
     e.retryable = true;
@@ -100,8 +100,8 @@ std::string RetryAfterFromMessage(std::string_view message) {
 
 }  // namespace
 
-ProviderError ClassifyHttpError(std::string_view provider, int status,
-                                std::string_view retry_after, std::string_view body) {
+ProviderError ClassifyHttpError(std::string_view provider, int status, std::string_view retry_after,
+                                std::string_view body) {
   internal::ErrorFields fields;
   {
     internal::DomLease lease;
@@ -118,8 +118,8 @@ ProviderError ClassifyHttpError(std::string_view provider, int status,
   }
   ProviderError e = internal::ErrorFor(provider, status, fields);
   if (e.retryable) {
-    e.retry_after = retry_after.empty() ? RetryAfterFromMessage(fields.message)
-                                        : std::string(retry_after);
+    e.retry_after =
+        retry_after.empty() ? RetryAfterFromMessage(fields.message) : std::string(retry_after);
   }
   return e;
 }

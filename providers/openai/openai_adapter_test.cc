@@ -1,13 +1,12 @@
 // The OpenAI adapter (adapter.h) against fixtures written from OpenAI's API reference:
 // requests, answers, streams fed whole and at every split, error bodies, malformed input.
 
-#include "providers/openai/adapter.h"
-
 #include <gtest/gtest.h>
 
 #include <string>
 #include <vector>
 
+#include "providers/openai/adapter.h"
 #include "providers/openai/decoder_test_util.h"
 
 namespace edge::providers::openai {
@@ -54,8 +53,8 @@ TEST(OpenAiAdapter, BuildChatStreamAsksForUsage) {
   Target t = OpenAiTarget();
   t.api_key.clear();  // a local server without a key
   t.base_path = "";
-  Result<HttpCall> call = A().BuildChat(
-      t, R"({"model":"alias","messages":[{"role":"user","content":"hi"}]})", true);
+  Result<HttpCall> call =
+      A().BuildChat(t, R"({"model":"alias","messages":[{"role":"user","content":"hi"}]})", true);
   ASSERT_TRUE(call.ok()) << call.status().ToString();
   EXPECT_EQ(call->path, "/chat/completions");
   EXPECT_EQ(Header(*call, "authorization"), std::nullopt);
@@ -110,9 +109,8 @@ TEST(OpenAiAdapter, MalformedAnswersAreUpstreamFailures) {
   EXPECT_FALSE(A().ParseChat(R"({"choices":[]})").ok());
   EXPECT_FALSE(A().ParseChat(R"({"choices":[{"index":0}]})").ok());
   EXPECT_FALSE(A().ParseChat(Data("error_server.json")).ok());
-  EXPECT_FALSE(A().ParseChat(
-                      R"({"choices":[{"message":{"tool_calls":[{"id":"x","function":{}}]}}]})")
-                   .ok());
+  EXPECT_FALSE(
+      A().ParseChat(R"({"choices":[{"message":{"tool_calls":[{"id":"x","function":{}}]}}]})").ok());
 }
 
 TEST(OpenAiAdapter, DecodesATextStreamWithUsage) {
@@ -120,10 +118,18 @@ TEST(OpenAiAdapter, DecodesATextStreamWithUsage) {
   const testing::Decoded d = DecodeWhole(A(), s);
   ASSERT_TRUE(d.feed.ok()) << d.feed.ToString();
   ASSERT_TRUE(d.finish.ok()) << d.finish.ToString();
-  const std::vector<std::string> want = {
-      "start chatcmpl-9xQ1 gpt-4o-mini-2024-07-18", "text Hello", "text !", "text  How",
-      "text  can", "text  I", "text  help", "text  you", "text  today", "text ?", "finish stop",
-      "usage in=19 cached=3 out=10"};
+  const std::vector<std::string> want = {"start chatcmpl-9xQ1 gpt-4o-mini-2024-07-18",
+                                         "text Hello",
+                                         "text !",
+                                         "text  How",
+                                         "text  can",
+                                         "text  I",
+                                         "text  help",
+                                         "text  you",
+                                         "text  today",
+                                         "text ?",
+                                         "finish stop",
+                                         "usage in=19 cached=3 out=10"};
   EXPECT_EQ(d.deltas, want);
   EXPECT_EQ(d.usage.input_tokens, 19);
   EXPECT_FALSE(d.error.has_value());
@@ -151,11 +157,17 @@ TEST(OpenAiAdapter, DecodesToolCallStreams) {
   const std::string s = Data("chat_stream_tools_usage.sse");
   const testing::Decoded d = DecodeWhole(A(), s);
   ASSERT_TRUE(d.finish.ok()) << d.finish.ToString();
-  const std::vector<std::string> want = {
-      "start chatcmpl-9xQ1 gpt-4o-mini-2024-07-18",
-      "tool 0 call_DdmO9pD3xa9XTPNJ32zg2hcA get_weather",
-      "args 0 {\"", "args 0 location", "args 0 \":\"", "args 0 Paris", "args 0 ,",
-      "args 0  France", "args 0 \"}", "finish tool_calls", "usage in=82 cached=0 out=17"};
+  const std::vector<std::string> want = {"start chatcmpl-9xQ1 gpt-4o-mini-2024-07-18",
+                                         "tool 0 call_DdmO9pD3xa9XTPNJ32zg2hcA get_weather",
+                                         "args 0 {\"",
+                                         "args 0 location",
+                                         "args 0 \":\"",
+                                         "args 0 Paris",
+                                         "args 0 ,",
+                                         "args 0  France",
+                                         "args 0 \"}",
+                                         "finish tool_calls",
+                                         "usage in=82 cached=0 out=17"};
   EXPECT_EQ(d.deltas, want);
   ExpectSameAtEverySplit(A(), s);
 }
@@ -180,9 +192,12 @@ TEST(OpenAiAdapter, DecodesParallelToolCalls) {
 TEST(OpenAiAdapter, CompatibleServersToolCallQuirks) {
   // Older Ollama: every call is index 0, whole, arguments as an object; no ids at all.
   const std::string s =
-      "data: {\"id\":\"c\",\"model\":\"llama3\",\"choices\":[{\"index\":0,\"delta\":{\"tool_calls\":"
-      "[{\"index\":0,\"id\":\"call_1\",\"function\":{\"name\":\"a\",\"arguments\":{\"x\":1}}}]}}]}\n\n"
-      "data: {\"id\":\"c\",\"model\":\"llama3\",\"choices\":[{\"index\":0,\"delta\":{\"tool_calls\":"
+      "data: "
+      "{\"id\":\"c\",\"model\":\"llama3\",\"choices\":[{\"index\":0,\"delta\":{\"tool_calls\":"
+      "[{\"index\":0,\"id\":\"call_1\",\"function\":{\"name\":\"a\",\"arguments\":{\"x\":1}}}]}}]}"
+      "\n\n"
+      "data: "
+      "{\"id\":\"c\",\"model\":\"llama3\",\"choices\":[{\"index\":0,\"delta\":{\"tool_calls\":"
       "[{\"index\":0,\"id\":\"call_2\",\"function\":{\"name\":\"b\",\"arguments\":\"{}\"}}]}}]}\n\n"
       "data: {\"id\":\"c\",\"model\":\"llama3\",\"choices\":[{\"delta\":{\"tool_calls\":"
       "[{\"function\":{\"name\":\"c\",\"arguments\":\"\"}}]},\"finish_reason\":\"function_call\"}]}"
@@ -190,9 +205,9 @@ TEST(OpenAiAdapter, CompatibleServersToolCallQuirks) {
   const testing::Decoded d = DecodeWhole(A(), s);
   ASSERT_TRUE(d.finish.ok()) << d.finish.ToString();
   // A piece with a name but no id is a call of its own; its id is made up.
-  const std::vector<std::string> want = {
-      "start c llama3", "tool 0 call_1 a", "args 0 {\"x\":1}", "tool 1 call_2 b",
-      "args 1 {}",      "tool 2 call_2_ c", "finish tool_calls"};
+  const std::vector<std::string> want = {"start c llama3",   "tool 0 call_1 a", "args 0 {\"x\":1}",
+                                         "tool 1 call_2 b",  "args 1 {}",       "tool 2 call_2_ c",
+                                         "finish tool_calls"};
   EXPECT_EQ(d.deltas, want);
 }
 
@@ -244,8 +259,8 @@ TEST(OpenAiAdapter, Embeddings) {
   ASSERT_TRUE(call.ok()) << call.status().ToString();
   EXPECT_EQ(call->path, "/v1/embeddings");
   EXPECT_EQ(Header(*call, "authorization"), "Bearer sk-test");
-  EXPECT_TRUE(JsonEqual(call->body,
-                        R"({"model":"gpt-4o-mini-2024-07-18","input":["a b","c"],"dimensions":256})"));
+  EXPECT_TRUE(JsonEqual(
+      call->body, R"({"model":"gpt-4o-mini-2024-07-18","input":["a b","c"],"dimensions":256})"));
   const std::string body = Data("embeddings.json");
   Usage usage;
   Result<std::string> out = A().ParseEmbeddings(body, &usage);

@@ -51,8 +51,8 @@ std::string Decode(const Adapter& adapter, std::string_view in, const std::vecto
   }
   seen += "finish " + finish.ToString() + "\n";
   const Usage& u = decoder->usage();
-  seen += "usage " + std::to_string(u.input_tokens) + " " + std::to_string(u.output_tokens) +
-          " " + std::to_string(u.cached_input_tokens) + (u.reported ? " r" : "") + "\n";
+  seen += "usage " + std::to_string(u.input_tokens) + " " + std::to_string(u.output_tokens) + " " +
+          std::to_string(u.cached_input_tokens) + (u.reported ? " r" : "") + "\n";
   if (const auto& e = decoder->error()) {
     Check(e->status >= 400 && e->status < 600);
     seen += "error " + e->type + " " + e->message + " " + std::to_string(e->status) + "\n";
@@ -63,7 +63,7 @@ std::string Decode(const Adapter& adapter, std::string_view in, const std::vecto
 bool IsJson(std::string_view text) {
   rapidjson::Document d;
   d.Parse<rapidjson::kParseIterativeFlag | rapidjson::kParseValidateEncodingFlag>(text.data(),
-                                                                                   text.size());
+                                                                                  text.size());
   return !d.HasParseError();
 }
 
