@@ -125,6 +125,9 @@ TEST(SigV4, MissingCredentials) {
   scope.region.clear();
   EXPECT_EQ(SignRequest("POST", "/", "h", "", {}, scope, {"a", "b", ""}, &out).code(),
             Code::kFailedPrecondition);
+  scope.region = "us-east-1";
+  EXPECT_EQ(SignRequest("POST", "/", "", "", {}, scope, {"a", "b", ""}, &out).code(),
+            Code::kFailedPrecondition);
   EXPECT_TRUE(out.empty());
 }
 

@@ -263,6 +263,7 @@ Status SignRequest(std::string_view method, std::string_view path_and_query, std
   if (scope.region.empty()) {
     return {Code::kFailedPrecondition, "the AWS region is missing for SigV4 signing"};
   }
+  if (host.empty()) return {Code::kFailedPrecondition, "the host is missing for SigV4 signing"};
   const size_t q = path_and_query.find('?');
   const std::string payload_hash = Sha256Hex(body);
   SigV4Request request;

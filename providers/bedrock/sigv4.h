@@ -78,8 +78,8 @@ std::string Authorization(const SigV4Request& request, const SigV4Scope& scope,
 // Signs a request whose signed headers are Host (`host`, exactly as the client will send
 // it), `extra_headers` and the ones added here: X-Amz-Date, X-Amz-Content-Sha256 and, with
 // a session token, X-Amz-Security-Token. Appends those and Authorization to `out` (not
-// Host, which the HTTP client adds). FailedPrecondition when the credentials or the region
-// are missing.
+// Host, which the HTTP client adds). FailedPrecondition when the credentials, the region or
+// the host are missing.
 Status SignRequest(std::string_view method, std::string_view path_and_query, std::string_view host,
                    std::string_view body,
                    const std::vector<std::pair<std::string, std::string>>& extra_headers,
