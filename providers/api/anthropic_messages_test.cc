@@ -69,8 +69,7 @@ TEST(AnthropicToCanonical, MalformedRequestsNameTheProblem) {
   EXPECT_EQ(ErrorOf(std::string(200, '[') + std::string(200, ']')),
             "request body is not valid JSON: nested too deeply");
   EXPECT_EQ(ErrorOf(R"({"max_tokens":1,"messages":[]})"), "missing required parameter: 'model'");
-  EXPECT_EQ(ErrorOf(R"({"model":"m","messages":[]})"),
-            "missing required parameter: 'max_tokens'");
+  EXPECT_EQ(ErrorOf(R"({"model":"m","messages":[]})"), "missing required parameter: 'max_tokens'");
   EXPECT_EQ(ErrorOf(R"({"model":"m","max_tokens":0,"messages":[]})"),
             "'max_tokens' must be a positive integer");
   EXPECT_EQ(ErrorOf(R"({"model":"m","max_tokens":1})"), "missing required parameter: 'messages'");
@@ -95,7 +94,8 @@ TEST(AnthropicToCanonical, MalformedRequestsNameTheProblem) {
             "'stop_sequences[0]' must be a string");
   EXPECT_EQ(ErrorOf(R"({"model":"m","max_tokens":1,"messages":[],"tool_choice":{"type":"x"}})"),
             "'tool_choice.type' must be one of auto, any, tool, none");
-  EXPECT_EQ(ErrorOf(std::string("{\"model\":\"m\"}\0{}", 16)), "request body is not valid JSON: a NUL byte");
+  EXPECT_EQ(ErrorOf(std::string("{\"model\":\"m\"}\0{}", 16)),
+            "request body is not valid JSON: a NUL byte");
 }
 
 TEST(AnthropicEncodeResponse, TextAndToolUse) {
@@ -121,9 +121,11 @@ TEST(AnthropicEncodeResponse, TextAndToolUse) {
 }
 
 TEST(AnthropicEncodeResponse, StopReasons) {
-  const std::pair<const char*, const char*> cases[] = {
-      {"stop", "end_turn"}, {"length", "max_tokens"}, {"tool_calls", "tool_use"},
-      {"content_filter", "refusal"}, {"", "end_turn"}};
+  const std::pair<const char*, const char*> cases[] = {{"stop", "end_turn"},
+                                                       {"length", "max_tokens"},
+                                                       {"tool_calls", "tool_use"},
+                                                       {"content_filter", "refusal"},
+                                                       {"", "end_turn"}};
   for (const auto& [finish, stop] : cases) {
     ChatResponse r;
     r.id = "msg_1";
@@ -170,7 +172,8 @@ void Rebuild(const std::string& stream, Rebuilt* out) {
       ASSERT_LT(i, content.Size());
       const std::string delta = d["delta"]["type"].GetString();
       if (delta == "text_delta") {
-        std::string text = std::string(content[i]["text"].GetString()) + d["delta"]["text"].GetString();
+        std::string text =
+            std::string(content[i]["text"].GetString()) + d["delta"]["text"].GetString();
         content[i]["text"].SetString(text.c_str(), text.size(), msg.GetAllocator());
       } else {
         ASSERT_EQ(delta, "input_json_delta");
@@ -190,10 +193,10 @@ void Rebuild(const std::string& stream, Rebuilt* out) {
 TEST(AnthropicStream, TextFromAnOpenAiShapedUpstream) {
   // An OpenAI upstream reports usage only at the end: message_start has input_tokens 0 and
   // message_delta has the real input count.
-  const std::string out = EncodeStream(
-      Api(), StreamRequest("generate"),
-      {Start("chatcmpl-Z"), Text("Hello"), Text(", \"world\""), Finish("stop")},
-      MakeUsage(25, 12, 5));
+  const std::string out =
+      EncodeStream(Api(), StreamRequest("generate"),
+                   {Start("chatcmpl-Z"), Text("Hello"), Text(", \"world\""), Finish("stop")},
+                   MakeUsage(25, 12, 5));
   ExpectGolden("anthropic_stream_text.sse", out);
   Rebuilt r;
   Rebuild(out, &r);
@@ -229,9 +232,9 @@ TEST(AnthropicStream, TextThenToolCallsFromAnAnthropicUpstream) {
 }
 
 TEST(AnthropicStream, ToolCallFirstTakesIndexZero) {
-  const std::string out = EncodeStream(
-      Api(), StreamRequest("generate"),
-      {ToolStart(0, "", "lookup"), ToolArgs(0, "{}"), Text("after")}, MakeUsage(3, 4));
+  const std::string out =
+      EncodeStream(Api(), StreamRequest("generate"),
+                   {ToolStart(0, "", "lookup"), ToolArgs(0, "{}"), Text("after")}, MakeUsage(3, 4));
   Rebuilt r;
   Rebuild(out, &r);
   ASSERT_TRUE(r.stopped);
@@ -258,11 +261,16 @@ TEST(AnthropicErrorBody, AnthropicShapeWithTypePerStatus) {
   EXPECT_TRUE(JsonEq(Api().ErrorBody(401, "unknown API key", "invalid_api_key"),
                      R"({"type":"error","error":{"type":"authentication_error",
                          "message":"unknown API key"}})"));
-  const std::pair<int, const char*> types[] = {
-      {400, "invalid_request_error"}, {403, "permission_error"}, {404, "not_found_error"},
-      {413, "request_too_large"},     {429, "rate_limit_error"}, {500, "api_error"},
-      {502, "api_error"},             {503, "overloaded_error"}, {504, "api_error"},
-      {529, "overloaded_error"}};
+  const std::pair<int, const char*> types[] = {{400, "invalid_request_error"},
+                                               {403, "permission_error"},
+                                               {404, "not_found_error"},
+                                               {413, "request_too_large"},
+                                               {429, "rate_limit_error"},
+                                               {500, "api_error"},
+                                               {502, "api_error"},
+                                               {503, "overloaded_error"},
+                                               {504, "api_error"},
+                                               {529, "overloaded_error"}};
   for (const auto& [status, type] : types) {
     rapidjson::Document d;
     d.Parse(Api().ErrorBody(status, "m", "").c_str());

@@ -240,8 +240,7 @@ Status WriteToolChoice(const Json& root, bool have_tools, JsonWriter& w) {
   std::string_view type, name;
   bool no_parallel = false;
   EDGE_RETURN_IF_ERROR(ReadString(*choice, "tool_choice", "type", true, &type));
-  EDGE_RETURN_IF_ERROR(
-      ReadBool(*choice, "tool_choice", "disable_parallel_tool_use", &no_parallel));
+  EDGE_RETURN_IF_ERROR(ReadBool(*choice, "tool_choice", "disable_parallel_tool_use", &no_parallel));
   if (type == "tool") EDGE_RETURN_IF_ERROR(ReadString(*choice, "tool_choice", "name", true, &name));
   if (type != "auto" && type != "any" && type != "tool" && type != "none") {
     return WrongType("tool_choice.type", "one of auto, any, tool, none");

@@ -17,10 +17,10 @@ namespace edge::providers::api {
 
 // A client request, converted.
 struct CanonicalRequest {
-  std::string model;          // the alias the client asked for
+  std::string model;  // the alias the client asked for
   bool stream = false;
   bool client_wants_usage = false;  // OpenAI chat: stream_options.include_usage
-  std::string openai_body;    // the request as an OpenAI chat.completions body
+  std::string openai_body;          // the request as an OpenAI chat.completions body
   // When the answer was created (Unix seconds), for stream encoders, which see no
   // ChatResponse: chat chunks' `created`, Responses' `created_at`. ToCanonical leaves it 0;
   // the node sets it before NewStreamEncoder (time is injected, never read here).
@@ -46,15 +46,17 @@ class ClientApi {
   // InvalidArgument with a message fit for the client when the body is not acceptable.
   virtual Result<CanonicalRequest> ToCanonical(std::string_view body) const = 0;
   // A whole answer in this API's shape. `model` is the alias the client asked for.
-  virtual std::string EncodeResponse(const ChatResponse& response, std::string_view model) const = 0;
-  virtual std::unique_ptr<StreamEncoder> NewStreamEncoder(const CanonicalRequest& request) const = 0;
+  virtual std::string EncodeResponse(const ChatResponse& response,
+                                     std::string_view model) const = 0;
+  virtual std::unique_ptr<StreamEncoder> NewStreamEncoder(
+      const CanonicalRequest& request) const = 0;
   // The error body for an HTTP status, in this API's shape (OpenAI {"error":{...}},
   // Anthropic {"type":"error","error":{"type","message"}}).
   virtual std::string ErrorBody(int status, std::string_view message,
                                 std::string_view code) const = 0;
 };
 
-const ClientApi& OpenAiChatApi();        // openai_chat.cc
+const ClientApi& OpenAiChatApi();         // openai_chat.cc
 const ClientApi& AnthropicMessagesApi();  // anthropic_messages.cc
 const ClientApi& ResponsesApi();          // responses.cc
 

@@ -91,7 +91,9 @@ const Json* Find(const Json& obj, std::string_view name) {
   return nullptr;
 }
 
-std::string_view View(const Json& s) { return std::string_view(s.GetString(), s.GetStringLength()); }
+std::string_view View(const Json& s) {
+  return std::string_view(s.GetString(), s.GetStringLength());
+}
 
 Status ReadString(const Json& obj, std::string_view parent, std::string_view name, bool required,
                   std::string_view* out) {
@@ -263,11 +265,16 @@ std::string DataUrl(std::string_view media_type, std::string_view base64) {
 
 std::string_view OpenAiErrorType(int status) {
   switch (status) {
-    case 401: return "authentication_error";
-    case 403: return "permission_error";
-    case 404: return "not_found_error";
-    case 429: return "rate_limit_error";
-    default: return status >= 500 ? "api_error" : "invalid_request_error";
+    case 401:
+      return "authentication_error";
+    case 403:
+      return "permission_error";
+    case 404:
+      return "not_found_error";
+    case 429:
+      return "rate_limit_error";
+    default:
+      return status >= 500 ? "api_error" : "invalid_request_error";
   }
 }
 

@@ -36,7 +36,7 @@ Status ParseRequest(std::string_view body, rapidjson::Document* doc);
 std::string Path(std::string_view parent, std::string_view name);
 std::string Path(std::string_view parent, size_t index);
 
-Status Missing(std::string_view path);                          // missing required parameter
+Status Missing(std::string_view path);                           // missing required parameter
 Status WrongType(std::string_view path, std::string_view what);  // 'path' must be <what>
 
 // The member `name` of object `obj`, or nullptr when absent or null. With duplicate
@@ -84,7 +84,7 @@ std::string ToolCallId(std::string_view prefix, std::string_view id, std::string
 struct Part {
   enum class Kind { kText, kImage };
   Kind kind = Kind::kText;
-  std::string_view text;    // views into the parsed request, which outlives the writing
+  std::string_view text;  // views into the parsed request, which outlives the writing
   std::string url;
   std::string_view detail;  // OpenAI's image detail (auto|low|high), when given
 };
@@ -122,6 +122,6 @@ int64_t UncachedInput(const Usage& usage);
 
 // The request conversions of the APIs that are not the canonical shape.
 Result<CanonicalRequest> AnthropicToCanonical(std::string_view body);  // anthropic_request.cc
-Result<CanonicalRequest> ResponsesToCanonical(std::string_view body);   // responses_request.cc
+Result<CanonicalRequest> ResponsesToCanonical(std::string_view body);  // responses_request.cc
 
 }  // namespace edge::providers::api::internal

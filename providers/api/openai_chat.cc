@@ -49,7 +49,9 @@ std::string ChatId(std::string_view id) { return internal::PrefixedId("chatcmpl-
 class ChatStreamEncoder : public StreamEncoder {
  public:
   explicit ChatStreamEncoder(const CanonicalRequest& request)
-      : model_(request.model), created_(request.created), wants_usage_(request.client_wants_usage) {}
+      : model_(request.model),
+        created_(request.created),
+        wants_usage_(request.client_wants_usage) {}
 
   void Encode(const StreamDelta& delta, std::string* out) override {
     if (delta.kind == StreamDelta::Kind::kStart) id_ = ChatId(delta.id);
@@ -57,7 +59,8 @@ class ChatStreamEncoder : public StreamEncoder {
     EnsureStarted(out);
     switch (delta.kind) {
       case StreamDelta::Kind::kText:
-        if (!delta.text.empty()) Chunk(out, [&](JsonWriter& w) { KeyString(w, "content", delta.text); });
+        if (!delta.text.empty())
+          Chunk(out, [&](JsonWriter& w) { KeyString(w, "content", delta.text); });
         break;
       case StreamDelta::Kind::kToolCallStart: {
         tool_has_args_.emplace(delta.index, false);
@@ -194,7 +197,8 @@ class ChatStreamEncoder : public StreamEncoder {
       if (!has_args) Arguments(index, "{}", out);
     }
     finished_ = true;
-    Chunk(out, [](JsonWriter&) {}, reason);
+    Chunk(
+        out, [](JsonWriter&) {}, reason);
   }
 
   std::string model_;
@@ -247,8 +251,8 @@ class OpenAiChat : public ClientApi {
       w.StartArray();
       for (size_t i = 0; i < r.tool_calls.size(); ++i) {
         const ToolCall& call = r.tool_calls[i];
-        WriteToolCall(w, internal::ToolCallId("call_", call.id, id, static_cast<int>(i)),
-                      call.name, internal::ArgumentsOrEmpty(call.arguments));
+        WriteToolCall(w, internal::ToolCallId("call_", call.id, id, static_cast<int>(i)), call.name,
+                      internal::ArgumentsOrEmpty(call.arguments));
       }
       w.EndArray();
     }

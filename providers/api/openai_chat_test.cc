@@ -75,11 +75,10 @@ TEST(OpenAiChatEncodeResponse, ToolCallsOnlyHaveNullContent) {
 }
 
 TEST(OpenAiChatStream, TextWithUsage) {
-  const std::string out = EncodeStream(
-      Api(), StreamRequest("fast", /*wants_usage=*/true),
-      {Start("chatcmpl-A1"), UsageDelta(MakeUsage(1, 0)), Text("Hel"), Text(""), Text("lo \"you\""),
-       Finish("stop")},
-      MakeUsage(19, 2, 4));
+  const std::string out = EncodeStream(Api(), StreamRequest("fast", /*wants_usage=*/true),
+                                       {Start("chatcmpl-A1"), UsageDelta(MakeUsage(1, 0)),
+                                        Text("Hel"), Text(""), Text("lo \"you\""), Finish("stop")},
+                                       MakeUsage(19, 2, 4));
   ExpectGolden("chat_stream_text_usage.sse", out);
   // The usage chunk comes last before [DONE], with the numbers End() was given.
   auto events = ReadEvents(out);
@@ -104,8 +103,7 @@ TEST(OpenAiChatStream, ToolCallsWithoutUsage) {
 }
 
 TEST(OpenAiChatStream, EndWithoutFinishStillFinishes) {
-  const std::string out =
-      EncodeStream(Api(), StreamRequest("fast"), {Text("x")}, MakeUsage(1, 1));
+  const std::string out = EncodeStream(Api(), StreamRequest("fast"), {Text("x")}, MakeUsage(1, 1));
   auto events = ReadEvents(out);
   ASSERT_EQ(events.size(), 4u);  // role, text, finish, [DONE]
   rapidjson::Document finish;
@@ -115,9 +113,9 @@ TEST(OpenAiChatStream, EndWithoutFinishStillFinishes) {
 }
 
 TEST(OpenAiChatStream, ACallWithoutArgumentsGetsAnEmptyObject) {
-  const std::string out = EncodeStream(Api(), StreamRequest("fast"),
-                                       {ToolStart(0, "call_1", "now"), Finish("tool_calls")},
-                                       MakeUsage(1, 1));
+  const std::string out =
+      EncodeStream(Api(), StreamRequest("fast"),
+                   {ToolStart(0, "call_1", "now"), Finish("tool_calls")}, MakeUsage(1, 1));
   auto events = ReadEvents(out);
   ASSERT_EQ(events.size(), 5u);  // role, call start, "{}", finish, [DONE]
   rapidjson::Document args;
@@ -141,10 +139,15 @@ TEST(OpenAiChatErrorBody, OpenAiShapeWithTypePerStatus) {
   EXPECT_TRUE(JsonEq(Api().ErrorBody(404, "unknown model 'x'", "model_not_found"),
                      R"({"error":{"message":"unknown model 'x'","type":"not_found_error",
                          "code":"model_not_found"}})"));
-  const std::pair<int, const char*> types[] = {
-      {400, "invalid_request_error"}, {401, "authentication_error"}, {403, "permission_error"},
-      {413, "invalid_request_error"}, {429, "rate_limit_error"},     {500, "api_error"},
-      {502, "api_error"},             {503, "api_error"},            {504, "api_error"}};
+  const std::pair<int, const char*> types[] = {{400, "invalid_request_error"},
+                                               {401, "authentication_error"},
+                                               {403, "permission_error"},
+                                               {413, "invalid_request_error"},
+                                               {429, "rate_limit_error"},
+                                               {500, "api_error"},
+                                               {502, "api_error"},
+                                               {503, "api_error"},
+                                               {504, "api_error"}};
   for (const auto& [status, type] : types) {
     rapidjson::Document d;
     d.Parse(Api().ErrorBody(status, "m", "").c_str());

@@ -79,9 +79,48 @@ void WriteItem(JsonWriter& w, const OutputItem& item, std::string_view status) {
 
 std::string_view ItemStatus(const OutputItem& item, std::string_view response_status) {
   if (response_status == "completed") return "completed";
-  if (response_status == "incomplete") return item.is_call && item.done ? "completed" : "incomplete";
+  if (response_status == "incomplete")
+    return item.is_call && item.done ? "completed" : "incomplete";
   return item.done ? "completed" : "incomplete";
 }
+
+namespace {
+
+// The request settings a response echoes. The encoders do not see the request (only its
+// canonical form), so OpenAI's defaults are shown; SDKs do not read them back.
+void WriteSettings(JsonWriter& w) {
+  Key(w, "parallel_tool_calls");
+  w.Bool(true);
+  Key(w, "previous_response_id");
+  w.Null();
+  Key(w, "reasoning");
+  w.StartObject();
+  Key(w, "effort");
+  w.Null();
+  Key(w, "summary");
+  w.Null();
+  w.EndObject();
+  Key(w, "store");
+  w.Bool(false);
+  Key(w, "temperature");
+  w.Null();
+  Key(w, "text");
+  w.StartObject();
+  Key(w, "format");
+  w.StartObject();
+  KeyString(w, "type", "text");
+  w.EndObject();
+  w.EndObject();
+  KeyString(w, "tool_choice", "auto");
+  Key(w, "tools");
+  w.StartArray();
+  w.EndArray();
+  Key(w, "top_p");
+  w.Null();
+  KeyString(w, "truncation", "disabled");
+}
+
+}  // namespace
 
 void WriteResponse(JsonWriter& w, const ResponseHead& head, const std::vector<OutputItem>& output) {
   w.StartObject();
@@ -120,35 +159,7 @@ void WriteResponse(JsonWriter& w, const ResponseHead& head, const std::vector<Ou
     for (const OutputItem& item : output) WriteItem(w, item, ItemStatus(item, head.status));
   }
   w.EndArray();
-  Key(w, "parallel_tool_calls");
-  w.Bool(true);
-  Key(w, "previous_response_id");
-  w.Null();
-  Key(w, "reasoning");
-  w.StartObject();
-  Key(w, "effort");
-  w.Null();
-  Key(w, "summary");
-  w.Null();
-  w.EndObject();
-  Key(w, "store");
-  w.Bool(false);
-  Key(w, "temperature");
-  w.Null();
-  Key(w, "text");
-  w.StartObject();
-  Key(w, "format");
-  w.StartObject();
-  KeyString(w, "type", "text");
-  w.EndObject();
-  w.EndObject();
-  KeyString(w, "tool_choice", "auto");
-  Key(w, "tools");
-  w.StartArray();
-  w.EndArray();
-  Key(w, "top_p");
-  w.Null();
-  KeyString(w, "truncation", "disabled");
+  WriteSettings(w);
   Key(w, "usage");
   if (head.usage != nullptr) {
     WriteUsage(w, *head.usage);

@@ -273,8 +273,8 @@ Status WriteToolChoice(const Json& root, bool have_tools, JsonWriter& w) {
   } else if (choice != nullptr) {
     if (!choice->IsObject()) return WrongType("tool_choice", "a string or an object");
     EDGE_RETURN_IF_ERROR(ReadString(*choice, "tool_choice", "type", true, &type));
-    if (type != "function") return Untranslatable("tool_choice type '" + std::string(type) + "'",
-                                                  "tool_choice");
+    if (type != "function")
+      return Untranslatable("tool_choice type '" + std::string(type) + "'", "tool_choice");
     EDGE_RETURN_IF_ERROR(ReadString(*choice, "tool_choice", "name", true, &name));
   }
   if (!have_tools) return Status::Ok();
@@ -314,7 +314,8 @@ Status WriteTextFormat(const Json& root, JsonWriter& w) {
     w.EndObject();
     return Status::Ok();
   }
-  if (type != "json_schema") return WrongType("text.format.type", "text, json_object or json_schema");
+  if (type != "json_schema")
+    return WrongType("text.format.type", "text, json_object or json_schema");
   EDGE_RETURN_IF_ERROR(ReadString(*format, "text.format", "name", true, &name));
   EDGE_RETURN_IF_ERROR(ReadString(*format, "text.format", "description", false, &description));
   const Json* schema = Find(*format, "schema");

@@ -43,10 +43,10 @@ TEST(ResponsesToCanonical, StringInputAndSimpleOptions) {
                          "text":{"format":{"type":"json_object"}},"tool_choice":"none"})"),
                      R"({"model":"m","messages":[{"role":"user","content":"Hi"}],
                          "response_format":{"type":"json_object"}})"));
-  EXPECT_TRUE(JsonEq(
-      CanonicalOf(R"({"model":"m","input":[],"tool_choice":"required",
+  EXPECT_TRUE(
+      JsonEq(CanonicalOf(R"({"model":"m","input":[],"tool_choice":"required",
                      "tools":[{"type":"function","name":"f"}],"text":{"format":{"type":"text"}}})"),
-      R"({"model":"m","messages":[],"tools":[{"type":"function","function":{"name":"f"}}],
+             R"({"model":"m","messages":[],"tools":[{"type":"function","function":{"name":"f"}}],
           "tool_choice":"required"})"));
 }
 
@@ -57,8 +57,7 @@ TEST(ResponsesToCanonical, StatefulFeaturesAreRefusedByName) {
             "previous_response_id" + hint);
   EXPECT_EQ(ErrorOf(R"({"model":"m","input":[{"type":"item_reference","id":"msg_1"}]})"),
             "item_reference" + hint);
-  EXPECT_EQ(ErrorOf(R"({"model":"m","input":"x","conversation":"conv_1"})"),
-            "conversation" + hint);
+  EXPECT_EQ(ErrorOf(R"({"model":"m","input":"x","conversation":"conv_1"})"), "conversation" + hint);
   EXPECT_EQ(ErrorOf(R"({"model":"m","input":"x","background":true})"), "background" + hint);
   // null means absent.
   EXPECT_EQ(ErrorOf(R"({"model":"m","input":"x","previous_response_id":null})"), "ok");
@@ -149,7 +148,7 @@ TEST(ResponsesEncodeResponse, FunctionCallsAndIncomplete) {
 struct Rebuilt {
   rapidjson::Document snapshot;
   std::vector<std::string> types;
-  std::string text;  // all output_text deltas
+  std::string text;            // all output_text deltas
   std::string rebuilt_output;  // the output rebuilt from item events, before the end
   bool error = false;
 };
@@ -250,12 +249,12 @@ TEST(ResponsesStream, Text) {
 }
 
 TEST(ResponsesStream, TextThenFunctionCalls) {
-  const std::string out = EncodeStream(
-      Api(), StreamRequest("generate"),
-      {Start("msg_01"), UsageDelta(MakeUsage(1, 1)), Text("Checking."),
-       ToolStart(0, "toolu_A", "get_weather"), ToolArgs(0, "{\"city\":"), ToolArgs(0, "\"Paris\"}"),
-       ToolStart(1, "", "get_time"), Finish("tool_calls")},
-      MakeUsage(50, 20));
+  const std::string out =
+      EncodeStream(Api(), StreamRequest("generate"),
+                   {Start("msg_01"), UsageDelta(MakeUsage(1, 1)), Text("Checking."),
+                    ToolStart(0, "toolu_A", "get_weather"), ToolArgs(0, "{\"city\":"),
+                    ToolArgs(0, "\"Paris\"}"), ToolStart(1, "", "get_time"), Finish("tool_calls")},
+                   MakeUsage(50, 20));
   ExpectGolden("responses_stream_tools.sse", out);
   Rebuilt r;
   Rebuild(out, &r);
@@ -266,7 +265,7 @@ TEST(ResponsesStream, TextThenFunctionCalls) {
   EXPECT_STREQ(output[1]["arguments"].GetString(), "{\"city\":\"Paris\"}");
   EXPECT_STREQ(output[1]["call_id"].GetString(), "toolu_A");
   EXPECT_STREQ(output[2]["call_id"].GetString(), "call_resp_msg_01_1");  // tool index 1
-  EXPECT_STREQ(output[2]["arguments"].GetString(), "{}");  // none came
+  EXPECT_STREQ(output[2]["arguments"].GetString(), "{}");                // none came
   EXPECT_EQ(r.snapshot["usage"]["output_tokens"].GetInt(), 20);
 }
 

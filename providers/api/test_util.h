@@ -60,9 +60,7 @@ inline ::testing::AssertionResult JsonEq(const std::string& actual, const std::s
   if (a.HasParseError()) return ::testing::AssertionFailure() << "actual is not JSON: " << actual;
   if (e.HasParseError()) return ::testing::AssertionFailure() << "expected is not JSON";
   if (a == e) return ::testing::AssertionSuccess();
-  return ::testing::AssertionFailure() << "actual:\n"
-                                       << Pretty(a) << "\nexpected:\n"
-                                       << Pretty(e);
+  return ::testing::AssertionFailure() << "actual:\n" << Pretty(a) << "\nexpected:\n" << Pretty(e);
 }
 
 inline StreamDelta Start(const std::string& id, const std::string& model = "upstream-model") {
