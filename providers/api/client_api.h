@@ -60,4 +60,11 @@ const ClientApi& OpenAiChatApi();         // openai_chat.cc
 const ClientApi& AnthropicMessagesApi();  // anthropic_messages.cc
 const ClientApi& ResponsesApi();          // responses.cc
 
+// The stored-state feature a Responses API body uses (previous_response_id, conversation,
+// background, an item_reference input item), or "" (also for a body that is not JSON).
+// ResponsesApi().ToCanonical refuses such a body with an InvalidArgument naming the feature:
+// only an OpenAI deployment, which keeps the state, can serve it, by pass-through (read its
+// model and stream flag with openai::InspectRequest). The view refers to a literal.
+std::string_view ResponsesStatefulFeature(std::string_view body);  // responses_request.cc
+
 }  // namespace edge::providers::api

@@ -351,17 +351,26 @@ Status WriteReasoning(const Json& root, JsonWriter& w) {
   return Status::Ok();
 }
 
-// Members that need state this node does not keep.
-Status RefuseStateful(const Json& root) {
-  if (Find(root, "previous_response_id") != nullptr) return Stateful("previous_response_id");
-  if (Find(root, "conversation") != nullptr) return Stateful("conversation");
-  bool background = false;
-  EDGE_RETURN_IF_ERROR(ReadBool(root, "", "background", &background));
-  if (background) return Stateful("background");
-  return Status::Ok();
-}
-
 }  // namespace
+
+// The first member or input item that needs state this node does not keep, or "".
+std::string_view StatefulFeature(const Json& root) {
+  if (Find(root, "previous_response_id") != nullptr) return "previous_response_id";
+  if (Find(root, "conversation") != nullptr) return "conversation";
+  if (const Json* bg = Find(root, "background"); bg != nullptr && bg->IsBool() && bg->GetBool()) {
+    return "background";
+  }
+  if (const Json* input = Find(root, "input"); input != nullptr && input->IsArray()) {
+    for (rapidjson::SizeType i = 0; i < input->Size(); ++i) {
+      std::string_view type;
+      if ((*input)[i].IsObject() && ReadString((*input)[i], "", "type", false, &type).ok() &&
+          type == "item_reference") {
+        return "item_reference";
+      }
+    }
+  }
+  return "";
+}
 
 Result<CanonicalRequest> ResponsesToCanonical(std::string_view body) {
   rapidjson::Document doc;
@@ -371,7 +380,7 @@ Result<CanonicalRequest> ResponsesToCanonical(std::string_view body) {
   EDGE_RETURN_IF_ERROR(ReadString(doc, "", "model", true, &model));
   if (model.empty()) return InvalidArgument("'model' must not be empty");
   req.model.assign(model);
-  EDGE_RETURN_IF_ERROR(RefuseStateful(doc));
+  if (std::string_view feature = StatefulFeature(doc); !feature.empty()) return Stateful(feature);
   EDGE_RETURN_IF_ERROR(ReadBool(doc, "", "stream", &req.stream));
 
   rapidjson::StringBuffer buf;
@@ -403,3 +412,13 @@ Result<CanonicalRequest> ResponsesToCanonical(std::string_view body) {
 }
 
 }  // namespace edge::providers::api::internal
+
+namespace edge::providers::api {
+
+std::string_view ResponsesStatefulFeature(std::string_view body) {
+  rapidjson::Document doc;
+  if (!internal::ParseRequest(body, &doc).ok()) return "";
+  return internal::StatefulFeature(doc);
+}
+
+}  // namespace edge::providers::api

@@ -63,6 +63,19 @@ TEST(ResponsesToCanonical, StatefulFeaturesAreRefusedByName) {
   EXPECT_EQ(ErrorOf(R"({"model":"m","input":"x","previous_response_id":null})"), "ok");
 }
 
+TEST(ResponsesStatefulFeature, NamesWhatOnlyAPassThroughCanServe) {
+  EXPECT_EQ(ResponsesStatefulFeature(R"({"model":"m","previous_response_id":"r","input":"x"})"),
+            "previous_response_id");
+  EXPECT_EQ(
+      ResponsesStatefulFeature(
+          R"({"model":"m","input":[{"role":"user","content":"x"},{"type":"item_reference"}]})"),
+      "item_reference");
+  EXPECT_EQ(ResponsesStatefulFeature(R"({"model":"m","input":"x","background":false})"), "");
+  EXPECT_EQ(ResponsesStatefulFeature(R"({"model":"m","input":"x","previous_response_id":null})"),
+            "");
+  EXPECT_EQ(ResponsesStatefulFeature("not json"), "");
+}
+
 TEST(ResponsesToCanonical, MalformedRequestsNameTheProblem) {
   EXPECT_EQ(ErrorOf("nope"), "request body is not valid JSON: Invalid value. at offset 1");
   EXPECT_EQ(ErrorOf(R"({"input":"x"})"), "missing required parameter: 'model'");

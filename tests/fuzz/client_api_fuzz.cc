@@ -1,6 +1,7 @@
 // ToCanonical of the three client APIs (providers/api) on arbitrary bytes: never crashes;
 // errors are InvalidArgument with a message; an accepted body yields a canonical body that
-// is a JSON object InspectRequest accepts with the same model and stream flag.
+// is a JSON object InspectRequest accepts with the same model and stream flag. A Responses
+// body naming a stored-state feature is refused.
 // The stream encoders have their own target, client_stream_fuzz.cc.
 
 #include <cstddef>
@@ -41,5 +42,9 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   CheckToCanonical(edge::providers::api::OpenAiChatApi(), body);
   CheckToCanonical(edge::providers::api::AnthropicMessagesApi(), body);
   CheckToCanonical(edge::providers::api::ResponsesApi(), body);
+  // A body that needs stored state is never translated.
+  if (!edge::providers::api::ResponsesStatefulFeature(body).empty()) {
+    Check(!edge::providers::api::ResponsesApi().ToCanonical(body).ok());
+  }
   return 0;
 }
