@@ -86,6 +86,7 @@ class RequestContext final : public net::ExchangeObserver,
   // The request in canonical form; openai_body stays empty when the client's body already is
   // one (chat completions), see CanonicalBody().
   providers::api::CanonicalRequest request;
+  std::string stateful_feature;    // a Responses feature only OpenAI itself can serve
   std::vector<size_t> candidates;  // deployments to try, in order (route stage)
   size_t next_candidate = 0;
   size_t deployment_index = 0;

@@ -1,3 +1,5 @@
+#include <ctime>
+
 #include "node/pipeline/error_reply.h"
 #include "node/pipeline/stages.h"
 #include "providers/openai/openai.h"
@@ -16,6 +18,20 @@ Next InspectBody(RequestContext& ctx) {
     ctx.request.model = std::move(info->model);
     ctx.request.stream = info->stream;
     ctx.request.client_wants_usage = info->client_wants_usage;
+  } else if (std::string_view feature = ctx.api == Api::kResponses
+                                            ? providers::api::ResponsesStatefulFeature(body)
+                                            : std::string_view();
+             !feature.empty()) {
+    // Stateful Responses requests can only pass through to OpenAI: route on the model and
+    // let the attempt refuse other providers (stage_upstream.cc).
+    Result<providers::openai::RequestInfo> info = providers::openai::InspectRequest(body);
+    if (!info.ok()) {
+      ReplyError(ctx, info.status(), "invalid_request_body");
+      return Next::kReplied;
+    }
+    ctx.request.model = std::move(info->model);
+    ctx.request.stream = info->stream;
+    ctx.stateful_feature = std::string(feature);
   } else {
     Result<providers::api::CanonicalRequest> canonical = ctx.client_api->ToCanonical(body);
     if (!canonical.ok()) {
@@ -24,6 +40,7 @@ Next InspectBody(RequestContext& ctx) {
     }
     ctx.request = std::move(canonical).value();
   }
+  ctx.request.created = static_cast<int64_t>(std::time(nullptr));
   if (ctx.api == Api::kEmbeddings && ctx.request.stream) {
     ReplyError(ctx, InvalidArgument("Embeddings cannot be streamed."), "invalid_request_body");
     return Next::kReplied;

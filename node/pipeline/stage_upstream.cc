@@ -90,6 +90,10 @@ Result<net::UpstreamRequest> TranslatedRequest(const RequestContext& ctx, const 
 Status StartAttempt(RequestContext& ctx) {
   const runtime::UpstreamTarget& target = ctx.snapshot->targets[ctx.deployment_index];
   ctx.mode = ModeFor(ctx.api, ctx.deployment->provider);
+  if (!ctx.stateful_feature.empty() && ctx.mode != Mode::kResponsesPassthrough) {
+    return InvalidArgument(ctx.stateful_feature + " is not supported by this deployment's provider (" +
+                           ctx.deployment->provider + "); send the full conversation");
+  }
   Result<net::UpstreamRequest> req = ctx.mode == Mode::kTranslated ? TranslatedRequest(ctx, target)
                                                                    : PassthroughRequest(ctx, target);
   if (!req.ok()) return req.status();
