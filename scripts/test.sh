@@ -16,6 +16,6 @@ run_suite() {  # build_dir, cmake args...
 # Raise the open-file limit for the 1,000-stream and connection tests.
 ulimit -n "$(ulimit -Hn)" 2>/dev/null || true
 
-run_suite build -DCMAKE_BUILD_TYPE=RelWithDebInfo
+run_suite build -DCMAKE_BUILD_TYPE=Release
 ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
   run_suite build-asan -DCMAKE_BUILD_TYPE=Debug -DEDGE_SANITIZE=ON
