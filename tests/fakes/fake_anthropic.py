@@ -12,17 +12,14 @@ switches and the /_fake/ control paths are fake_openai.py's, imported. See READM
 First stdout line: `LISTENING <port>`.
 """
 
-import argparse
 import asyncio
 import json
 import os
-import resource
-import ssl
 import sys
 
 sys.dont_write_bytecode = True   # no __pycache__ in the source tree
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from fake_openai import MAX_HEADER_BYTES, FakeOpenAI, Faults  # noqa: E402
+from fake_openai import FakeOpenAI, Faults, run_fake  # noqa: E402
 
 # Fault status -> (Anthropic error type, message), as the API names them.
 ERRORS = {
@@ -371,34 +368,6 @@ class FakeAnthropic(FakeOpenAI):
         return {"data": data, "has_more": False, "first_id": ids[0], "last_id": ids[-1]}
 
 
-async def main():
-    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    ap.add_argument("--host", default="127.0.0.1")
-    ap.add_argument("--port", type=int, default=0)
-    ap.add_argument("--cert", help="PEM certificate (chain): serve HTTPS")
-    ap.add_argument("--key", help="PEM private key for --cert")
-    ap.add_argument("--fault", default="", help="switches applied to every request, e.g. "
-                    "'529' or 'delay=20@chunks=50' (same syntax as after '@' in a model name)")
-    args = ap.parse_args()
-    AnthropicFaults(args.fault)   # reject a bad --fault before listening
-    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
-    if soft < hard:
-        resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
-    ctx = None
-    if args.cert:
-        ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
-        ctx.load_cert_chain(args.cert, args.key)
-    fake = FakeAnthropic(args.fault)
-    server = await asyncio.start_server(fake.on_connection, args.host, args.port, ssl=ctx,
-                                        backlog=4096, limit=MAX_HEADER_BYTES)
-    port = server.sockets[0].getsockname()[1]
-    print("LISTENING %d" % port, flush=True)
-    async with server:
-        await server.serve_forever()
-
-
 if __name__ == "__main__":
-    try:
-        asyncio.run(main())
-    except KeyboardInterrupt:
-        sys.exit(0)
+    run_fake(lambda args: FakeAnthropic(args.fault), AnthropicFaults,
+             "'529' or 'delay=20@chunks=50'")

@@ -10,7 +10,6 @@ the /_fake/ control paths are fake_openai.py's, imported. See README.md beside t
 First stdout line: `LISTENING <port>`.
 """
 
-import argparse
 import asyncio
 import datetime
 import hashlib
@@ -18,8 +17,6 @@ import hmac
 import json
 import os
 import re
-import resource
-import ssl
 import struct
 import sys
 import time
@@ -27,7 +24,7 @@ import urllib.parse
 import zlib
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from fake_openai import MAX_HEADER_BYTES, FakeOpenAI, Faults  # noqa: E402
+from fake_openai import FakeOpenAI, Faults, run_fake  # noqa: E402
 
 DEFAULT_ACCESS_KEY = "AKIDEXAMPLE"
 DEFAULT_SECRET_KEY = "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY"
@@ -402,37 +399,15 @@ class FakeBedrock(FakeOpenAI):
                 watcher.exception()
 
 
-async def main():
-    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    ap.add_argument("--host", default="127.0.0.1")
-    ap.add_argument("--port", type=int, default=0)
-    ap.add_argument("--cert", help="PEM certificate (chain): serve HTTPS")
-    ap.add_argument("--key", help="PEM private key for --cert")
-    ap.add_argument("--fault", default="", help="switches applied to every request, e.g. "
-                    "'429' or 'delay=20@chunks=50' (same syntax as after '@' in a model id)")
+
+def _bedrock_arguments(ap):
     ap.add_argument("--access-key", default=DEFAULT_ACCESS_KEY)
     ap.add_argument("--secret-key", default=DEFAULT_SECRET_KEY)
     ap.add_argument("--max-skew-s", type=int, default=900,
                     help="refuse X-Amz-Date further than this from now (0: any)")
-    args = ap.parse_args()
-    BedrockFaults(args.fault)   # reject a bad --fault before listening
-    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
-    if soft < hard:
-        resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
-    ctx = None
-    if args.cert:
-        ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
-        ctx.load_cert_chain(args.cert, args.key)
-    fake = FakeBedrock(args.fault, args.access_key, args.secret_key, args.max_skew_s)
-    server = await asyncio.start_server(fake.on_connection, args.host, args.port, ssl=ctx,
-                                        backlog=4096, limit=MAX_HEADER_BYTES)
-    print("LISTENING %d" % server.sockets[0].getsockname()[1], flush=True)
-    async with server:
-        await server.serve_forever()
 
 
 if __name__ == "__main__":
-    try:
-        asyncio.run(main())
-    except KeyboardInterrupt:
-        sys.exit(0)
+    run_fake(lambda args: FakeBedrock(args.fault, args.access_key, args.secret_key,
+                                      args.max_skew_s),
+             BedrockFaults, "'429' or 'delay=20@chunks=50'", _bedrock_arguments)

@@ -13,21 +13,18 @@ parametersJsonSchema never both. The HTTP/1.1 machinery, the fault switches and 
 First stdout line: `LISTENING <port>`.
 """
 
-import argparse
 import asyncio
 import base64
 import binascii
 import json
 import os
 import re
-import resource
-import ssl
 import sys
 import urllib.parse
 
 sys.dont_write_bytecode = True   # no __pycache__ in the source tree
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from fake_openai import MAX_HEADER_BYTES, FakeOpenAI, Faults  # noqa: E402
+from fake_openai import FakeOpenAI, Faults, run_fake  # noqa: E402
 
 # /v1beta/models/{model}:{method}; also tunedModels/ and the v1 surface.
 MODEL_PATH = re.compile(r"^/(v1beta|v1)/((?:models|tunedModels)/[^/:]+):([A-Za-z]+)$")
@@ -401,34 +398,5 @@ class FakeGemini(FakeOpenAI):
                            for m in ids]}
 
 
-async def main():
-    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    ap.add_argument("--host", default="127.0.0.1")
-    ap.add_argument("--port", type=int, default=0)
-    ap.add_argument("--cert", help="PEM certificate (chain): serve HTTPS")
-    ap.add_argument("--key", help="PEM private key for --cert")
-    ap.add_argument("--fault", default="", help="switches applied to every request, e.g. "
-                    "'429' or 'delay=20@chunks=50' (same syntax as after '@' in a model name)")
-    args = ap.parse_args()
-    GeminiFaults(args.fault)   # reject a bad --fault before listening
-    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
-    if soft < hard:
-        resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
-    ctx = None
-    if args.cert:
-        ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
-        ctx.load_cert_chain(args.cert, args.key)
-    fake = FakeGemini(args.fault)
-    server = await asyncio.start_server(fake.on_connection, args.host, args.port, ssl=ctx,
-                                        backlog=4096, limit=MAX_HEADER_BYTES)
-    port = server.sockets[0].getsockname()[1]
-    print("LISTENING %d" % port, flush=True)
-    async with server:
-        await server.serve_forever()
-
-
 if __name__ == "__main__":
-    try:
-        asyncio.run(main())
-    except KeyboardInterrupt:
-        sys.exit(0)
+    run_fake(lambda args: FakeGemini(args.fault), GeminiFaults, "'429' or 'delay=20@chunks=50'")

@@ -616,16 +616,22 @@ class FakeOpenAI:
                 watcher.exception()   # retrieved, so asyncio does not log it
 
 
-async def main():
-    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+
+def run_fake(make_fake, faults_class, fault_example, add_arguments=None):
+    """The command line every fake shares (--host, --port, --cert/--key, --fault, plus any
+    arguments `add_arguments(parser)` adds): raises the open-file limit, listens, prints
+    `LISTENING <port>` and serves until interrupted. `make_fake(args)` builds the server."""
+    ap = argparse.ArgumentParser(description=sys.modules["__main__"].__doc__.split("\n")[0])
     ap.add_argument("--host", default="127.0.0.1")
     ap.add_argument("--port", type=int, default=0)
     ap.add_argument("--cert", help="PEM certificate (chain): serve HTTPS")
     ap.add_argument("--key", help="PEM private key for --cert")
     ap.add_argument("--fault", default="", help="switches applied to every request, e.g. "
-                    "'500' or 'delay=20@chunks=50' (same syntax as after '@' in a model name)")
+                    "%s (same syntax as after '@' in a model name)" % fault_example)
+    if add_arguments is not None:
+        add_arguments(ap)
     args = ap.parse_args()
-    Faults(args.fault)   # reject a bad --fault before listening
+    faults_class(args.fault)   # reject a bad --fault before listening
     soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
     if soft < hard:
         resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
@@ -633,17 +639,20 @@ async def main():
     if args.cert:
         ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
         ctx.load_cert_chain(args.cert, args.key)
-    fake = FakeOpenAI(args.fault)
-    server = await asyncio.start_server(fake.on_connection, args.host, args.port, ssl=ctx,
-                                        backlog=4096, limit=MAX_HEADER_BYTES)
-    port = server.sockets[0].getsockname()[1]
-    print("LISTENING %d" % port, flush=True)
-    async with server:
-        await server.serve_forever()
+
+    async def serve():
+        fake = make_fake(args)
+        server = await asyncio.start_server(fake.on_connection, args.host, args.port, ssl=ctx,
+                                            backlog=4096, limit=MAX_HEADER_BYTES)
+        print("LISTENING %d" % server.sockets[0].getsockname()[1], flush=True)
+        async with server:
+            await server.serve_forever()
+
+    try:
+        asyncio.run(serve())
+    except KeyboardInterrupt:
+        sys.exit(0)
 
 
 if __name__ == "__main__":
-    try:
-        asyncio.run(main())
-    except KeyboardInterrupt:
-        sys.exit(0)
+    run_fake(lambda args: FakeOpenAI(args.fault), Faults, "'500' or 'delay=20@chunks=50'")
