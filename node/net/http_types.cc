@@ -1,12 +1,61 @@
 #include "node/net/http_types.h"
 
+#include <array>
+#include <cstdint>
+#include <cstring>
+
 namespace edge::net {
 
 namespace {
 
 inline char LowerAscii(char c) { return (c >= 'A' && c <= 'Z') ? static_cast<char>(c + 32) : c; }
 
+// tchar of RFC 9110: ALPHA / DIGIT / "!#$%&'*+-.^_`|~".
+constexpr bool IsTokenChar(unsigned char c) {
+  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+         std::string_view("!#$%&'*+-.^_`|~").find(static_cast<char>(c)) != std::string_view::npos;
+}
+
+constexpr std::array<bool, 256> MakeTokenTable() {
+  std::array<bool, 256> t{};
+  for (int c = 0; c < 256; ++c) t[static_cast<size_t>(c)] = IsTokenChar(static_cast<unsigned char>(c));
+  return t;
+}
+constexpr std::array<bool, 256> kTokenChar = MakeTokenTable();
+
 }  // namespace
+
+bool IsValidFieldName(std::string_view name) {
+  if (name.empty()) return false;
+  bool ok = true;
+  for (char c : name) ok &= kTokenChar[static_cast<unsigned char>(c)];
+  return ok;
+}
+
+bool IsValidFieldValue(std::string_view value) {
+  // Eight bytes at a time (SWAR): this runs over every field of every message the node
+  // writes. For each byte b, the high bit of `lt20` is set when b < 0x20, of `tab` when
+  // b == '\t', of `del` when b == 0x7f; the additions cannot carry between bytes because
+  // the high bits were masked off first.
+  constexpr uint64_t kLow7 = 0x7f7f7f7f7f7f7f7fULL;
+  constexpr uint64_t kHigh = 0x8080808080808080ULL;
+  auto zero_bytes = [](uint64_t x) { return ~(((x & kLow7) + kLow7) | x) & kHigh; };
+  uint64_t bad = 0;
+  size_t i = 0;
+  for (; i + 8 <= value.size(); i += 8) {
+    uint64_t x;
+    std::memcpy(&x, value.data() + i, 8);
+    const uint64_t lt20 = ~(((x & kLow7) + 0x6060606060606060ULL) | x) & kHigh;
+    const uint64_t tab = zero_bytes(x ^ 0x0909090909090909ULL);
+    const uint64_t del = zero_bytes(x ^ kLow7);
+    bad |= (lt20 & ~tab) | del;
+  }
+  for (; i < value.size(); ++i) {
+    const auto c = static_cast<unsigned char>(value[i]);
+    bad |= static_cast<uint64_t>(((c < 0x20) & (c != '\t')) | (c == 0x7f));
+  }
+  return bad == 0;
+}
 
 bool EqualsIgnoreCase(std::string_view a, std::string_view b) {
   if (a.size() != b.size()) return false;
@@ -16,13 +65,14 @@ bool EqualsIgnoreCase(std::string_view a, std::string_view b) {
   return true;
 }
 
-void HeaderList::Add(std::string name, std::string value) {
-  if (size_ < fields_.size()) {
-    fields_[size_] = {std::move(name), std::move(value)};
-  } else {
-    fields_.emplace_back(std::move(name), std::move(value));
+void HeaderList::Add(std::string_view name, std::string_view value) {
+  if (size_ == fields_.size()) {
+    if (fields_.empty()) fields_.reserve(16);  // a typical response's fields, one allocation
+    fields_.emplace_back();
   }
-  ++size_;
+  auto& field = fields_[size_++];
+  field.first.assign(name);
+  field.second.assign(value);
 }
 
 std::pair<std::string, std::string>& HeaderList::AddEmpty() {

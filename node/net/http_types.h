@@ -14,14 +14,16 @@ namespace edge::net {
 // into one list allocates nothing once it has warmed up.
 class HeaderList {
  public:
-  void Add(std::string name, std::string value);
+  // Copies into the storage a removed or cleared field left behind, so that a list reused
+  // request after request allocates nothing once warm.
+  void Add(std::string_view name, std::string_view value);
   // The first field named `name` (ASCII case-insensitive), or nullptr.
   const std::string* Find(std::string_view name) const;
   // Removes every field named `name`.
   void Remove(std::string_view name);
-  void Set(std::string name, std::string value) {
+  void Set(std::string_view name, std::string_view value) {
     Remove(name);
-    Add(std::move(name), std::move(value));
+    Add(name, value);
   }
   size_t size() const { return size_; }
   bool empty() const { return size_ == 0; }
@@ -46,6 +48,11 @@ class HeaderList {
 };
 
 bool EqualsIgnoreCase(std::string_view a, std::string_view b);
+
+// RFC 9110 field syntax: a name is a non-empty token; a value has no control characters
+// but horizontal tab. A field failing these could smuggle headers or a body into a message.
+bool IsValidFieldName(std::string_view name);
+bool IsValidFieldValue(std::string_view value);
 
 // "OK", "Not Found", ...; "Unknown" for codes without a standard phrase.
 std::string_view ReasonPhrase(int status);

@@ -68,5 +68,40 @@ TEST(HttpTypesTest, PathStripsQuery) {
   EXPECT_EQ(r.path(), "/v1/models");
 }
 
+// The word-at-a-time check against the plain definition, for every byte value in every
+// position of the 8-byte blocks and of the tail.
+TEST(HttpTypesTest, FieldValueCheckMatchesDefinitionForEveryByte) {
+  for (int b = 0; b < 256; ++b) {
+    const bool allowed = !((b < 0x20 && b != '\t') || b == 0x7f);
+    for (size_t pos = 0; pos < 19; ++pos) {
+      std::string value(19, 'a');
+      value[pos] = static_cast<char>(b);
+      EXPECT_EQ(IsValidFieldValue(value), allowed) << "byte " << b << " at " << pos;
+    }
+  }
+  EXPECT_TRUE(IsValidFieldValue(""));
+  EXPECT_TRUE(IsValidFieldValue("Bearer sk-\xc3\xa9\t x"));  // obs-text and tab
+}
+
+TEST(HttpTypesTest, FieldNamesAreTokens) {
+  EXPECT_TRUE(IsValidFieldName("X-Edge-Request-Id"));
+  EXPECT_TRUE(IsValidFieldName("x-amz-date"));
+  EXPECT_FALSE(IsValidFieldName(""));
+  EXPECT_FALSE(IsValidFieldName("Bad Name"));
+  EXPECT_FALSE(IsValidFieldName("Bad:Name"));
+  EXPECT_FALSE(IsValidFieldName("Bad\r\nName"));
+  EXPECT_FALSE(IsValidFieldName(std::string("Nul\0", 4)));
+}
+
+TEST(HeaderListTest, AddReusesClearedStorage) {
+  HeaderList list;
+  list.Add("X-A-Rather-Long-Header-Name", "a value long enough to live on the heap");
+  const char* name_storage = list.begin()->first.data();
+  list.Clear();
+  list.Add("X-Another-Long-Header-Name", "another value that also needs the heap");
+  EXPECT_EQ(list.begin()->first.data(), name_storage);
+  EXPECT_EQ(list.begin()->first, "X-Another-Long-Header-Name");
+}
+
 }  // namespace
 }  // namespace edge::net

@@ -41,18 +41,6 @@ bool IsFramingHeader(std::string_view name) {
   }
 }
 
-// A name or value with a line break would let its author inject headers or a body.
-bool SafeField(std::string_view name, std::string_view value) {
-  if (name.empty()) return false;
-  for (char c : name) {
-    if (static_cast<unsigned char>(c) <= ' ' || c == ':' || c == 0x7f) return false;
-  }
-  for (char c : value) {
-    if ((static_cast<unsigned char>(c) < ' ' && c != '\t') || c == 0x7f) return false;
-  }
-  return true;
-}
-
 std::string DefaultErrorBody(int status, std::string_view message) {
   rapidjson::StringBuffer sb;
   rapidjson::Writer<rapidjson::StringBuffer> w(sb);
@@ -81,7 +69,7 @@ void ServerConnection::BuildHead(int status, const HeaderList& headers,
   head_buf_.append(ReasonPhrase(status));
   head_buf_.append(kCrlf);
   for (const auto& [name, value] : headers) {
-    if (IsFramingHeader(name) || !SafeField(name, value)) continue;
+    if (IsFramingHeader(name) || !IsValidFieldName(name) || !IsValidFieldValue(value)) continue;
     head_buf_.append(name).append(": ").append(value).append(kCrlf);
   }
   if (has_length_) {

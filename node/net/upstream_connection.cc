@@ -7,31 +7,27 @@
 namespace edge::net {
 namespace {
 
-char Lower(char c) { return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c; }
-
-bool SameName(std::string_view a, std::string_view b) {
-  if (a.size() != b.size()) return false;
-  for (size_t i = 0; i < a.size(); ++i) {
-    if (Lower(a[i]) != Lower(b[i])) return false;
-  }
-  return true;
-}
-
 // Headers whose values the client decides: framing and connection management.
 bool ClientOwnedHeader(std::string_view name) {
-  return SameName(name, "host") || SameName(name, "content-length") ||
-         SameName(name, "connection") || SameName(name, "transfer-encoding") ||
-         SameName(name, "keep-alive") || SameName(name, "upgrade") || SameName(name, "te");
-}
-
-bool HasLineBreakOrNul(std::string_view s) {
-  return s.find_first_of(std::string_view("\r\n\0", 3)) != std::string_view::npos;
+  return EqualsIgnoreCase(name, "host") || EqualsIgnoreCase(name, "content-length") ||
+         EqualsIgnoreCase(name, "connection") || EqualsIgnoreCase(name, "transfer-encoding") ||
+         EqualsIgnoreCase(name, "keep-alive") || EqualsIgnoreCase(name, "upgrade") || EqualsIgnoreCase(name, "te");
 }
 
 void AppendNumber(std::string* out, uint64_t n) {
   char buf[24];
   auto [end, ec] = std::to_chars(buf, buf + sizeof(buf), n);
   out->append(buf, end);
+}
+
+// A request target is visible ASCII without spaces (RFC 9112 origin-form).
+bool IsValidTarget(std::string_view path) {
+  bool bad = false;
+  for (char ch : path) {
+    const auto c = static_cast<unsigned char>(ch);
+    bad |= (c <= ' ') | (c >= 0x7f);
+  }
+  return !bad;
 }
 
 }  // namespace
@@ -50,17 +46,14 @@ OriginInfo MakeOriginInfo(const Origin& origin) {
 }
 
 Status ValidateRequest(const UpstreamRequest& request) {
-  if (request.method.empty() || request.method.find_first_of(" \r\n") != std::string::npos) {
+  if (!IsValidFieldName(request.method)) {  // a method is a token too
     return InvalidArgument("invalid upstream request method");
   }
-  if (!request.path.empty() &&
-      (request.path.front() != '/' ||
-       request.path.find_first_of(std::string_view(" \r\n\0", 4)) != std::string::npos)) {
+  if (!request.path.empty() && (request.path.front() != '/' || !IsValidTarget(request.path))) {
     return InvalidArgument("invalid upstream request path \"" + request.path + "\"");
   }
   for (const auto& [name, value] : request.headers) {
-    if (name.empty() || HasLineBreakOrNul(name) || name.find(':') != std::string::npos ||
-        HasLineBreakOrNul(value)) {
+    if (!IsValidFieldName(name) || !IsValidFieldValue(value)) {
       return InvalidArgument("invalid upstream request header \"" + name + "\"");
     }
   }

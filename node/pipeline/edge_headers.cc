@@ -1,5 +1,6 @@
 #include "node/pipeline/edge_headers.h"
 
+#include <charconv>
 #include <string>
 
 namespace edge::pipeline {
@@ -7,10 +8,15 @@ namespace {
 
 // Where a deployment's endpoint runs: its cloud region when known, else its declared
 // jurisdiction, else "unknown" (never guessed).
-std::string EndpointRegion(const config::Deployment& d) {
+std::string_view EndpointRegion(const config::Deployment& d) {
   if (!d.aws_region_name.empty()) return d.aws_region_name;
   if (!d.jurisdiction.empty()) return d.jurisdiction;
   return "unknown";
+}
+
+std::string_view Decimal(char (&buf)[24], int64_t n) {
+  auto [end, ec] = std::to_chars(buf, buf + sizeof(buf), n);
+  return {buf, static_cast<size_t>(end - buf)};
 }
 
 }  // namespace
@@ -21,8 +27,11 @@ void AddEdgeHeaders(RequestContext& ctx, net::HeaderList& headers, bool success)
   headers.Add("X-Edge-Node", node.id);
   if (!success) return;
   headers.Add("X-Edge-Region", node.region);
-  std::string jurisdiction = ctx.jurisdiction.name.empty() ? "none" : ctx.jurisdiction.name;
-  headers.Add("X-Edge-Jurisdiction", jurisdiction + "; source=" + ctx.jurisdiction.source);
+  std::string_view jurisdiction = ctx.jurisdiction.name;
+  if (jurisdiction.empty()) jurisdiction = "none";
+  thread_local std::string value;  // reused: no allocation once warm
+  value.assign(jurisdiction).append("; source=").append(ctx.jurisdiction.source);
+  headers.Add("X-Edge-Jurisdiction", value);
   if (ctx.deployment != nullptr) {
     headers.Add("X-Edge-Deployment", ctx.deployment->id);
     headers.Add("X-Edge-Endpoint-Region", EndpointRegion(*ctx.deployment));
@@ -30,8 +39,15 @@ void AddEdgeHeaders(RequestContext& ctx, net::HeaderList& headers, bool success)
     headers.Add("X-Edge-Deployment", "none");
     headers.Add("X-Edge-Endpoint-Region", node.region);
   }
-  headers.Add("X-Edge-Attempts", std::to_string(ctx.attempts));
-  headers.Add("X-Edge-Overhead-Us", std::to_string(ctx.overhead_us));
+  char buf[24];
+  headers.Add("X-Edge-Attempts", Decimal(buf, ctx.attempts));
+  headers.Add("X-Edge-Overhead-Us", Decimal(buf, ctx.overhead_us));
+}
+
+net::HeaderList& ReplyHeaders() {
+  thread_local net::HeaderList headers;
+  headers.Clear();
+  return headers;
 }
 
 }  // namespace edge::pipeline

@@ -70,9 +70,9 @@ void ReplyError(RequestContext& ctx, const Status& status, std::string_view erro
   if (ctx.exchange == nullptr) return;
   int http = HttpStatusFor(status.code());
   ctx.reply_status = http;
-  net::HeaderList headers;
+  net::HeaderList& headers = ReplyHeaders();
   headers.Add("Content-Type", "application/json");
-  if (!retry_after.empty()) headers.Add("Retry-After", std::string(retry_after));
+  if (!retry_after.empty()) headers.Add("Retry-After", retry_after);
   AddEdgeHeaders(ctx, headers, /*success=*/false);
   ctx.exchange->Reply(http, headers,
                       ctx.api == Api::kMessages

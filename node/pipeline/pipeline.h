@@ -4,16 +4,22 @@
 // runs the stages of stages.h in order. See node/README.md for the whole path.
 
 #include "node/net/http_server.h"
+#include "node/pipeline/key_cache.h"
 #include "node/pipeline/request_context.h"
 
 namespace edge::pipeline {
 
 class ClientApiHandler : public net::RequestHandler {
  public:
-  explicit ClientApiHandler(WorkerServices services) : services_(services) {}
+  explicit ClientApiHandler(WorkerServices services) : services_(services) {
+    services_.key_cache = &key_cache_;
+  }
+  ClientApiHandler(const ClientApiHandler&) = delete;  // services_ points into it
+  ClientApiHandler& operator=(const ClientApiHandler&) = delete;
   void OnRequest(net::ServerExchange& ex) override;
 
  private:
+  KeyCache key_cache_;
   WorkerServices services_;
 };
 

@@ -20,11 +20,14 @@
 
 namespace edge::pipeline {
 
+class KeyCache;
+
 // What every worker's pipeline shares; lives as long as the worker.
 struct WorkerServices {
   const runtime::SnapshotSource* snapshots = nullptr;
   net::UpstreamClient* upstream = nullptr;
   runtime::DeferredDeleter* deleter = nullptr;
+  KeyCache* key_cache = nullptr;
 };
 
 // The client-facing API a request came in on.

@@ -37,7 +37,7 @@ std::unique_ptr<StreamRelay> NewRelay(const RequestContext& ctx) {
 
 void SendClientHead(RequestContext& ctx) {
   ctx.StopOwnTime();
-  net::HeaderList headers;
+  net::HeaderList& headers = ReplyHeaders();
   headers.Add("Content-Type", "text/event-stream; charset=utf-8");
   headers.Add("Cache-Control", "no-cache");
   AddEdgeHeaders(ctx, headers, /*success=*/true);
@@ -121,7 +121,7 @@ void ReplyWhole(RequestContext& ctx) {
     translated = ctx.client_api->EncodeResponse(*r, ctx.request.model);
   }
   ctx.StopOwnTime();
-  net::HeaderList headers;
+  net::HeaderList& headers = ReplyHeaders();
   headers.Add("Content-Type", ctx.mode == Mode::kTranslated || ctx.upstream_content_type.empty()
                                   ? "application/json"
                                   : ctx.upstream_content_type);
@@ -142,7 +142,7 @@ void ReplyUpstreamStatus(RequestContext& ctx) {
   ctx.outcome = InvalidArgument("upstream " + ctx.deployment->id + " answered " +
                                 std::to_string(ctx.upstream_status) + ": " + e.message);
   ctx.reply_status = ctx.upstream_status;
-  net::HeaderList headers;
+  net::HeaderList& headers = ReplyHeaders();
   headers.Add("Content-Type", ctx.upstream_content_type.empty() ? "application/json"
                                                                 : ctx.upstream_content_type);
   AddEdgeHeaders(ctx, headers, /*success=*/false);

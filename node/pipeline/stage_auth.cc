@@ -1,6 +1,6 @@
 #include <string_view>
 
-#include "config/key_hash.h"
+#include "node/pipeline/key_cache.h"
 #include "node/pipeline/error_reply.h"
 #include "node/pipeline/stages.h"
 
@@ -34,13 +34,11 @@ Next Authenticate(RequestContext& ctx) {
                "missing_api_key");
     return Next::kReplied;
   }
-  const config::Config& cfg = ctx.snapshot->config;
-  auto it = cfg.key_by_sha256.find(config::Sha256Hex(presented));
-  if (it == cfg.key_by_sha256.end()) {
+  ctx.key = ctx.services.key_cache->Find(ctx.snapshot, presented);
+  if (ctx.key == nullptr) {
     ReplyError(ctx, {Code::kUnauthenticated, "Incorrect API key provided."}, "invalid_api_key");
     return Next::kReplied;
   }
-  ctx.key = &cfg.keys[it->second];
   return Next::kContinue;
 }
 

@@ -39,7 +39,7 @@ Next ListModels(RequestContext& ctx) {
 
   ctx.reply_status = 200;
   ctx.StopOwnTime();
-  net::HeaderList headers;
+  net::HeaderList& headers = ReplyHeaders();
   headers.Add("Content-Type", "application/json");
   AddEdgeHeaders(ctx, headers, /*success=*/true);
   ctx.exchange->Reply(200, headers, std::string_view(sb.GetString(), sb.GetSize()));

@@ -63,7 +63,9 @@ Result<net::UpstreamRequest> PassthroughRequest(const RequestContext& ctx, const
     req.path = target.base_path + (ctx.mode == Mode::kResponsesPassthrough ? "/responses"
                                    : ctx.api == Api::kEmbeddings          ? "/embeddings"
                                                                           : "/chat/completions");
-    if (!d.api_key.empty()) req.headers.Add("Authorization", "Bearer " + d.api_key);
+    if (!target.bearer_authorization.empty()) {
+      req.headers.Add("Authorization", target.bearer_authorization);
+    }
   }
   req.headers.Add("Accept", ctx.request.stream ? "text/event-stream" : "application/json");
   return req;

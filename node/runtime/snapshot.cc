@@ -17,7 +17,7 @@ Result<std::shared_ptr<const Snapshot>> Snapshot::Build(config::Config config) {
     if (!url.ok()) {
       return InvalidArgument("deployment " + d.id + ": api_base: " + url.status().message());
     }
-    UpstreamTarget target{std::move(url->origin), std::move(url->path), {}, nullptr};
+    UpstreamTarget target{std::move(url->origin), std::move(url->path), {}, nullptr, {}};
     target.adapter = providers::AdapterFor(d.provider);
     if (target.adapter == nullptr) {
       return InvalidArgument("deployment " + d.id + ": provider " + d.provider + " is not supported");
@@ -28,6 +28,7 @@ Result<std::shared_ptr<const Snapshot>> Snapshot::Build(config::Config config) {
     pt.host = net::MakeOriginInfo(target.origin).host_header;  // SigV4 signs the exact Host
     pt.base_path = target.base_path;
     pt.api_key = d.api_key;
+    if (!d.api_key.empty()) target.bearer_authorization = "Bearer " + d.api_key;
     pt.api_version = d.api_version;
     pt.aws_region = d.aws_region_name;
     pt.aws_access_key_id = d.aws_access_key_id;

@@ -22,6 +22,9 @@ struct UpstreamTarget {
   // providers the node cannot call.
   providers::Target provider_target;
   const providers::Adapter* adapter = nullptr;
+  // "Bearer <api_key>" for OpenAI-style pass-through, built once rather than per request;
+  // empty without a key.
+  std::string bearer_authorization;
 };
 
 struct Snapshot {
