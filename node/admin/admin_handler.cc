@@ -50,6 +50,14 @@ void AdminHandler::OnRequest(net::ServerExchange& ex) {
                                         "invalid_admin_key"));
     return;
   }
+  if (path == "/metrics" && get) {
+    net::HeaderList headers;
+    headers.Add("Content-Type", "text/plain; version=0.0.4; charset=utf-8");
+    headers.Add("X-Edge-Request-Id", ex.request_id());
+    headers.Add("X-Edge-Node", cfg.node.id);
+    ex.Reply(200, headers, metrics_->RenderPrometheus());
+    return;
+  }
   ReplyJson(ex, cfg, 404,
             pipeline::OpenAiErrorBody(404, "Unknown admin path " + std::string(path) + ".",
                                       "unknown_path"));

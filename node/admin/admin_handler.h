@@ -7,18 +7,21 @@
 
 #include "node/net/http_server.h"
 #include "node/runtime/snapshot.h"
+#include "node/runtime/usage_metrics.h"
 
 namespace edge::admin {
 
 class AdminHandler : public net::RequestHandler {
  public:
-  AdminHandler(const runtime::SnapshotSource* snapshots, const std::atomic<bool>* ready)
-      : snapshots_(snapshots), ready_(ready) {}
+  AdminHandler(const runtime::SnapshotSource* snapshots, const std::atomic<bool>* ready,
+               const runtime::UsageMetrics* metrics)
+      : snapshots_(snapshots), ready_(ready), metrics_(metrics) {}
   void OnRequest(net::ServerExchange& ex) override;
 
  private:
   const runtime::SnapshotSource* snapshots_;
   const std::atomic<bool>* ready_;  // false before start and while draining
+  const runtime::UsageMetrics* metrics_;
 };
 
 }  // namespace edge::admin

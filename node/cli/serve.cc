@@ -74,6 +74,7 @@ class Node {
   uv_async_t worker_exited_{};
   std::atomic<int> exited_{0};
   std::vector<std::unique_ptr<Worker>> workers_;
+  std::unique_ptr<runtime::UsageMetrics> metrics_;
   std::unique_ptr<admin::AdminHandler> admin_handler_;
   std::unique_ptr<net::HttpServer> admin_server_;
   bool shutting_down_ = false;
@@ -122,13 +123,15 @@ Status Node::StartListeners() {
   if (!admin_fd.ok()) {
     return {admin_fd.status().code(), "node.admin_listen: " + admin_fd.status().message()};
   }
-  admin_handler_ = std::make_unique<admin::AdminHandler>(&snapshots_, &ready_);
+  metrics_ = std::make_unique<runtime::UsageMetrics>(n);
+  admin_handler_ = std::make_unique<admin::AdminHandler>(&snapshots_, &ready_, metrics_.get());
   EDGE_ASSIGN_OR_RETURN(admin_server_, net::HttpServer::Create(&loop_, *admin_fd,
                                                                OptionsFor(node, admin_tls),
                                                                admin_handler_.get()));
   for (unsigned i = 0; i < n; ++i) {
     workers_.push_back(std::make_unique<Worker>(static_cast<int>(i), &snapshots_, fds[i],
                                                 OptionsFor(node, client_tls),
+                                                &metrics_->shard(i),
                                                 [this] { OnWorkerExited(); }));
     Status started = workers_.back()->Start();
     if (!started.ok()) {

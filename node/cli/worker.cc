@@ -7,11 +7,13 @@
 namespace edge::cli {
 
 Worker::Worker(int index, const runtime::SnapshotSource* snapshots, int listen_fd,
-               net::ServerOptions options, std::function<void()> on_exit)
+               net::ServerOptions options, runtime::UsageMetrics::Shard* metrics,
+               std::function<void()> on_exit)
     : index_(index),
       snapshots_(snapshots),
       listen_fd_(listen_fd),
       options_(std::move(options)),
+      metrics_(metrics),
       on_exit_(std::move(on_exit)) {}
 
 Worker::~Worker() {
@@ -31,7 +33,7 @@ Status Worker::Start() {
   deleter_ = std::make_unique<runtime::DeferredDeleter>(&loop_);
   upstream_ = net::UpstreamClient::Create(&loop_, net::PoolOptions{});
   handler_ = std::make_unique<pipeline::ClientApiHandler>(
-      pipeline::WorkerServices{snapshots_, upstream_.get(), deleter_.get()});
+      pipeline::WorkerServices{snapshots_, upstream_.get(), deleter_.get(), nullptr, metrics_});
   auto server = net::HttpServer::Create(&loop_, listen_fd_, options_, handler_.get());
   if (!server.ok()) {
     CloseAll();

@@ -14,6 +14,7 @@
 #include "node/pipeline/pipeline.h"
 #include "node/runtime/deferred_delete.h"
 #include "node/runtime/snapshot.h"
+#include "node/runtime/usage_metrics.h"
 
 namespace edge::cli {
 
@@ -22,7 +23,8 @@ class Worker {
   // `listen_fd` is this worker's own listening socket (bound to the shared port).
   // `on_exit` runs on the worker thread when its loop has closed everything.
   Worker(int index, const runtime::SnapshotSource* snapshots, int listen_fd,
-         net::ServerOptions options, std::function<void()> on_exit);
+         net::ServerOptions options, runtime::UsageMetrics::Shard* metrics,
+         std::function<void()> on_exit);
   ~Worker();  // joins
 
   Status Start();
@@ -38,6 +40,7 @@ class Worker {
   const runtime::SnapshotSource* snapshots_;
   int listen_fd_;
   net::ServerOptions options_;
+  runtime::UsageMetrics::Shard* metrics_;
   std::function<void()> on_exit_;
 
   uv_loop_t loop_{};

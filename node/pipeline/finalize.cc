@@ -4,23 +4,55 @@
 #include "node/runtime/log.h"
 
 namespace edge::pipeline {
+namespace {
 
-// Records how the request ended. Failures the node or its upstreams caused are logged;
-// the ledger record and the audit entry join here with the ledger module.
+runtime::Outcome OutcomeOf(const Status& s) {
+  switch (s.code()) {
+    case Code::kOk: return runtime::Outcome::kOk;
+    case Code::kCancelled: return runtime::Outcome::kCancelled;
+    case Code::kDeadlineExceeded: return runtime::Outcome::kTimeout;
+    case Code::kUnauthenticated:
+    case Code::kInvalidArgument:
+    case Code::kNotFound:
+    case Code::kPermissionDenied: return runtime::Outcome::kRejected;
+    default: return runtime::Outcome::kError;
+  }
+}
+
+}  // namespace
+
+// Records how the request ended: the usage counters (GET /metrics), and a log line for
+// failures the node or its upstreams caused and for bills the node had to estimate. The
+// ledger record and the audit entry join here with the ledger module.
 void Finalize(RequestContext& ctx) {
   ctx.StopOwnTime();
-  if (ctx.outcome.ok() || ctx.outcome.code() == Code::kUnauthenticated ||
-      ctx.outcome.code() == Code::kInvalidArgument || ctx.outcome.code() == Code::kNotFound ||
-      ctx.outcome.code() == Code::kPermissionDenied) {
-    return;
+  const runtime::Outcome outcome = OutcomeOf(ctx.outcome);
+  const std::string_view deployment = ctx.deployment != nullptr ? ctx.deployment->id : "";
+  if (ctx.services.metrics != nullptr) {
+    runtime::RequestRecord record;
+    record.team = ctx.tags.team;
+    record.feature = ctx.tags.feature;
+    record.env = ctx.tags.env;
+    record.model = ctx.request.model;
+    record.deployment = deployment;
+    record.outcome = outcome;
+    record.usage = ctx.usage ? &*ctx.usage : nullptr;
+    ctx.services.metrics->Record(record);
   }
-  std::string status = std::to_string(ctx.reply_status);
-  std::string upstream = std::to_string(ctx.upstream_status);
+  if (ctx.usage && !ctx.usage->reported) {
+    log::Info("usage estimated",
+              {{"request_id", ctx.request_id},
+               {"deployment", deployment},
+               {"outcome", runtime::kOutcomeNames[static_cast<size_t>(outcome)]},
+               {"input_tokens", std::to_string(ctx.usage->input_tokens)},
+               {"output_tokens", std::to_string(ctx.usage->output_tokens)}});
+  }
+  if (outcome == runtime::Outcome::kOk || outcome == runtime::Outcome::kRejected) return;
   log::Warn("request failed",
             {{"request_id", ctx.request_id},
-             {"deployment", ctx.deployment != nullptr ? ctx.deployment->id : ""},
-             {"status", status},
-             {"upstream_status", upstream},
+             {"deployment", deployment},
+             {"status", std::to_string(ctx.reply_status)},
+             {"upstream_status", std::to_string(ctx.upstream_status)},
              {"error", ctx.outcome.ToString()}});
 }
 

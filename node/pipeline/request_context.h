@@ -14,6 +14,7 @@
 #include "node/net/upstream_client.h"
 #include "node/runtime/deferred_delete.h"
 #include "node/runtime/snapshot.h"
+#include "node/runtime/usage_metrics.h"
 #include "node/pipeline/stream_relay.h"
 #include "providers/adapter.h"
 #include "providers/api/client_api.h"
@@ -28,6 +29,7 @@ struct WorkerServices {
   net::UpstreamClient* upstream = nullptr;
   runtime::DeferredDeleter* deleter = nullptr;
   KeyCache* key_cache = nullptr;
+  runtime::UsageMetrics::Shard* metrics = nullptr;  // this worker's; null in unit tests
 };
 
 // The client-facing API a request came in on.

@@ -12,6 +12,7 @@
 #include "providers/anthropic/passthrough.h"
 #include "providers/openai/adapter.h"
 #include "providers/openai/openai.h"
+#include "providers/usage_estimate.h"
 
 namespace edge::pipeline {
 namespace {
@@ -71,7 +72,12 @@ void Fail(RequestContext& ctx, const providers::ProviderError& error) {
   ctx.last_error = error;
   if (ctx.call != nullptr && !ctx.upstream_done) ctx.call->Cancel();
   ctx.upstream_done = true;
-  if (ctx.relay) ctx.usage = ctx.relay->usage();
+  // Content reached the client: the provider bills this stream, so the node does too. A
+  // stream that failed before any content is an error the provider does not bill.
+  ctx.usage.reset();
+  if (ctx.relay && ctx.streaming_to_client) {
+    ctx.usage = BilledStreamUsage(*ctx.relay, ctx.exchange->request().body);
+  }
   std::string who = "upstream " + ctx.deployment->id;
   if (!ctx.streaming_to_client) {
     if (error.retryable && TryNextDeployment(ctx)) return;
@@ -82,7 +88,8 @@ void Fail(RequestContext& ctx, const providers::ProviderError& error) {
                                       : Code::kInvalidArgument;
     ReplyError(ctx, {code, who + ": " + error.message}, error.type, error.retry_after);
   } else {
-    ctx.outcome = Unavailable(who + ": " + error.message);
+    ctx.outcome = error.status == 504 ? DeadlineExceeded(who + ": " + error.message)
+                                      : Unavailable(who + ": " + error.message);
     std::string out;
     ctx.relay->Fail("upstream stream failed: " + error.message, &out);
     if (!out.empty()) ctx.exchange->SendBody(out);
@@ -196,12 +203,12 @@ void RequestContext::OnResponseComplete() {
     if (streaming_to_client && !out.empty()) exchange->SendBody(out);
     return Fail(*this, *error);
   }
-  usage = relay->usage();
   if (!relay->done()) {
     if (streaming_to_client && !out.empty()) exchange->SendBody(out);
     return Fail(*this, {502, true, "upstream_stream_broken",
                         "the provider ended the stream before its end marker", {}});
   }
+  usage = BilledStreamUsage(*relay, exchange->request().body);
   Forward(*this, out, /*force_head=*/true);
   EndClientStream(*this);
   CompleteRequest(*this);
@@ -218,14 +225,17 @@ void RequestContext::OnWritable(net::ServerExchange&) {
   if (call != nullptr && !upstream_done) call->ResumeBody();
 }
 
-void RequestContext::OnAborted(net::ServerExchange&) {
+void RequestContext::OnAborted(net::ServerExchange& ex) {
   exchange = nullptr;
   if (outcome.ok()) outcome = Cancelled("the client closed the connection");
   if (call != nullptr && !upstream_done) {
     call->Cancel();
     upstream_done = true;
+    // The provider had the request and has likely begun to work (and bill): bill what is
+    // known so far, estimated where it did not say.
+    usage = relay ? BilledStreamUsage(*relay, ex.request().body)
+                  : providers::UsageSoFar(std::nullopt, 0, ex.request().body);
   }
-  if (relay) usage = relay->usage();
   CompleteRequest(*this);
 }
 

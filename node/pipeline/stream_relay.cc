@@ -5,6 +5,7 @@
 #include "providers/anthropic/passthrough.h"
 #include "providers/openai/openai.h"
 #include "providers/openai/responses_passthrough.h"
+#include "providers/usage_estimate.h"
 
 namespace edge::pipeline {
 namespace {
@@ -33,6 +34,7 @@ class OpenAiChatRelay final : public StreamRelay {
     return std::nullopt;
   }
   std::optional<providers::Usage> usage() const override { return relay_.usage(); }
+  size_t output_chars() const override { return relay_.output_chars(); }
 
  private:
   providers::openai::ChatStreamRelay relay_;
@@ -56,6 +58,7 @@ class AnthropicRelay final : public StreamRelay {
     if (!relay_.saw_start()) return std::nullopt;
     return relay_.usage();
   }
+  size_t output_chars() const override { return relay_.output_chars(); }
 
  private:
   providers::anthropic::PassthroughStream relay_;
@@ -75,6 +78,7 @@ class ResponsesRelay final : public StreamRelay {
     return relay_.error();
   }
   std::optional<providers::Usage> usage() const override { return relay_.usage(); }
+  size_t output_chars() const override { return relay_.output_chars(); }
 
  private:
   providers::openai::ResponsesPassthrough relay_;
@@ -123,11 +127,15 @@ class TranslatingRelay final : public StreamRelay {
     if (!u.reported && u.input_tokens == 0 && u.output_tokens == 0) return std::nullopt;
     return u;
   }
+  size_t output_chars() const override { return output_chars_; }
 
  private:
   void Encode(std::string* out) {
+    using Kind = providers::StreamDelta::Kind;
     for (const auto& d : deltas_) {
       if (IsContent(d)) content_started_ = true;
+      if (d.kind == Kind::kText || d.kind == Kind::kToolCallArgs) output_chars_ += d.text.size();
+      if (d.kind == Kind::kToolCallStart) output_chars_ += d.tool_name.size();
       encoder_->Encode(d, out);
     }
   }
@@ -138,9 +146,16 @@ class TranslatingRelay final : public StreamRelay {
   std::optional<providers::ProviderError> malformed_;
   bool content_started_ = false;
   bool done_ = false;
+  size_t output_chars_ = 0;
 };
 
 }  // namespace
+
+providers::Usage BilledStreamUsage(const StreamRelay& relay, std::string_view request_body) {
+  std::optional<providers::Usage> reported = relay.usage();
+  if (relay.done() && reported && reported->reported) return *reported;
+  return providers::UsageSoFar(reported, relay.output_chars(), request_body);
+}
 
 std::unique_ptr<StreamRelay> NewOpenAiChatRelay(bool client_wants_usage) {
   return std::make_unique<OpenAiChatRelay>(client_wants_usage);

@@ -33,7 +33,15 @@ class StreamRelay {
   // The provider reported an error inside the stream, or the stream was malformed.
   virtual std::optional<providers::ProviderError> error() const = 0;
   virtual std::optional<providers::Usage> usage() const = 0;
+  // Characters of output (text, tool calls) relayed so far: what a stream cut before the
+  // provider's final usage report is billed by.
+  virtual size_t output_chars() const = 0;
 };
+
+// The usage to bill for a stream, however it ended: the provider's report when the stream
+// completed with one; otherwise what the provider reported so far completed by estimates
+// from the client's request body and the output relayed (providers::UsageSoFar).
+providers::Usage BilledStreamUsage(const StreamRelay& relay, std::string_view request_body);
 
 // Client and provider speak OpenAI chat completions.
 std::unique_ptr<StreamRelay> NewOpenAiChatRelay(bool client_wants_usage);

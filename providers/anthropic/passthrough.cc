@@ -93,6 +93,30 @@ std::optional<Usage> ExtractUsage(std::string_view messages_response_body) {
   return counts.ToUsage();
 }
 
+namespace {
+
+// The characters a content_block_delta adds: text_delta's text, input_json_delta's
+// partial_json, thinking_delta's thinking.
+size_t DeltaChars(dom::element root) {
+  dom::object delta;
+  if (root["delta"].get_object().get(delta) != SUCCESS) return 0;
+  for (std::string_view key : {"text", "partial_json", "thinking"}) {
+    std::string_view piece;
+    if (delta[key].get_string().get(piece) == SUCCESS) return piece.size();
+  }
+  return 0;
+}
+
+size_t DeltaChars(std::string_view data) {
+  internal::JsonLease lease;
+  lease.Load(data);
+  dom::element root;
+  if (lease.Dom(&root) != SUCCESS) return 0;
+  return DeltaChars(root);
+}
+
+}  // namespace
+
 void PassthroughStream::Feed(std::string_view upstream_bytes, std::string* out) {
   framer_.Feed(upstream_bytes, [this, out](const SseEvent& event) { OnEvent(event, out); });
 }
@@ -106,8 +130,11 @@ void PassthroughStream::OnEvent(const SseEvent& event, std::string* out) {
   if (!event.has_data) return;
   if (event.event == "message_stop") {
     saw_stop_ = true;
-  } else if (event.event == "content_block_start" || event.event == "content_block_delta") {
+  } else if (event.event == "content_block_start") {
     content_started_ = true;
+  } else if (event.event == "content_block_delta") {
+    content_started_ = true;
+    output_chars_ += DeltaChars(event.data);
   } else if (WorthReading(event.event)) {
     Inspect(event.event, event.data);
   }
@@ -137,8 +164,11 @@ void PassthroughStream::Inspect(std::string_view name, std::string_view data) {
     }
   } else if (type == "message_stop") {  // events without an `event:` line
     saw_stop_ = true;
-  } else if (type == "content_block_start" || type == "content_block_delta") {
+  } else if (type == "content_block_start") {
     content_started_ = true;
+  } else if (type == "content_block_delta") {
+    content_started_ = true;
+    output_chars_ += DeltaChars(root);
   }
   usage_ = counts_.ToUsage();
 }

@@ -50,6 +50,10 @@ class PassthroughStream {
   // A content block began (content_block_start or _delta forwarded): from here on a failure
   // is visible to the client and must end its stream with an error event.
   bool content_started() const { return content_started_; }
+  // Characters of text, thinking and tool input in the deltas forwarded so far (see
+  // UsageSoFar): message_start's output_tokens is provisional, so a stream cut short is
+  // billed by what it delivered.
+  size_t output_chars() const { return output_chars_; }
   // An event exceeded the framer's limit (8 MiB): end the client's stream with
   // StreamErrorEvent().
   bool failed() const { return framer_.error(); }
@@ -66,6 +70,7 @@ class PassthroughStream {
   bool saw_start_ = false;
   bool saw_stop_ = false;
   bool content_started_ = false;
+  size_t output_chars_ = 0;
 };
 
 // The SSE event that ends a broken stream for an Anthropic client:

@@ -65,6 +65,8 @@ class ChatStreamRelay {
   bool failed() const { return framer_.error(); }
   // Bytes held back: the start of an event not yet complete.
   size_t pending() const { return framer_.pending(); }
+  // Characters of text and tool-call pieces forwarded so far (see UsageSoFar).
+  size_t output_chars() const { return output_chars_; }
 
  private:
   void OnEvent(const SseEvent& event, std::string* out);
@@ -74,6 +76,7 @@ class ChatStreamRelay {
   std::optional<Usage> usage_;
   bool done_ = false;
   bool content_started_ = false;
+  size_t output_chars_ = 0;
 };
 
 // The SSE event that ends a broken stream for an OpenAI client:

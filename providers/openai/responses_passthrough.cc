@@ -34,6 +34,10 @@ void ResponsesPassthrough::OnEvent(const SseEvent& event, std::string* out) {
   simdjson::dom::element root;
   if (parser.parse(event.data.data(), event.data.size()).get(root) != simdjson::SUCCESS) return;
   std::string_view type = EventType(event, root);
+  if (type.ends_with(".delta")) {
+    std::string_view delta;
+    if (root["delta"].get_string().get(delta) == simdjson::SUCCESS) output_chars_ += delta.size();
+  }
   if (type == "response.output_item.added" || type == "response.output_text.delta") {
     content_started_ = true;
   } else if (type == "response.completed" || type == "response.incomplete") {

@@ -24,6 +24,9 @@ class ResponsesPassthrough {
   // An output item or text delta was forwarded.
   bool content_started() const { return content_started_; }
   bool failed() const { return framer_.error(); }
+  // Characters in the `*.delta` events forwarded so far (text, reasoning, function-call
+  // arguments): the basis of the bill when the stream is cut before response.completed.
+  size_t output_chars() const { return output_chars_; }
 
  private:
   void OnEvent(const SseEvent& event, std::string* out);
@@ -33,6 +36,7 @@ class ResponsesPassthrough {
   std::optional<ProviderError> error_;
   bool done_ = false;
   bool content_started_ = false;
+  size_t output_chars_ = 0;
 };
 
 // `event: error` for a Responses client whose stream broke.

@@ -18,6 +18,7 @@ struct ChunkFacts {
   enum class Choices { kAbsent, kEmpty, kPresent };
   Choices choices = Choices::kAbsent;
   std::optional<Usage> usage;  // `usage` was an object
+  size_t output_chars = 0;     // text and tool-call pieces in the choices' deltas
   // Offsets in the data of the '"' that opens each `"usage":null` key and of the end of its
   // null. More than a few would be a hostile upstream; those events pass unchanged.
   static constexpr int kMaxNullUsage = 4;
@@ -25,6 +26,52 @@ struct ChunkFacts {
   size_t null_usage_key[kMaxNullUsage] = {};
   size_t null_usage_end[kMaxNullUsage] = {};
 };
+
+// The length of a string value as sent (escapes count as written: an estimate needs no
+// more); 0 for anything else.
+size_t StringChars(ondemand::value value) {
+  std::string_view token = value.raw_json_token();
+  while (!token.empty() && token.back() != '"') token.remove_suffix(1);  // trailing space
+  return token.size() >= 2 && token.front() == '"' ? token.size() - 2 : 0;
+}
+
+// Characters of output in one choice's delta: content, reasoning, refusal, and tool
+// calls' names and argument pieces. Counted so that a stream cut before its usage chunk
+// can still be billed.
+size_t DeltaChars(ondemand::object choice) {
+  ondemand::object delta;
+  if (choice.find_field_unordered("delta").get_object().get(delta) != SUCCESS) return 0;
+  size_t n = 0;
+  for (auto field_result : delta) {
+    ondemand::field field;
+    std::string_view key;
+    if (std::move(field_result).get(field) != SUCCESS ||
+        field.unescaped_key().get(key) != SUCCESS) {
+      return n;
+    }
+    if (key == "content" || key == "reasoning_content" || key == "refusal") {
+      n += StringChars(field.value());
+    } else if (key == "tool_calls") {
+      ondemand::array calls;
+      if (field.value().get_array().get(calls) != SUCCESS) continue;
+      for (auto call_result : calls) {
+        ondemand::object function;
+        if (call_result.find_field_unordered("function").get_object().get(function) != SUCCESS) {
+          continue;
+        }
+        for (auto fn_field : function) {
+          ondemand::field f;
+          std::string_view name;
+          if (std::move(fn_field).get(f) != SUCCESS || f.unescaped_key().get(name) != SUCCESS) {
+            break;
+          }
+          if (name == "name" || name == "arguments") n += StringChars(f.value());
+        }
+      }
+    }
+  }
+  return n;
+}
 
 // False when data is not a JSON object that could be read to its end; such events pass
 // through untouched.
@@ -43,10 +90,16 @@ bool ReadChunk(std::string_view data, ChunkFacts* facts) {
     if (field.unescaped_key().get(key) != SUCCESS) return false;
     if (key == "choices") {
       ondemand::array choices;
-      bool empty = false;
       if (field.value().get_array().get(choices) != SUCCESS) continue;  // e.g. null
-      if (choices.is_empty().get(empty) != SUCCESS) return false;
-      facts->choices = empty ? ChunkFacts::Choices::kEmpty : ChunkFacts::Choices::kPresent;
+      size_t count = 0;
+      for (auto choice_result : choices) {
+        ondemand::object choice;
+        if (std::move(choice_result).get_object().get(choice) == SUCCESS) {
+          facts->output_chars += DeltaChars(choice);
+        }
+        ++count;
+      }
+      facts->choices = count == 0 ? ChunkFacts::Choices::kEmpty : ChunkFacts::Choices::kPresent;
     } else if (key == "usage") {
       ondemand::json_type type;
       if (field.value().type().get(type) != SUCCESS) return false;
@@ -155,6 +208,7 @@ void ChatStreamRelay::OnEvent(const SseEvent& event, std::string* out) {
     return;
   }
   if (facts.usage) usage_ = facts.usage;
+  output_chars_ += facts.output_chars;
   const bool usage_chunk = facts.usage && facts.choices != ChunkFacts::Choices::kPresent;
   if (facts.choices == ChunkFacts::Choices::kPresent) content_started_ = true;
   if (client_wants_usage_) {

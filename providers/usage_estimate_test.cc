@@ -1,0 +1,66 @@
+#include "providers/usage_estimate.h"
+
+#include <gtest/gtest.h>
+
+namespace edge::providers {
+namespace {
+
+TEST(UsageEstimate, FourCharactersPerTokenRoundedUp) {
+  EXPECT_EQ(EstimateTokens(0), 0);
+  EXPECT_EQ(EstimateTokens(1), 1);
+  EXPECT_EQ(EstimateTokens(4), 1);
+  EXPECT_EQ(EstimateTokens(5), 2);
+  EXPECT_EQ(EstimateTokens(400), 100);
+}
+
+TEST(UsageEstimate, PromptCountsMessageTextNotModelRolesOrImages) {
+  // 40 characters of text in two messages: 10 tokens + 2 x 4 framing.
+  const std::string chat = R"({"model":"a-very-long-model-name-that-is-not-text","messages":[
+    {"role":"system","content":"0123456789abcdefghij"},
+    {"role":"user","content":[{"type":"text","text":"0123456789abcdefghij"},
+      {"type":"image_url","image_url":{"url":"data:image/png;base64,AAAAAAAAAAAAAAAAAAAAAAAA"}}]}],
+    "stream":true,"max_tokens":100})";
+  EXPECT_EQ(EstimatePromptTokens(chat), 10 + 8);
+}
+
+TEST(UsageEstimate, PromptOfAnthropicAndResponsesBodies) {
+  const std::string messages = R"({"model":"claude","system":"01234567",
+    "messages":[{"role":"user","content":"01234567"}],"max_tokens":10})";
+  EXPECT_EQ(EstimatePromptTokens(messages), 4 + 4);
+  const std::string responses = R"({"model":"gpt","instructions":"01234567","input":"01234567"})";
+  EXPECT_EQ(EstimatePromptTokens(responses), 4);  // input as a string: no message framing
+}
+
+TEST(UsageEstimate, PromptThatIsNotJsonCountsByLength) {
+  EXPECT_EQ(EstimatePromptTokens("not json at all!"), 4);
+  EXPECT_EQ(EstimatePromptTokens(""), 0);
+}
+
+TEST(UsageEstimate, SoFarKeepsWhatTheProviderReported) {
+  Usage anthropic_start;  // message_start: the prompt is known, the output provisional
+  anthropic_start.input_tokens = 1200;
+  anthropic_start.cached_input_tokens = 1000;
+  anthropic_start.output_tokens = 1;
+  anthropic_start.reported = true;
+  Usage u = UsageSoFar(anthropic_start, 400, R"({"messages":[]})");
+  EXPECT_EQ(u.input_tokens, 1200);
+  EXPECT_EQ(u.cached_input_tokens, 1000);
+  EXPECT_EQ(u.output_tokens, 100);  // the 400 characters delivered, not the provisional 1
+  EXPECT_FALSE(u.reported);
+
+  Usage gemini_cumulative;  // every chunk carries the counts so far
+  gemini_cumulative.input_tokens = 50;
+  gemini_cumulative.output_tokens = 30;
+  gemini_cumulative.reported = true;
+  EXPECT_EQ(UsageSoFar(gemini_cumulative, 40, "{}").output_tokens, 30);
+}
+
+TEST(UsageEstimate, SoFarWithoutAnyReportEstimatesBoth) {
+  Usage u = UsageSoFar(std::nullopt, 81, R"({"messages":[{"role":"user","content":"abcdefgh"}]})");
+  EXPECT_EQ(u.input_tokens, 2 + 4);
+  EXPECT_EQ(u.output_tokens, 21);
+  EXPECT_FALSE(u.reported);
+}
+
+}  // namespace
+}  // namespace edge::providers
