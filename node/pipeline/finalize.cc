@@ -8,14 +8,19 @@ namespace {
 
 runtime::Outcome OutcomeOf(const Status& s) {
   switch (s.code()) {
-    case Code::kOk: return runtime::Outcome::kOk;
-    case Code::kCancelled: return runtime::Outcome::kCancelled;
-    case Code::kDeadlineExceeded: return runtime::Outcome::kTimeout;
+    case Code::kOk:
+      return runtime::Outcome::kOk;
+    case Code::kCancelled:
+      return runtime::Outcome::kCancelled;
+    case Code::kDeadlineExceeded:
+      return runtime::Outcome::kTimeout;
     case Code::kUnauthenticated:
     case Code::kInvalidArgument:
     case Code::kNotFound:
-    case Code::kPermissionDenied: return runtime::Outcome::kRejected;
-    default: return runtime::Outcome::kError;
+    case Code::kPermissionDenied:
+      return runtime::Outcome::kRejected;
+    default:
+      return runtime::Outcome::kError;
   }
 }
 
@@ -40,20 +45,18 @@ void Finalize(RequestContext& ctx) {
     ctx.services.metrics->Record(record);
   }
   if (ctx.usage && !ctx.usage->reported) {
-    log::Info("usage estimated",
-              {{"request_id", ctx.request_id},
-               {"deployment", deployment},
-               {"outcome", runtime::kOutcomeNames[static_cast<size_t>(outcome)]},
-               {"input_tokens", std::to_string(ctx.usage->input_tokens)},
-               {"output_tokens", std::to_string(ctx.usage->output_tokens)}});
+    log::Info("usage estimated", {{"request_id", ctx.request_id},
+                                  {"deployment", deployment},
+                                  {"outcome", runtime::kOutcomeNames[static_cast<size_t>(outcome)]},
+                                  {"input_tokens", std::to_string(ctx.usage->input_tokens)},
+                                  {"output_tokens", std::to_string(ctx.usage->output_tokens)}});
   }
   if (outcome == runtime::Outcome::kOk || outcome == runtime::Outcome::kRejected) return;
-  log::Warn("request failed",
-            {{"request_id", ctx.request_id},
-             {"deployment", deployment},
-             {"status", std::to_string(ctx.reply_status)},
-             {"upstream_status", std::to_string(ctx.upstream_status)},
-             {"error", ctx.outcome.ToString()}});
+  log::Warn("request failed", {{"request_id", ctx.request_id},
+                               {"deployment", deployment},
+                               {"status", std::to_string(ctx.reply_status)},
+                               {"upstream_status", std::to_string(ctx.upstream_status)},
+                               {"error", ctx.outcome.ToString()}});
 }
 
 }  // namespace edge::pipeline

@@ -86,8 +86,7 @@ TEST_F(Billing, ACompletedStreamIsBilledAsTheProviderReported) {
   const std::string series = "model=\"chat-done\"";
   EXPECT_EQ(AwaitMetric({"llm_edge_requests_total", series, "outcome=\"ok\""}), 1);
   EXPECT_EQ(Metric({"llm_edge_tokens_total", series, "type=\"input\"", "estimated=\"false\""}), 3);
-  EXPECT_EQ(Metric({"llm_edge_tokens_total", series, "type=\"output\"", "estimated=\"false\""}),
-            5);
+  EXPECT_EQ(Metric({"llm_edge_tokens_total", series, "type=\"output\"", "estimated=\"false\""}), 5);
   EXPECT_EQ(Metric({"llm_edge_tokens_total", series, "estimated=\"true\""}), -1);
   EXPECT_EQ(Metric({series, "team=\"search\"", "env=\"test\"", "outcome=\"ok\""}), 1);
 }
@@ -131,8 +130,7 @@ TEST_F(Billing, AStreamCutByATimeoutKeepsTheProvidersPromptCount) {
   // message_start reported the prompt (seven words in the fake's count): that number is
   // billed, not an estimate of it; the output is estimated from the text that flowed.
   EXPECT_EQ(Metric({"llm_edge_tokens_total", series, "type=\"input\"", "estimated=\"true\""}), 7);
-  EXPECT_GT(Metric({"llm_edge_tokens_total", series, "type=\"output\"", "estimated=\"true\""}),
-            1);
+  EXPECT_GT(Metric({"llm_edge_tokens_total", series, "type=\"output\"", "estimated=\"true\""}), 1);
 }
 
 }  // namespace
