@@ -176,6 +176,37 @@ int RequestParser::HeadersComplete() {
     expect_continue_ = expect != nullptr && EqualsIgnoreCase(*expect, "100-continue");
   }
   upgrade_ = parser_.upgrade != 0;
+  return CheckTargetAndHost();
+}
+
+// RFC 9112 3.2 and 3.2.2: an HTTP/1.1 request has exactly one Host field; a target is in
+// origin-form ("/path?q"), or in absolute-form ("http://host/path?q"), which a server
+// must accept and reads as its path; "*" only for OPTIONS. Anything else is refused, so
+// that routing never sees a target it could misread.
+int RequestParser::CheckTargetAndHost() {
+  int hosts = 0;
+  for (const auto& [name, value] : request_.headers) hosts += EqualsIgnoreCase(name, "host");
+  if (hosts > 1) return Fail(400, "more than one Host header field");
+  if (hosts == 0 && parser_.http_minor >= 1) return Fail(400, "missing Host header field");
+  std::string& target = request_.target;
+  if (!target.empty() && target.front() == '/') return 0;
+  if (target == "*" && parser_.method == HTTP_OPTIONS) return 0;
+  std::string_view scheme_end = "://";
+  size_t scheme = target.find(scheme_end);
+  std::string_view s = std::string_view(target).substr(0, scheme == std::string::npos ? 0 : scheme);
+  if (!EqualsIgnoreCase(s, "http") && !EqualsIgnoreCase(s, "https")) {
+    return Fail(400, "request target is neither a path nor an absolute URI");
+  }
+  size_t authority = scheme + scheme_end.size();
+  size_t path = target.find_first_of("/?", authority);
+  if (path == authority) return Fail(400, "absolute URI without a host");
+  if (path == std::string::npos) {
+    target = "/";
+  } else if (target[path] == '?') {
+    target = "/" + target.substr(path);
+  } else {
+    target.erase(0, path);
+  }
   return 0;
 }
 

@@ -67,6 +67,7 @@ class RequestParser {
   bool CheckHeaderBytes(const char* end);
   bool FoldBefore(const char* at) const;
   int HeadersComplete();
+  int CheckTargetAndHost();
 
   llhttp_t parser_;
   ParserLimits limits_;

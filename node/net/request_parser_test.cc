@@ -85,13 +85,13 @@ TEST(RequestParserTest, SimpleGet) {
 }
 
 TEST(RequestParserTest, ContentLengthBody) {
-  ExpectComplete("POST /a HTTP/1.1\r\nContent-Length: 11\r\n\r\nhello world",
+  ExpectComplete("POST /a HTTP/1.1\r\nHost: a\r\nContent-Length: 11\r\n\r\nhello world",
                  [](RequestParser& p) { EXPECT_EQ(p.request().body, "hello world"); });
 }
 
 TEST(RequestParserTest, ChunkedBodyWithExtensionsAndTrailers) {
   ExpectComplete(
-      "POST /a HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n"
+      "POST /a HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\n"
       "5;ext=1\r\nhello\r\n6\r\n world\r\n0\r\nX-Trailer: t\r\n\r\n",
       [](RequestParser& p) {
         EXPECT_EQ(p.request().body, "hello world");
@@ -101,9 +101,9 @@ TEST(RequestParserTest, ChunkedBodyWithExtensionsAndTrailers) {
 
 TEST(RequestParserTest, PipelinedRequestsOneAtATime) {
   const std::string in =
-      "POST /1 HTTP/1.1\r\nContent-Length: 3\r\n\r\nabc"
-      "GET /2 HTTP/1.1\r\n\r\n"
-      "GET /3 HTTP/1.1\r\nConnection: close\r\n\r\n";
+      "POST /1 HTTP/1.1\r\nHost: a\r\nContent-Length: 3\r\n\r\nabc"
+      "GET /2 HTTP/1.1\r\nHost: a\r\n\r\n"
+      "GET /3 HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n";
   RequestParser p(SmallLimits());
   std::string_view rest = in;
   std::vector<std::string> targets;
@@ -124,17 +124,17 @@ TEST(RequestParserTest, PipelinedRequestsOneAtATime) {
 TEST(RequestParserTest, NextReusesStorage) {
   RequestParser p(SmallLimits());
   const std::string req =
-      "GET /a-long-target-that-needs-the-heap HTTP/1.1\r\nX-Long: " + std::string(64, 'v') +
+      "GET /a-long-target-that-needs-the-heap HTTP/1.1\r\nHost: a\r\nX-Long: " + std::string(64, 'v') +
       "\r\n\r\n";
   size_t used = 0;
   ASSERT_EQ(p.Execute(req, &used), Outcome::kComplete);
   const char* target = p.request().target.data();
-  const char* value = p.request().headers.begin()->second.data();
+  const char* value = (p.request().headers.begin() + 1)->second.data();
   p.Next();
   ASSERT_EQ(p.Execute(req, &used), Outcome::kComplete);
   EXPECT_EQ(p.request().target.data(), target);
-  EXPECT_EQ(p.request().headers.begin()->second.data(), value);
-  EXPECT_EQ(p.request().headers.size(), 1u);
+  EXPECT_EQ((p.request().headers.begin() + 1)->second.data(), value);
+  EXPECT_EQ(p.request().headers.size(), 2u);
 }
 
 TEST(RequestParserTest, Http10KeepAlive) {
@@ -144,14 +144,14 @@ TEST(RequestParserTest, Http10KeepAlive) {
   });
   ExpectComplete("GET / HTTP/1.0\r\nConnection: keep-alive\r\n\r\n",
                  [](RequestParser& p) { EXPECT_TRUE(p.request().keep_alive); });
-  ExpectComplete("GET / HTTP/1.1\r\nConnection: close\r\n\r\n",
+  ExpectComplete("GET / HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n",
                  [](RequestParser& p) { EXPECT_FALSE(p.request().keep_alive); });
 }
 
 TEST(RequestParserTest, ExpectContinueIsReportedAtHeaders) {
   RequestParser p(SmallLimits());
   size_t used = 0;
-  const std::string head = "POST /a HTTP/1.1\r\nExpect: 100-Continue\r\nContent-Length: 3\r\n\r\n";
+  const std::string head = "POST /a HTTP/1.1\r\nHost: a\r\nExpect: 100-Continue\r\nContent-Length: 3\r\n\r\n";
   ASSERT_EQ(p.Execute(head, &used), Outcome::kNeedMore);
   EXPECT_TRUE(p.headers_complete());
   EXPECT_TRUE(p.expect_continue());
@@ -160,7 +160,7 @@ TEST(RequestParserTest, ExpectContinueIsReportedAtHeaders) {
 }
 
 TEST(RequestParserTest, UpgradeIsNotKeptAlive) {
-  ExpectComplete("GET / HTTP/1.1\r\nConnection: upgrade\r\nUpgrade: websocket\r\n\r\n",
+  ExpectComplete("GET / HTTP/1.1\r\nHost: a\r\nConnection: upgrade\r\nUpgrade: websocket\r\n\r\n",
                  [](RequestParser& p) {
                    EXPECT_TRUE(p.upgrade());
                    EXPECT_FALSE(p.request().keep_alive);
@@ -196,25 +196,25 @@ TEST(RequestParserTest, Smuggling) {
 
 TEST(RequestParserTest, HeaderBlockLimit) {
   ParserLimits limits = SmallLimits();
-  ExpectError("GET / HTTP/1.1\r\nX: " + std::string(5000, 'a') + "\r\n\r\n", 431, limits);
-  ExpectError("GET /" + std::string(5000, 'a') + " HTTP/1.1\r\n\r\n", 431, limits);
+  ExpectError("GET / HTTP/1.1\r\nHost: a\r\nX: " + std::string(5000, 'a') + "\r\n\r\n", 431, limits);
+  ExpectError("GET /" + std::string(5000, 'a') + " HTTP/1.1\r\nHost: a\r\n\r\n", 431, limits);
   // Many small fields whose sum is over the limit.
-  std::string many = "GET / HTTP/1.1\r\n";
+  std::string many = "GET / HTTP/1.1\r\nHost: a\r\n";
   for (int i = 0; i < 19; ++i)
     many += "X-F" + std::to_string(i) + ": " + std::string(300, 'b') + "\r\n";
   ExpectError(many + "\r\n", 431, limits);
   // Just under the limit passes.
   ExpectComplete(
-      "GET / HTTP/1.1\r\nX: " + std::string(4000, 'a') + "\r\n\r\n",
-      [](RequestParser& p) { EXPECT_EQ(p.request().headers.size(), 1u); }, limits);
+      "GET / HTTP/1.1\r\nHost: a\r\nX: " + std::string(4000, 'a') + "\r\n\r\n",
+      [](RequestParser& p) { EXPECT_EQ(p.request().headers.size(), 2u); }, limits);
 }
 
 TEST(RequestParserTest, HeaderFieldCountLimit) {
-  std::string req = "GET / HTTP/1.1\r\n";
+  std::string req = "GET / HTTP/1.1\r\nHost: a\r\n";
   for (int i = 0; i < 21; ++i) req += "X" + std::to_string(i) + ": v\r\n";
   ExpectError(req + "\r\n", 431);
-  std::string ok = "GET / HTTP/1.1\r\n";
-  for (int i = 0; i < 20; ++i) ok += "X" + std::to_string(i) + ": v\r\n";
+  std::string ok = "GET / HTTP/1.1\r\nHost: a\r\n";
+  for (int i = 0; i < 19; ++i) ok += "X" + std::to_string(i) + ": v\r\n";  // + Host
   ExpectComplete(ok + "\r\n", [](RequestParser& p) { EXPECT_EQ(p.request().headers.size(), 20u); });
 }
 
@@ -225,11 +225,11 @@ TEST(RequestParserTest, BodyLimit) {
   EXPECT_EQ(p.Execute("POST / HTTP/1.1\r\nContent-Length: 1001\r\n\r\n", &used), Outcome::kError);
   EXPECT_EQ(p.error_status(), 413);
   // Chunked: refused at the chunk header that would cross the limit.
-  ExpectError("POST / HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n3e9\r\n", 413);
-  ExpectError("POST / HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n1f4\r\n" +
+  ExpectError("POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\n3e9\r\n", 413);
+  ExpectError("POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\n1f4\r\n" +
                   std::string(500, 'a') + "\r\n1f5\r\n",
               413);
-  ExpectComplete("POST / HTTP/1.1\r\nContent-Length: 1000\r\n\r\n" + std::string(1000, 'z'),
+  ExpectComplete("POST / HTTP/1.1\r\nHost: a\r\nContent-Length: 1000\r\n\r\n" + std::string(1000, 'z'),
                  [](RequestParser& p) { EXPECT_EQ(p.request().body.size(), 1000u); });
 }
 
@@ -239,7 +239,37 @@ TEST(RequestParserTest, ErrorIsSticky) {
   EXPECT_EQ(p.Execute("BOGUS\r\n\r\n", &used), Outcome::kError);
   EXPECT_EQ(p.error_status(), 400);
   EXPECT_FALSE(p.error_message().empty());
-  EXPECT_EQ(p.Execute("GET / HTTP/1.1\r\n\r\n", &used), Outcome::kError);
+  EXPECT_EQ(p.Execute("GET / HTTP/1.1\r\nHost: a\r\n\r\n", &used), Outcome::kError);
+}
+
+TEST(RequestParserTest, Http11NeedsExactlyOneHost) {
+  ExpectError("GET / HTTP/1.1\r\n\r\n", 400);
+  ExpectError("GET / HTTP/1.1\r\nHost: a\r\nhost: b\r\n\r\n", 400);
+  // HTTP/1.0 predates Host.
+  ExpectComplete("GET / HTTP/1.0\r\n\r\n", [](RequestParser& p) {
+    EXPECT_EQ(p.request().target, "/");
+  });
+}
+
+TEST(RequestParserTest, AbsoluteFormTargetsAreReadAsTheirPath) {
+  ExpectComplete("POST http://edge.example:8080/v1/chat/completions?x=1 HTTP/1.1\r\nHost: a\r\n"
+                 "Content-Length: 0\r\n\r\n",
+                 [](RequestParser& p) {
+                   EXPECT_EQ(p.request().target, "/v1/chat/completions?x=1");
+                   EXPECT_EQ(p.request().path(), "/v1/chat/completions");
+                 });
+  ExpectComplete("GET HTTPS://edge.example HTTP/1.1\r\nHost: a\r\n\r\n",
+                 [](RequestParser& p) { EXPECT_EQ(p.request().target, "/"); });
+  ExpectComplete("GET http://edge.example?q HTTP/1.1\r\nHost: a\r\n\r\n",
+                 [](RequestParser& p) { EXPECT_EQ(p.request().target, "/?q"); });
+  ExpectComplete("OPTIONS * HTTP/1.1\r\nHost: a\r\n\r\n",
+                 [](RequestParser& p) { EXPECT_EQ(p.request().target, "*"); });
+}
+
+TEST(RequestParserTest, TargetsThatAreNeitherPathsNorAbsoluteUrisAreRefused) {
+  ExpectError("GET * HTTP/1.1\r\nHost: a\r\n\r\n", 400);
+  ExpectError("GET ftp://edge.example/ HTTP/1.1\r\nHost: a\r\n\r\n", 400);
+  ExpectError("GET http:///v1/models HTTP/1.1\r\nHost: a\r\n\r\n", 400);
 }
 
 }  // namespace
