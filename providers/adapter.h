@@ -99,7 +99,15 @@ struct ProviderError {
   bool retryable = false;
   std::string type;     // the provider's error type ("overloaded_error", "ThrottlingException")
   std::string message;  // the provider's own words, for the client
-  std::string retry_after;  // seconds, when the provider said
+  std::string retry_after;  // seconds, when the provider said: the client's Retry-After
+};
+
+// The headers of a non-2xx answer that say when to try again, as the provider sent them
+// ("" when absent). ClassifyError reads them into ProviderError.retry_after. (The `{}`
+// initializers let `{.retry_after_ms = "1500"}` leave the other out without a warning.)
+struct RetryHeaders {
+  std::string retry_after{};     // Retry-After: seconds (or an HTTP date)
+  std::string retry_after_ms{};  // retry-after-ms, else x-ms-retry-after-ms (Azure, OpenAI)
 };
 
 // Decodes one provider stream incrementally: bytes in as they arrive, deltas out.
@@ -129,12 +137,14 @@ class Adapter {
   virtual Result<ChatResponse> ParseChat(std::string_view body) const = 0;
   virtual std::unique_ptr<StreamDecoder> NewStreamDecoder() const = 0;
   // Embeddings: the request for an OpenAI embeddings body, and the provider's answer as an
-  // OpenAI embeddings JSON body. Providers without embeddings return InvalidArgument.
+  // OpenAI embeddings JSON body naming the model that answered (target.model where the
+  // provider's answer names none). Providers without embeddings return InvalidArgument.
   virtual Result<HttpCall> BuildEmbeddings(const Target& target,
                                            std::string_view openai_body) const = 0;
-  virtual Result<std::string> ParseEmbeddings(std::string_view body, Usage* usage) const = 0;
-  // A non-2xx answer (status, its Retry-After header, its body).
-  virtual ProviderError ClassifyError(int status, std::string_view retry_after,
+  virtual Result<std::string> ParseEmbeddings(const Target& target, std::string_view body,
+                                              Usage* usage) const = 0;
+  // A non-2xx answer (status, its retry headers, its body).
+  virtual ProviderError ClassifyError(int status, const RetryHeaders& retry,
                                       std::string_view body) const = 0;
 };
 

@@ -104,7 +104,7 @@ class RequestContext final : public net::ExchangeObserver,
   bool upstream_done = false;  // the call ended, failed or was cancelled
   int upstream_status = 0;
   std::string upstream_content_type;
-  std::string upstream_retry_after;
+  providers::RetryHeaders upstream_retry;
   std::string upstream_body;  // non-streaming answers and upstream error bodies
   std::unique_ptr<StreamRelay> relay;  // set when a stream's 2xx head arrived
   std::string held;                    // relay output held back until content flows

@@ -117,7 +117,8 @@ void ReplyWhole(RequestContext& ctx) {
     ctx.usage = providers::openai::ExtractUsage(body);
   } else if (ctx.api == Api::kEmbeddings) {
     providers::Usage usage;
-    Result<std::string> r = AdapterOf(ctx).ParseEmbeddings(body, &usage);
+    const providers::Target& target = ctx.snapshot->targets[ctx.deployment_index].provider_target;
+    Result<std::string> r = AdapterOf(ctx).ParseEmbeddings(target, body, &usage);
     if (!r.ok()) return Fail(ctx, {502, true, "malformed_response", r.status().message(), {}});
     ctx.usage = usage;
     translated = std::move(r).value();
@@ -143,7 +144,7 @@ void ReplyWhole(RequestContext& ctx) {
 // request the provider refuses is the caller's to fix, in the provider's own words.
 void ReplyUpstreamStatus(RequestContext& ctx) {
   providers::ProviderError e =
-      AdapterOf(ctx).ClassifyError(ctx.upstream_status, ctx.upstream_retry_after, ctx.upstream_body);
+      AdapterOf(ctx).ClassifyError(ctx.upstream_status, ctx.upstream_retry, ctx.upstream_body);
   if (e.retryable || ctx.mode == Mode::kTranslated || e.status >= 500) return Fail(ctx, e);
   // Same API on both sides and a 4xx about the request: the provider's body passes as is.
   ctx.outcome = InvalidArgument("upstream " + ctx.deployment->id + " answered " +
@@ -164,7 +165,10 @@ void RequestContext::OnResponseHead(int status, const net::HeaderList& headers) 
   StartOwnTime();
   upstream_status = status;
   if (const std::string* v = headers.Find("content-type")) upstream_content_type = *v;
-  if (const std::string* v = headers.Find("retry-after")) upstream_retry_after = *v;
+  if (const std::string* v = headers.Find("retry-after")) upstream_retry.retry_after = *v;
+  const std::string* ms = headers.Find("retry-after-ms");
+  if (ms == nullptr) ms = headers.Find("x-ms-retry-after-ms");
+  if (ms != nullptr) upstream_retry.retry_after_ms = *ms;
   if (request.stream && status >= 200 && status < 300) relay = NewRelay(*this);
 }
 

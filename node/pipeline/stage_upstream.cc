@@ -105,7 +105,7 @@ Status StartAttempt(RequestContext& ctx) {
 
   ctx.upstream_status = 0;
   ctx.upstream_content_type.clear();
-  ctx.upstream_retry_after.clear();
+  ctx.upstream_retry = {};
   ctx.upstream_body.clear();
   ctx.relay.reset();
   ctx.held.clear();

@@ -103,11 +103,11 @@ class MessagesAdapter final : public Adapter {
     return InvalidArgument("anthropic has no embeddings API");
   }
 
-  Result<std::string> ParseEmbeddings(std::string_view, Usage*) const override {
+  Result<std::string> ParseEmbeddings(const Target&, std::string_view, Usage*) const override {
     return InvalidArgument("anthropic has no embeddings API");
   }
 
-  ProviderError ClassifyError(int status, std::string_view retry_after,
+  ProviderError ClassifyError(int status, const RetryHeaders& retry,
                               std::string_view body) const override {
     std::string type, message;
     {
@@ -120,7 +120,7 @@ class MessagesAdapter final : public Adapter {
     }
     if (message.empty()) message = "anthropic answered HTTP " + std::to_string(status);
     ProviderError e = internal::ErrorForType(type, message, status);
-    if (e.retryable) e.retry_after = std::string(retry_after);
+    if (e.retryable) e.retry_after = retry.retry_after;
     return e;
   }
 };

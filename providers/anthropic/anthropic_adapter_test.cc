@@ -307,7 +307,8 @@ TEST(AnthropicClassifyError, StatusesAndRetryability) {
   };
   for (const Case& c : cases) {
     const std::string body = *c.file ? ReadTestdata(c.file) : "<html>bad gateway</html>";
-    ProviderError e = AnthropicAdapter().ClassifyError(c.status, c.retry_after, body);
+    ProviderError e =
+        AnthropicAdapter().ClassifyError(c.status, {.retry_after = c.retry_after}, body);
     EXPECT_EQ(e.status, c.client_status) << c.status;
     EXPECT_EQ(e.retryable, c.retryable) << c.status;
     EXPECT_EQ(e.type, c.type) << c.status;
@@ -315,11 +316,11 @@ TEST(AnthropicClassifyError, StatusesAndRetryability) {
     EXPECT_FALSE(e.message.empty()) << c.status;
   }
   ProviderError e =
-      AnthropicAdapter().ClassifyError(400, "", ReadTestdata("error_invalid_request.json"));
+      AnthropicAdapter().ClassifyError(400, {}, ReadTestdata("error_invalid_request.json"));
   EXPECT_EQ(e.message,
             "messages: roles must alternate between \"user\" and \"assistant\", but found "
             "multiple \"user\" roles in a row");
-  EXPECT_EQ(AnthropicAdapter().ClassifyError(500, "", "").message, "anthropic answered HTTP 500");
+  EXPECT_EQ(AnthropicAdapter().ClassifyError(500, {}, "").message, "anthropic answered HTTP 500");
 }
 
 TEST(AnthropicEmbeddings, NotOffered) {
@@ -328,7 +329,7 @@ TEST(AnthropicEmbeddings, NotOffered) {
   EXPECT_EQ(call.status().code(), Code::kInvalidArgument);
   EXPECT_EQ(call.status().message(), "anthropic has no embeddings API");
   Usage usage;
-  EXPECT_FALSE(AnthropicAdapter().ParseEmbeddings("{}", &usage).ok());
+  EXPECT_FALSE(AnthropicAdapter().ParseEmbeddings(Target{}, "{}", &usage).ok());
 }
 
 }  // namespace

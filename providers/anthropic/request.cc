@@ -3,10 +3,10 @@
 //
 // What has no Anthropic equivalent and would change the answer (n > 1, logprobs, penalties,
 // logit_bias, audio, predicted outputs, legacy functions, reasoning_effort) is refused with
-// InvalidArgument naming it rather than silently dropped. What only concerns OpenAI's
-// service (seed, store, metadata, service_tier, stream_options; Anthropic always reports
-// usage) and members this code does not know are ignored, so that new OpenAI SDK defaults
-// do not break every Anthropic deployment.
+// InvalidArgument naming it rather than silently dropped (openai_params.h, CheckSupported).
+// What only concerns OpenAI's service (seed, store, metadata, service_tier, stream_options;
+// Anthropic always reports usage) and members this code does not know are ignored, so that
+// new OpenAI SDK defaults do not break every Anthropic deployment.
 //
 // response_format: json_schema becomes output_config.format (Anthropic's structured
 // outputs); json_object has no equivalent and is ignored: OpenAI itself requires the
@@ -17,9 +17,11 @@
 
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "providers/anthropic/internal.h"
 #include "providers/anthropic/request_internal.h"
+#include "providers/openai_params.h"
 
 namespace edge::providers::anthropic::internal {
 namespace {
@@ -27,89 +29,11 @@ namespace {
 using simdjson::SUCCESS;
 namespace dom = simdjson::dom;
 
-// The members the translation reads; absent or null ones are nullopt.
-struct OpenAiParams {
-  std::optional<dom::element> messages, max_tokens, max_completion_tokens, stop, temperature, top_p,
-      tools, tool_choice, parallel_tool_calls, user, response_format;
-};
+constexpr ParamSupport kSupport{.provider = "anthropic"};
 
-Status Unsupported(std::string_view what) {
-  return InvalidArgument("anthropic does not support " + std::string(what));
-}
-
-bool IsNonZeroNumber(dom::element v) {
-  double d = 0;
-  return v.get_double().get(d) != SUCCESS || d != 0;
-}
-
-// Refuses members whose meaning the Messages API cannot honour (see the file comment).
-Status CheckUnsupported(std::string_view key, dom::element v) {
-  int64_t n = 0;
-  bool b = false;
-  if (key == "n" && (v.get_int64().get(n) != SUCCESS || n != 1)) return Unsupported("'n' > 1");
-  if (key == "logprobs" && (v.get_bool().get(b) != SUCCESS || b)) return Unsupported("logprobs");
-  if (key == "top_logprobs") return Unsupported("top_logprobs");
-  if ((key == "frequency_penalty" || key == "presence_penalty") && IsNonZeroNumber(v)) {
-    return Unsupported(key);
-  }
-  dom::object bias;
-  if (key == "logit_bias" && (v.get_object().get(bias) != SUCCESS || bias.size() > 0)) {
-    return Unsupported("logit_bias");
-  }
-  if (key == "functions" || key == "function_call") {
-    return Unsupported("the legacy '" + std::string(key) + "' member; use tools");
-  }
-  if (key == "audio" || key == "prediction" || key == "web_search_options" ||
-      key == "reasoning_effort") {
-    return Unsupported("'" + std::string(key) + "'");
-  }
-  if (key == "modalities") {
-    dom::array modalities;
-    if (v.get_array().get(modalities) != SUCCESS) return Unsupported("these modalities");
-    for (dom::element m : modalities) {
-      std::string_view s;
-      if (m.get_string().get(s) != SUCCESS || s != "text") return Unsupported("non-text output");
-    }
-  }
-  return Status::Ok();
-}
-
-Result<OpenAiParams> ReadParams(dom::object body) {
-  OpenAiParams p;
-  for (auto [key, value] : body) {
-    if (value.is_null()) continue;
-    EDGE_RETURN_IF_ERROR(CheckUnsupported(key, value));
-    std::optional<dom::element>* slot = key == "messages"                ? &p.messages
-                                        : key == "max_tokens"            ? &p.max_tokens
-                                        : key == "max_completion_tokens" ? &p.max_completion_tokens
-                                        : key == "stop"                  ? &p.stop
-                                        : key == "temperature"           ? &p.temperature
-                                        : key == "top_p"                 ? &p.top_p
-                                        : key == "tools"                 ? &p.tools
-                                        : key == "tool_choice"           ? &p.tool_choice
-                                        : key == "parallel_tool_calls"   ? &p.parallel_tool_calls
-                                        : key == "user"                  ? &p.user
-                                        : key == "response_format"       ? &p.response_format
-                                                                         : nullptr;
-    if (slot != nullptr) *slot = value;  // the last duplicate wins, as in most JSON readers
-  }
-  if (!p.messages || !p.messages->is_array()) {
-    return InvalidArgument("'messages' must be a non-empty array");
-  }
-  return p;
-}
-
-Result<int64_t> MaxTokens(const OpenAiParams& p) {
-  const std::optional<dom::element>& v =
-      p.max_completion_tokens ? p.max_completion_tokens : p.max_tokens;
-  if (!v) return kDefaultMaxTokens;
-  int64_t n = 0;
-  if (v->get_int64().get(n) != SUCCESS || n < 1) {
-    return InvalidArgument(
-        std::string(p.max_completion_tokens ? "'max_completion_tokens'" : "'max_tokens'") +
-        " must be a positive integer");
-  }
-  return n;
+Result<int64_t> MaxTokensOrDefault(const ChatParams& p) {
+  EDGE_ASSIGN_OR_RETURN(const std::optional<int64_t> n, MaxTokens(p));
+  return n.value_or(kDefaultMaxTokens);
 }
 
 // A number in [0, 1]: Anthropic's range for temperature and top_p (OpenAI's temperature
@@ -127,27 +51,11 @@ Status WriteUnitNumber(const char* key, const std::optional<dom::element>& v, Wr
 
 Status WriteStop(const std::optional<dom::element>& stop, Writer& w) {
   if (!stop) return Status::Ok();
-  std::string_view s;
-  if (stop->get_string().get(s) == SUCCESS) {
-    w.Key("stop_sequences");
-    w.StartArray();
-    WriteString(s, w);
-    w.EndArray();
-    return Status::Ok();
-  }
-  dom::array list;
-  if (stop->get_array().get(list) != SUCCESS) {
-    return InvalidArgument("'stop' must be a string or an array of strings");
-  }
-  if (list.size() == 0) return Status::Ok();
+  EDGE_ASSIGN_OR_RETURN(const std::vector<std::string_view> list, StopSequences(*stop));
+  if (list.empty()) return Status::Ok();
   w.Key("stop_sequences");
   w.StartArray();
-  for (dom::element e : list) {
-    if (e.get_string().get(s) != SUCCESS) {
-      return InvalidArgument("'stop' must be a string or an array of strings");
-    }
-    WriteString(s, w);
-  }
+  for (std::string_view s : list) WriteString(s, w);
   w.EndArray();
   return Status::Ok();
 }
@@ -191,7 +99,7 @@ Status WriteTools(const std::optional<dom::element>& tools, Writer& w) {
 }
 
 // tool_choice, and parallel_tool_calls false as disable_parallel_tool_use.
-Status WriteToolChoice(const OpenAiParams& p, Writer& w) {
+Status WriteToolChoice(const ChatParams& p, Writer& w) {
   bool parallel = true;
   if (p.parallel_tool_calls && p.parallel_tool_calls->get_bool().get(parallel) != SUCCESS) {
     return InvalidArgument("'parallel_tool_calls' must be a boolean");
@@ -257,8 +165,8 @@ Status WriteResponseFormat(const std::optional<dom::element>& format, Writer& w)
   return Status::Ok();
 }
 
-Status WriteBody(const OpenAiParams& p, std::string_view model, bool stream, Writer& w) {
-  EDGE_ASSIGN_OR_RETURN(const int64_t max_tokens, MaxTokens(p));
+Status WriteBody(const ChatParams& p, std::string_view model, bool stream, Writer& w) {
+  EDGE_ASSIGN_OR_RETURN(const int64_t max_tokens, MaxTokensOrDefault(p));
   w.StartObject();
   w.Key("model");
   WriteString(model, w);
@@ -383,7 +291,11 @@ Result<std::string> MessagesBody(std::string_view openai_body, std::string_view 
   if (root.get_object().get(body) != SUCCESS) {
     return InvalidArgument("request body must be a JSON object");
   }
-  EDGE_ASSIGN_OR_RETURN(const OpenAiParams params, ReadParams(body));
+  EDGE_RETURN_IF_ERROR(CheckSupported(body, kSupport));
+  const ChatParams params = ReadChatParams(body);
+  if (!params.messages || !params.messages->is_array()) {
+    return InvalidArgument("'messages' must be a non-empty array");
+  }
   rapidjson::StringBuffer buf;
   Writer w(buf);
   EDGE_RETURN_IF_ERROR(WriteBody(params, model, stream, w));

@@ -214,16 +214,7 @@ Status WriteTools(const Json& root, JsonWriter& w, rapidjson::SizeType* count) {
     const Json* schema = Find(tool, "input_schema");
     if (schema == nullptr) return Missing(Path(p, "input_schema"));
     if (!schema->IsObject()) return WrongType(Path(p, "input_schema"), "an object");
-    w.StartObject();
-    KeyString(w, "type", "function");
-    Key(w, "function");
-    w.StartObject();
-    KeyString(w, "name", name);
-    if (!description.empty()) KeyString(w, "description", description);
-    Key(w, "parameters");
-    schema->Accept(w);
-    w.EndObject();
-    w.EndObject();
+    WriteNamedSchema(w, "function", name, description, "parameters", schema, std::nullopt);
   }
   w.EndArray();
   *count = tools->Size();
@@ -241,27 +232,16 @@ Status WriteToolChoice(const Json& root, bool have_tools, JsonWriter& w) {
   bool no_parallel = false;
   EDGE_RETURN_IF_ERROR(ReadString(*choice, "tool_choice", "type", true, &type));
   EDGE_RETURN_IF_ERROR(ReadBool(*choice, "tool_choice", "disable_parallel_tool_use", &no_parallel));
-  if (type == "tool") EDGE_RETURN_IF_ERROR(ReadString(*choice, "tool_choice", "name", true, &name));
+  if (type == "tool") {
+    EDGE_RETURN_IF_ERROR(ReadString(*choice, "tool_choice", "name", true, &name));
+    if (name.empty()) return WrongType("tool_choice.name", "a non-empty string");
+  }
   if (type != "auto" && type != "any" && type != "tool" && type != "none") {
     return WrongType("tool_choice.type", "one of auto, any, tool, none");
   }
   if (!have_tools) return Status::Ok();
-  Key(w, "tool_choice");
-  if (type == "tool") {
-    w.StartObject();
-    KeyString(w, "type", "function");
-    Key(w, "function");
-    w.StartObject();
-    KeyString(w, "name", name);
-    w.EndObject();
-    w.EndObject();
-  } else {
-    String(w, type == "any" ? "required" : type);
-  }
-  if (no_parallel) {
-    Key(w, "parallel_tool_calls");
-    w.Bool(false);
-  }
+  const std::string_view mode = type == "tool" ? "" : type == "any" ? "required" : type;
+  WriteCanonicalToolChoice(w, mode, name, !no_parallel);
   return Status::Ok();
 }
 
@@ -286,10 +266,7 @@ Result<CanonicalRequest> AnthropicToCanonical(std::string_view body) {
   rapidjson::Document doc;
   EDGE_RETURN_IF_ERROR(ParseRequest(body, &doc));
   CanonicalRequest req;
-  std::string_view model;
-  EDGE_RETURN_IF_ERROR(ReadString(doc, "", "model", true, &model));
-  if (model.empty()) return InvalidArgument("'model' must not be empty");
-  req.model.assign(model);
+  EDGE_RETURN_IF_ERROR(ReadModel(doc, &req));
   EDGE_RETURN_IF_ERROR(ReadBool(doc, "", "stream", &req.stream));
   // top_k and metadata have no OpenAI counterpart and are dropped; top_k is still checked.
   if (const Json* top_k = Find(doc, "top_k"); top_k != nullptr && !top_k->IsNumber()) {
@@ -299,7 +276,7 @@ Result<CanonicalRequest> AnthropicToCanonical(std::string_view body) {
   rapidjson::StringBuffer buf;
   JsonWriter w(buf);
   w.StartObject();
-  KeyString(w, "model", model);
+  KeyString(w, "model", req.model);
   Key(w, "messages");
   w.StartArray();
   EDGE_RETURN_IF_ERROR(WriteSystem(doc, w));
@@ -312,18 +289,7 @@ Result<CanonicalRequest> AnthropicToCanonical(std::string_view body) {
   rapidjson::SizeType tools = 0;
   EDGE_RETURN_IF_ERROR(WriteTools(doc, w, &tools));
   EDGE_RETURN_IF_ERROR(WriteToolChoice(doc, tools > 0, w));
-  if (req.stream) {
-    Key(w, "stream");
-    w.Bool(true);
-    // Anthropic clients always get usage (message_delta), so the upstream must send it.
-    Key(w, "stream_options");
-    w.StartObject();
-    Key(w, "include_usage");
-    w.Bool(true);
-    w.EndObject();
-  }
-  w.EndObject();
-  req.openai_body.assign(buf.GetString(), buf.GetSize());
+  FinishCanonical(buf, w, &req);  // Anthropic clients always get usage, in message_delta
   return req;
 }
 

@@ -256,6 +256,69 @@ void WriteAssistantMessage(JsonWriter& w, std::string_view text,
   w.EndObject();
 }
 
+Status ReadModel(const Json& root, CanonicalRequest* req) {
+  std::string_view model;
+  EDGE_RETURN_IF_ERROR(ReadString(root, "", "model", true, &model));
+  if (model.empty()) return InvalidArgument("'model' must not be empty");
+  req->model.assign(model);
+  return Status::Ok();
+}
+
+void WriteNamedSchema(JsonWriter& w, std::string_view type, std::string_view name,
+                      std::string_view description, std::string_view schema_key, const Json* schema,
+                      std::optional<bool> strict) {
+  w.StartObject();
+  KeyString(w, "type", type);
+  Key(w, type);
+  w.StartObject();
+  KeyString(w, "name", name);
+  if (!description.empty()) KeyString(w, "description", description);
+  if (schema != nullptr) {
+    Key(w, schema_key);
+    schema->Accept(w);
+  }
+  if (strict) {
+    Key(w, "strict");
+    w.Bool(*strict);
+  }
+  w.EndObject();
+  w.EndObject();
+}
+
+void WriteCanonicalToolChoice(JsonWriter& w, std::string_view mode, std::string_view function,
+                              bool parallel) {
+  if (!mode.empty()) {
+    KeyString(w, "tool_choice", mode);
+  } else if (!function.empty()) {
+    Key(w, "tool_choice");
+    w.StartObject();
+    KeyString(w, "type", "function");
+    Key(w, "function");
+    w.StartObject();
+    KeyString(w, "name", function);
+    w.EndObject();
+    w.EndObject();
+  }
+  if (!parallel) {
+    Key(w, "parallel_tool_calls");
+    w.Bool(false);
+  }
+}
+
+void FinishCanonical(const rapidjson::StringBuffer& buf, JsonWriter& w, CanonicalRequest* req) {
+  if (req->stream) {
+    Key(w, "stream");
+    w.Bool(true);
+    Key(w, "stream_options");
+    w.StartObject();
+    Key(w, "include_usage");
+    w.Bool(true);
+    w.EndObject();
+  }
+  w.EndObject();
+  req->openai_body.assign(buf.GetString(), buf.GetSize());
+}
+
 std::string DataUrl(std::string_view media_type, std::string_view base64) {
   std::string url;
   url.reserve(5 + media_type.size() + 8 + base64.size());

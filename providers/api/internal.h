@@ -12,6 +12,7 @@
 #include <rapidjson/writer.h>
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -101,6 +102,27 @@ struct CallOut {
 };
 // {"role":"assistant","content":text (null when empty and there are calls),"tool_calls":[...]}.
 void WriteAssistantMessage(JsonWriter& w, std::string_view text, const std::vector<CallOut>& calls);
+
+// The canonical body as the Anthropic and Responses conversions write it:
+//   ReadModel; w.StartObject(); KeyString(w, "model", req.model); <members>; FinishCanonical.
+//
+// `model`, which every client body names (a non-empty string), into req->model.
+Status ReadModel(const Json& root, CanonicalRequest* req);
+// {"type":type, type:{"name","description" (when not empty), schema_key: schema (when
+// given),"strict" (when given)}}: OpenAI's shape for a named JSON schema, both a function
+// tool ("function", "parameters") and a json_schema response_format ("json_schema", "schema").
+void WriteNamedSchema(JsonWriter& w, std::string_view type, std::string_view name,
+                      std::string_view description, std::string_view schema_key, const Json* schema,
+                      std::optional<bool> strict);
+// "tool_choice": `mode` (auto, none, required) when not empty, else {"type":"function",
+// "function":{"name":function}} when `function` is not empty; then "parallel_tool_calls":
+// false unless `parallel`. Callers write it only with tools: OpenAI refuses both without.
+void WriteCanonicalToolChoice(JsonWriter& w, std::string_view mode, std::string_view function,
+                              bool parallel);
+// Ends the body begun into `buf`: when req->stream, "stream":true and
+// stream_options.include_usage (these clients' answers end with usage, so the upstream must
+// send it); then the text goes to req->openai_body.
+void FinishCanonical(const rapidjson::StringBuffer& buf, JsonWriter& w, CanonicalRequest* req);
 
 // "data:<media_type>;base64,<data>".
 std::string DataUrl(std::string_view media_type, std::string_view base64);

@@ -237,22 +237,8 @@ Status WriteTools(const Json& root, JsonWriter& w, bool* have_tools) {
     if (parameters != nullptr && !parameters->IsObject()) {
       return WrongType(Path(p, "parameters"), "an object");
     }
-    w.StartObject();
-    KeyString(w, "type", "function");
-    Key(w, "function");
-    w.StartObject();
-    KeyString(w, "name", name);
-    if (!description.empty()) KeyString(w, "description", description);
-    if (parameters != nullptr) {
-      Key(w, "parameters");
-      parameters->Accept(w);
-    }
-    if (strict) {
-      Key(w, "strict");
-      w.Bool(true);
-    }
-    w.EndObject();
-    w.EndObject();
+    WriteNamedSchema(w, "function", name, description, "parameters", parameters,
+                     strict ? std::optional<bool>(true) : std::nullopt);
   }
   w.EndArray();
   return Status::Ok();
@@ -277,22 +263,7 @@ Status WriteToolChoice(const Json& root, bool have_tools, JsonWriter& w) {
       return Untranslatable("tool_choice type '" + std::string(type) + "'", "tool_choice");
     EDGE_RETURN_IF_ERROR(ReadString(*choice, "tool_choice", "name", true, &name));
   }
-  if (!have_tools) return Status::Ok();
-  if (!mode.empty()) KeyString(w, "tool_choice", mode);
-  if (!name.empty()) {
-    Key(w, "tool_choice");
-    w.StartObject();
-    KeyString(w, "type", "function");
-    Key(w, "function");
-    w.StartObject();
-    KeyString(w, "name", name);
-    w.EndObject();
-    w.EndObject();
-  }
-  if (!parallel) {
-    Key(w, "parallel_tool_calls");
-    w.Bool(false);
-  }
+  if (have_tools) WriteCanonicalToolChoice(w, mode, name, parallel);
   return Status::Ok();
 }
 
@@ -324,20 +295,8 @@ Status WriteTextFormat(const Json& root, JsonWriter& w) {
   const Json* strict = Find(*format, "strict");
   if (strict != nullptr && !strict->IsBool()) return WrongType("text.format.strict", "a boolean");
   Key(w, "response_format");
-  w.StartObject();
-  KeyString(w, "type", "json_schema");
-  Key(w, "json_schema");
-  w.StartObject();
-  KeyString(w, "name", name);
-  if (!description.empty()) KeyString(w, "description", description);
-  Key(w, "schema");
-  schema->Accept(w);
-  if (strict != nullptr) {
-    Key(w, "strict");
-    w.Bool(strict->GetBool());
-  }
-  w.EndObject();
-  w.EndObject();
+  WriteNamedSchema(w, "json_schema", name, description, "schema", schema,
+                   strict ? std::optional<bool>(strict->GetBool()) : std::nullopt);
   return Status::Ok();
 }
 
@@ -376,17 +335,14 @@ Result<CanonicalRequest> ResponsesToCanonical(std::string_view body) {
   rapidjson::Document doc;
   EDGE_RETURN_IF_ERROR(ParseRequest(body, &doc));
   CanonicalRequest req;
-  std::string_view model;
-  EDGE_RETURN_IF_ERROR(ReadString(doc, "", "model", true, &model));
-  if (model.empty()) return InvalidArgument("'model' must not be empty");
-  req.model.assign(model);
+  EDGE_RETURN_IF_ERROR(ReadModel(doc, &req));
   if (std::string_view feature = StatefulFeature(doc); !feature.empty()) return Stateful(feature);
   EDGE_RETURN_IF_ERROR(ReadBool(doc, "", "stream", &req.stream));
 
   rapidjson::StringBuffer buf;
   JsonWriter w(buf);
   w.StartObject();
-  KeyString(w, "model", model);
+  KeyString(w, "model", req.model);
   EDGE_RETURN_IF_ERROR(WriteMessages(doc, w));
   EDGE_RETURN_IF_ERROR(CopyPositiveInt(doc, "", "max_output_tokens", false, "max_tokens", w));
   EDGE_RETURN_IF_ERROR(CopyNumber(doc, "", "temperature", "temperature", w));
@@ -396,18 +352,7 @@ Result<CanonicalRequest> ResponsesToCanonical(std::string_view body) {
   EDGE_RETURN_IF_ERROR(WriteToolChoice(doc, have_tools, w));
   EDGE_RETURN_IF_ERROR(WriteTextFormat(doc, w));
   EDGE_RETURN_IF_ERROR(WriteReasoning(doc, w));
-  if (req.stream) {
-    Key(w, "stream");
-    w.Bool(true);
-    // response.completed carries usage, so the upstream must send it.
-    Key(w, "stream_options");
-    w.StartObject();
-    Key(w, "include_usage");
-    w.Bool(true);
-    w.EndObject();
-  }
-  w.EndObject();
-  req.openai_body.assign(buf.GetString(), buf.GetSize());
+  FinishCanonical(buf, w, &req);  // response.completed carries usage
   return req;
 }
 

@@ -69,13 +69,15 @@ class AzureOpenAiAdapter final : public Adapter {
     return Call(target, "embeddings", std::move(body), false);
   }
 
-  Result<std::string> ParseEmbeddings(std::string_view body, Usage* usage) const override {
+  // Azure's answer names its model, as OpenAI's does: it passes as it is.
+  Result<std::string> ParseEmbeddings(const Target&, std::string_view body,
+                                      Usage* usage) const override {
     return openai::ReadEmbeddingsBody(body, kName, usage);
   }
 
-  ProviderError ClassifyError(int status, std::string_view retry_after,
+  ProviderError ClassifyError(int status, const RetryHeaders& retry,
                               std::string_view body) const override {
-    return openai::ClassifyHttpError(kName, status, retry_after, body);
+    return openai::ClassifyHttpError(kName, status, retry, body);
   }
 };
 

@@ -10,9 +10,9 @@
 // - BuildEmbeddings: the same under .../embeddings.
 // - Streams: Azure's first chunk may have empty `choices` and `prompt_filter_results`; the
 //   shared chunk decoder skips it. content_filter finish reasons pass through.
-// - ClassifyError: OpenAI's rules; Azure's 429 says "retry after N seconds" in its message,
-//   used when no Retry-After header came (its retry-after-ms is not carried by the
-//   interface).
+// - ClassifyError: OpenAI's rules. A 429's delay is retry-after-ms (or x-ms-retry-after-ms)
+//   rounded up to whole seconds, else Retry-After, else the "retry after N seconds" that
+//   Azure writes in its message.
 
 #include <string_view>
 

@@ -81,7 +81,7 @@ TEST(AzureAdapter, Embeddings) {
   EXPECT_EQ(Header(*call, "api-key"), "az-key");
   EXPECT_TRUE(JsonEqual(call->body, R"({"model":"gpt-4o-prod","input":"The food was delicious"})"));
   Usage usage;
-  Result<std::string> out = A().ParseEmbeddings(Data("embeddings.json"), &usage);
+  Result<std::string> out = A().ParseEmbeddings(AzureTarget(), Data("embeddings.json"), &usage);
   ASSERT_TRUE(out.ok());
   EXPECT_EQ(*out, Data("embeddings.json"));
   EXPECT_EQ(usage.input_tokens, 4);
@@ -125,36 +125,59 @@ TEST(AzureAdapter, ContentFilterFinishPassesThrough) {
 
 TEST(AzureAdapter, ClassifiesAzureErrors) {
   // The Retry-After header wins; without it, the seconds in Azure's message.
-  ProviderError e = A().ClassifyError(429, "2", Data("error_429.json"));
+  ProviderError e = A().ClassifyError(429, {.retry_after = "2"}, Data("error_429.json"));
   EXPECT_EQ(e.status, 429);
   EXPECT_TRUE(e.retryable);
   EXPECT_EQ(e.retry_after, "2");
   EXPECT_EQ(e.type, "429");
-  e = A().ClassifyError(429, "", Data("error_429.json"));
+  e = A().ClassifyError(429, {}, Data("error_429.json"));
   EXPECT_EQ(e.retry_after, "6");
   EXPECT_NE(e.message.find("exceeded token rate limit"), std::string::npos);
 
-  e = A().ClassifyError(401, "", Data("error_401.json"));
+  e = A().ClassifyError(401, {}, Data("error_401.json"));
   EXPECT_EQ(e.status, 502);
   EXPECT_FALSE(e.retryable);
   EXPECT_NE(e.message.find("Access denied"), std::string::npos);
   EXPECT_NE(e.message.find("azure"), std::string::npos);
 
-  e = A().ClassifyError(404, "", Data("error_deployment_not_found.json"));
+  e = A().ClassifyError(404, {}, Data("error_deployment_not_found.json"));
   EXPECT_EQ(e.status, 502);
   EXPECT_FALSE(e.retryable);
   EXPECT_EQ(e.type, "DeploymentNotFound");
 
-  e = A().ClassifyError(400, "", Data("error_content_filter.json"));
+  e = A().ClassifyError(400, {}, Data("error_content_filter.json"));
   EXPECT_EQ(e.status, 400);
   EXPECT_FALSE(e.retryable);
   EXPECT_EQ(e.type, "content_filter");
   EXPECT_NE(e.message.find("content management policy"), std::string::npos);
 
-  e = A().ClassifyError(500, "", "");
+  e = A().ClassifyError(500, {}, "");
   EXPECT_EQ(e.status, 502);
   EXPECT_TRUE(e.retryable);
   EXPECT_EQ(e.message, "azure answered HTTP 500");
+}
+
+TEST(AzureAdapter, RetryAfterMsIsRoundedUpToSeconds) {
+  const std::string body = Data("error_429.json");  // its message says "retry after 6 seconds"
+  auto retry_after = [&](const RetryHeaders& headers) {
+    return A().ClassifyError(429, headers, body).retry_after;
+  };
+  EXPECT_EQ(retry_after({.retry_after_ms = "1500"}), "2");
+  EXPECT_EQ(retry_after({.retry_after_ms = "2000"}), "2");
+  EXPECT_EQ(retry_after({.retry_after_ms = "1"}), "1");
+  EXPECT_EQ(retry_after({.retry_after_ms = "0"}), "0");
+  EXPECT_EQ(retry_after({.retry_after_ms = "2500.5"}), "3");
+  // The milliseconds are the more precise of the two headers.
+  EXPECT_EQ(retry_after({.retry_after = "9", .retry_after_ms = "1200"}), "2");
+  // What is not a number of milliseconds is passed over for the next hint.
+  EXPECT_EQ(retry_after({.retry_after = "9", .retry_after_ms = "soon"}), "9");
+  EXPECT_EQ(retry_after({.retry_after_ms = "-5"}), "6");
+  EXPECT_EQ(retry_after({.retry_after_ms = "1e99"}), "6");
+  EXPECT_EQ(retry_after({.retry_after_ms = ""}), "6");
+  // Not retryable: no delay, whatever the headers say.
+  EXPECT_EQ(A().ClassifyError(400, {.retry_after_ms = "1000"}, Data("error_content_filter.json"))
+                .retry_after,
+            "");
 }
 
 }  // namespace

@@ -154,13 +154,14 @@ class Bedrock final : public Adapter {
     return internal::BuildEmbeddingsCall(target, openai_body);
   }
 
-  Result<std::string> ParseEmbeddings(std::string_view body, Usage* usage) const override {
-    return internal::ParseEmbeddingsBody(body, usage);
+  Result<std::string> ParseEmbeddings(const Target& target, std::string_view body,
+                                      Usage* usage) const override {
+    return internal::ParseEmbeddingsBody(body, target.model, usage);
   }
 
-  ProviderError ClassifyError(int status, std::string_view retry_after,
+  ProviderError ClassifyError(int status, const RetryHeaders& retry,
                               std::string_view body) const override {
-    return internal::ClassifyBedrockError(status, retry_after, body);
+    return internal::ClassifyBedrockError(status, retry.retry_after, body);
   }
 };
 

@@ -18,8 +18,8 @@
 // - Titan embeddings take one text per call: an OpenAI body with several inputs is an
 //   InvalidArgument for a Titan model (Cohere takes up to 96 texts in one call). Titan v2's
 //   `dimensions` is passed through; Cohere's input_type comes from a non-OpenAI `input_type`
-//   member when present, else "search_document". ParseEmbeddings cannot know the model
-//   name, so the OpenAI body's `model` is "" for the node to fill in.
+//   member when present, else "search_document". InvokeModel's answer names no model, so
+//   the OpenAI body's `model` is the target's model id.
 
 #include "providers/adapter.h"
 

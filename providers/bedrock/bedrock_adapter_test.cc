@@ -255,16 +255,16 @@ TEST(BedrockClassifyError, Types) {
   };
   for (const Case& c : cases) {
     SCOPED_TRACE(c.body);
-    ProviderError e = A().ClassifyError(c.status, "", c.body);
+    ProviderError e = A().ClassifyError(c.status, {}, c.body);
     EXPECT_EQ(e.status, c.want_status);
     EXPECT_EQ(e.retryable, c.retryable);
     EXPECT_EQ(e.type, c.type);
     EXPECT_FALSE(e.message.empty());
   }
-  ProviderError e = A().ClassifyError(429, "3", R"({"message":"slow down"})");
+  ProviderError e = A().ClassifyError(429, {.retry_after = "3"}, R"({"message":"slow down"})");
   EXPECT_EQ(e.message, "slow down");
   EXPECT_EQ(e.retry_after, "3");
-  EXPECT_EQ(A().ClassifyError(502, "", "<html>bad gateway</html>").message,
+  EXPECT_EQ(A().ClassifyError(502, {}, "<html>bad gateway</html>").message,
             "<html>bad gateway</html>");
 }
 
@@ -285,10 +285,10 @@ TEST(BedrockEmbeddings, Titan) {
 
   Usage usage;
   Result<std::string> body =
-      A().ParseEmbeddings(ReadFile("titan_embeddings_response.json"), &usage);
+      A().ParseEmbeddings(t, ReadFile("titan_embeddings_response.json"), &usage);
   ASSERT_TRUE(body.ok()) << body.status().ToString();
   ExpectJsonEq(*body, R"({"object":"list","data":[{"object":"embedding","index":0,
-      "embedding":[0.123,-0.5,3,1e-7]}],"model":"","usage":{"prompt_tokens":4,"total_tokens":4}})");
+      "embedding":[0.123,-0.5,3,1e-7]}],"model":"amazon.titan-embed-text-v2:0","usage":{"prompt_tokens":4,"total_tokens":4}})");
   EXPECT_EQ(usage.input_tokens, 4);
   EXPECT_TRUE(usage.reported);
 }
@@ -307,15 +307,15 @@ TEST(BedrockEmbeddings, Cohere) {
   Usage usage;
   usage.input_tokens = 99;
   Result<std::string> body =
-      A().ParseEmbeddings(ReadFile("cohere_embeddings_response.json"), &usage);
+      A().ParseEmbeddings(t, ReadFile("cohere_embeddings_response.json"), &usage);
   ASSERT_TRUE(body.ok()) << body.status().ToString();
   ExpectJsonEq(*body, R"({"object":"list","data":[
       {"object":"embedding","index":0,"embedding":[0.1,0.2]},
       {"object":"embedding","index":1,"embedding":[-0.3,4]}],
-      "model":"","usage":{"prompt_tokens":0,"total_tokens":0}})");
+      "model":"cohere.embed-multilingual-v3","usage":{"prompt_tokens":0,"total_tokens":0}})");
   EXPECT_FALSE(usage.reported);
   EXPECT_EQ(usage.input_tokens, 0);
-  body = A().ParseEmbeddings(ReadFile("cohere_embeddings_by_type_response.json"), &usage);
+  body = A().ParseEmbeddings(t, ReadFile("cohere_embeddings_by_type_response.json"), &usage);
   ASSERT_TRUE(body.ok());
   EXPECT_NE(body->find("[0.5,0.25]"), std::string::npos);
 }
@@ -325,12 +325,12 @@ TEST(BedrockEmbeddings, RefusalsAndMalformed) {
   t.model = "anthropic.claude-3-haiku";
   EXPECT_EQ(A().BuildEmbeddings(t, R"({"input":"x"})").status().code(), Code::kInvalidArgument);
   Usage u;
-  EXPECT_FALSE(A().ParseEmbeddings("", &u).ok());
-  EXPECT_FALSE(A().ParseEmbeddings("{}", &u).ok());
-  EXPECT_FALSE(A().ParseEmbeddings(R"({"embedding":["x"]})", &u).ok());
-  EXPECT_FALSE(A().ParseEmbeddings(R"({"embeddings":{"int8":[[1]]}})", &u).ok());
-  EXPECT_FALSE(A().ParseEmbeddings(R"({"embeddings":[[1],"x"]})", &u).ok());
-  EXPECT_FALSE(A().ParseEmbeddings(R"({"embedding":[1,2)", &u).ok());
+  EXPECT_FALSE(A().ParseEmbeddings(t, "", &u).ok());
+  EXPECT_FALSE(A().ParseEmbeddings(t, "{}", &u).ok());
+  EXPECT_FALSE(A().ParseEmbeddings(t, R"({"embedding":["x"]})", &u).ok());
+  EXPECT_FALSE(A().ParseEmbeddings(t, R"({"embeddings":{"int8":[[1]]}})", &u).ok());
+  EXPECT_FALSE(A().ParseEmbeddings(t, R"({"embeddings":[[1],"x"]})", &u).ok());
+  EXPECT_FALSE(A().ParseEmbeddings(t, R"({"embedding":[1,2)", &u).ok());
 }
 
 }  // namespace

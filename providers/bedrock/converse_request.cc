@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "providers/bedrock/internal.h"
+#include "providers/openai_params.h"
 
 namespace edge::providers::bedrock::internal {
 namespace {
@@ -225,9 +226,9 @@ void WriteBlocks(JsonWriter& w, const std::vector<std::string>& blocks) {
   w.EndArray();
 }
 
-Status WriteMessages(dom::element root, JsonWriter& w) {
+Status WriteMessages(const ChatParams& p, JsonWriter& w) {
   dom::array messages;
-  if (root["messages"].get_array().get(messages) != SUCCESS || messages.size() == 0) {
+  if (!p.messages || p.messages->get_array().get(messages) != SUCCESS || messages.size() == 0) {
     return Bad("'messages' must be a non-empty array");
   }
   std::vector<std::string> system;
@@ -252,59 +253,38 @@ Status WriteMessages(dom::element root, JsonWriter& w) {
   return Status::Ok();
 }
 
-// Copies an optional number member into inferenceConfig; `integer` insists on an integer.
-Status CopyNumber(dom::element root, std::string_view from, std::string_view to, bool integer,
-                  JsonWriter& w) {
-  dom::element v;
-  if (!Member(root, from, &v)) return Status::Ok();
-  int64_t n = 0;
+// An optional number member, as inferenceConfig's `to`.
+Status WriteNumber(const ChatParams::Member& v, std::string_view from, std::string_view to,
+                   JsonWriter& w) {
+  if (!v) return Status::Ok();
   double d = 0;
-  if (integer) {
-    if (v.get_int64().get(n) != SUCCESS || n < 1) {
-      return Bad("'" + std::string(from) + "' must be a positive integer");
-    }
-    WriteKey(w, to);
-    w.Int64(n);
-  } else {
-    if (v.get_double().get(d) != SUCCESS)
-      return Bad("'" + std::string(from) + "' must be a number");
-    WriteKey(w, to);
-    w.Double(d);
+  if (v->get_double().get(d) != SUCCESS) {
+    return Bad(std::string("'").append(from).append("' must be a number"));
   }
-  return Status::Ok();
-}
-
-Status WriteStops(dom::element stop, JsonWriter& w) {
-  std::string_view s;
-  dom::array arr;
-  WriteKey(w, "stopSequences");
-  w.StartArray();
-  if (stop.get_string().get(s) == SUCCESS) {
-    WriteString(w, s);
-  } else if (stop.get_array().get(arr) == SUCCESS) {
-    for (dom::element e : arr) {
-      if (e.get_string().get(s) != SUCCESS) return Bad("'stop' must hold strings");
-      WriteString(w, s);
-    }
-  } else {
-    return Bad("'stop' must be a string or an array of strings");
-  }
-  w.EndArray();
+  WriteKey(w, to);
+  w.Double(d);
   return Status::Ok();
 }
 
 // inferenceConfig, left out when the request sets none of it.
-Status WriteInferenceConfig(dom::element root, JsonWriter& out) {
+Status WriteInferenceConfig(const ChatParams& p, JsonWriter& out) {
   rapidjson::StringBuffer buf;
   JsonWriter w(buf);
   w.StartObject();
-  dom::element v;
-  const bool has_max = Member(root, "max_completion_tokens", &v);
-  EDGE_RETURN_IF_ERROR(
-      CopyNumber(root, has_max ? "max_completion_tokens" : "max_tokens", "maxTokens", true, w));
-  EDGE_RETURN_IF_ERROR(CopyNumber(root, "temperature", "temperature", false, w));
-  EDGE_RETURN_IF_ERROR(CopyNumber(root, "top_p", "topP", false, w));
-  if (Member(root, "stop", &v)) EDGE_RETURN_IF_ERROR(WriteStops(v, w));
+  EDGE_ASSIGN_OR_RETURN(const std::optional<int64_t> max_tokens, MaxTokens(p));
+  if (max_tokens) {
+    WriteKey(w, "maxTokens");
+    w.Int64(*max_tokens);
+  }
+  EDGE_RETURN_IF_ERROR(WriteNumber(p.temperature, "temperature", "temperature", w));
+  EDGE_RETURN_IF_ERROR(WriteNumber(p.top_p, "top_p", "topP", w));
+  if (p.stop) {
+    EDGE_ASSIGN_OR_RETURN(const std::vector<std::string_view> stops, StopSequences(*p.stop));
+    WriteKey(w, "stopSequences");
+    w.StartArray();
+    for (std::string_view s : stops) WriteString(w, s);
+    w.EndArray();
+  }
   w.EndObject();
   if (buf.GetSize() > 2) {
     WriteKey(out, "inferenceConfig");
@@ -373,17 +353,18 @@ Status WriteToolChoice(dom::element choice, JsonWriter& w) {
   return Status::Ok();
 }
 
-Status WriteToolConfig(dom::element root, JsonWriter& w) {
+Status WriteToolConfig(const ChatParams& p, JsonWriter& w) {
   dom::array tools;
-  if (root["tools"].get_array().get(tools) != SUCCESS || tools.size() == 0) return Status::Ok();
+  if (!p.tools || p.tools->get_array().get(tools) != SUCCESS || tools.size() == 0) {
+    return Status::Ok();
+  }
   WriteKey(w, "toolConfig");
   w.StartObject();
   WriteKey(w, "tools");
   w.StartArray();
   for (dom::element tool : tools) EDGE_RETURN_IF_ERROR(WriteToolSpec(tool, w));
   w.EndArray();
-  dom::element choice;
-  if (Member(root, "tool_choice", &choice)) EDGE_RETURN_IF_ERROR(WriteToolChoice(choice, w));
+  if (p.tool_choice) EDGE_RETURN_IF_ERROR(WriteToolChoice(*p.tool_choice, w));
   w.EndObject();
   return Status::Ok();
 }
@@ -397,13 +378,15 @@ Result<std::string> ConverseRequestBody(std::string_view openai_body) {
   if (err != SUCCESS) {
     return Bad(std::string("request body is not valid JSON: ") + simdjson::error_message(err));
   }
-  if (!root.is_object()) return Bad("request body must be a JSON object");
+  dom::object body;
+  if (root.get_object().get(body) != SUCCESS) return Bad("request body must be a JSON object");
+  const ChatParams p = ReadChatParams(body);
   rapidjson::StringBuffer buf;
   JsonWriter w(buf);
   w.StartObject();
-  EDGE_RETURN_IF_ERROR(WriteMessages(root, w));
-  EDGE_RETURN_IF_ERROR(WriteInferenceConfig(root, w));
-  EDGE_RETURN_IF_ERROR(WriteToolConfig(root, w));
+  EDGE_RETURN_IF_ERROR(WriteMessages(p, w));
+  EDGE_RETURN_IF_ERROR(WriteInferenceConfig(p, w));
+  EDGE_RETURN_IF_ERROR(WriteToolConfig(p, w));
   w.EndObject();
   return std::string(buf.GetString(), buf.GetSize());
 }

@@ -151,7 +151,8 @@ Result<HttpCall> BuildEmbeddingsCall(const Target& target, std::string_view open
   return call;
 }
 
-Result<std::string> ParseEmbeddingsBody(std::string_view body, Usage* usage) {
+Result<std::string> ParseEmbeddingsBody(std::string_view body, std::string_view model,
+                                        Usage* usage) {
   DomLease lease;
   dom::element root;
   if (auto err = lease.Parse(body, &root); err != SUCCESS || !root.is_object()) {
@@ -179,7 +180,7 @@ Result<std::string> ParseEmbeddingsBody(std::string_view body, Usage* usage) {
   }
   w.EndArray();
   WriteKey(w, "model");
-  WriteString(w, "");
+  WriteString(w, model);
   WriteKey(w, "usage");
   w.StartObject();
   WriteKey(w, "prompt_tokens");

@@ -87,6 +87,8 @@ std::unique_ptr<StreamDecoder> NewConverseStreamDecoder();
 
 // embeddings.cc: Titan and Cohere through InvokeModel.
 Result<HttpCall> BuildEmbeddingsCall(const Target& target, std::string_view openai_body);
-Result<std::string> ParseEmbeddingsBody(std::string_view body, Usage* usage);
+// The answer names `model`, the deployment's model id: InvokeModel's names none.
+Result<std::string> ParseEmbeddingsBody(std::string_view body, std::string_view model,
+                                        Usage* usage);
 
 }  // namespace edge::providers::bedrock::internal

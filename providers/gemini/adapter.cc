@@ -83,11 +83,12 @@ class GenerateContentAdapter final : public Adapter {
     return Call(target, "batchEmbedContents", std::move(body), false);
   }
 
-  Result<std::string> ParseEmbeddings(std::string_view body, Usage* usage) const override {
-    return internal::EmbeddingsAnswer(body, usage);
+  Result<std::string> ParseEmbeddings(const Target& target, std::string_view body,
+                                      Usage* usage) const override {
+    return internal::EmbeddingsAnswer(body, target.model, usage);
   }
 
-  ProviderError ClassifyError(int status, std::string_view retry_after,
+  ProviderError ClassifyError(int status, const RetryHeaders& retry,
                               std::string_view body) const override {
     internal::ErrorFields fields;
     {
@@ -105,7 +106,7 @@ class GenerateContentAdapter final : public Adapter {
     }
     ProviderError e = internal::ErrorFor(status, fields);
     const std::string& delay = fields.retry_delay;
-    if (e.retryable) e.retry_after = retry_after.empty() ? delay : std::string(retry_after);
+    if (e.retryable) e.retry_after = retry.retry_after.empty() ? delay : retry.retry_after;
     return e;
   }
 };

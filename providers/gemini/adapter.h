@@ -13,7 +13,7 @@
 //   "call_<n>" (Gemini has none); usageMetadata -> Usage (thinking tokens are output). A
 //   stream's usageMetadata is cumulative: the last report wins.
 // - BuildEmbeddings / ParseEmbeddings: :batchEmbedContents, answered as OpenAI embeddings
-//   JSON with usage 0 (Gemini reports none).
+//   JSON naming the target's model, with usage 0 (Gemini reports none).
 // - ClassifyError: RESOURCE_EXHAUSTED -> 429, UNAVAILABLE -> 503, DEADLINE_EXCEEDED -> 504,
 //   INTERNAL and other 5xx -> 502 (all retryable; RetryInfo's delay stands in for a missing
 //   Retry-After); an invalid key, PERMISSION_DENIED, NOT_FOUND, FAILED_PRECONDITION -> 502

@@ -89,7 +89,7 @@ Result<std::string> BatchEmbedBody(std::string_view openai_body, std::string_vie
   return std::string(buf.GetString(), buf.GetSize());
 }
 
-Result<std::string> EmbeddingsAnswer(std::string_view body, Usage* usage) {
+Result<std::string> EmbeddingsAnswer(std::string_view body, std::string_view model, Usage* usage) {
   JsonLease lease;
   dom::element root;
   if (auto err = lease.Parse(body, &root); err != SUCCESS) {
@@ -123,7 +123,7 @@ Result<std::string> EmbeddingsAnswer(std::string_view body, Usage* usage) {
   }
   w.EndArray();
   Key(w, "model");
-  String(w, "");  // the node answers with the alias the client asked for
+  String(w, model);
   Key(w, "usage");
   w.StartObject();
   Key(w, "prompt_tokens");

@@ -292,59 +292,69 @@ TEST(GeminiAdapter, Embeddings) {
 
   Usage usage;
   usage.input_tokens = 99;
-  Result<std::string> out = A().ParseEmbeddings(Data("embeddings_response.json"), &usage);
+  Result<std::string> out =
+      A().ParseEmbeddings(GeminiTarget(), Data("embeddings_response.json"), &usage);
   ASSERT_TRUE(out.ok()) << out.status().ToString();
   EXPECT_TRUE(JsonEqual(*out, R"({"object":"list","data":[
       {"object":"embedding","index":0,"embedding":[0.013168523,-0.008711934,-0.046782676,0.00069968984]},
       {"object":"embedding","index":1,"embedding":[-0.0027731322,0.020215578,-0.05293123,0.0091431215]}],
-      "model":"","usage":{"prompt_tokens":0,"total_tokens":0}})"));
+      "model":"gemini-2.5-flash","usage":{"prompt_tokens":0,"total_tokens":0}})"));
   EXPECT_EQ(usage.input_tokens, 0);
   EXPECT_FALSE(usage.reported);
-  EXPECT_FALSE(A().ParseEmbeddings(R"({"embeddings":[{}]})", &usage).ok());
-  EXPECT_FALSE(A().ParseEmbeddings("{", &usage).ok());
+  EXPECT_FALSE(A().ParseEmbeddings(GeminiTarget(), R"({"embeddings":[{}]})", &usage).ok());
+  EXPECT_FALSE(A().ParseEmbeddings(GeminiTarget(), "{", &usage).ok());
+}
+
+TEST(GeminiAdapter, EmbeddingsNameTheDeploymentModel) {
+  Target t = GeminiTarget();
+  t.model = "tunedModels/my \"model\"";
+  Usage usage;
+  Result<std::string> out = A().ParseEmbeddings(t, Data("embeddings_response.json"), &usage);
+  ASSERT_TRUE(out.ok()) << out.status().ToString();
+  EXPECT_NE(out->find(R"("model":"tunedModels/my \"model\"")"), std::string::npos) << *out;
 }
 
 TEST(GeminiAdapter, ClassifiesErrors) {
-  ProviderError e = A().ClassifyError(429, "", Data("error_resource_exhausted.json"));
+  ProviderError e = A().ClassifyError(429, {}, Data("error_resource_exhausted.json"));
   EXPECT_EQ(e.status, 429);
   EXPECT_TRUE(e.retryable);
   EXPECT_EQ(e.type, "RESOURCE_EXHAUSTED");
   EXPECT_EQ(e.retry_after, "37");  // RetryInfo, as no Retry-After came
   EXPECT_NE(e.message.find("exceeded your current quota"), std::string::npos);
-  e = A().ClassifyError(429, "5", Data("error_resource_exhausted.json"));
+  e = A().ClassifyError(429, {.retry_after = "5"}, Data("error_resource_exhausted.json"));
   EXPECT_EQ(e.retry_after, "5");
 
-  e = A().ClassifyError(503, "", Data("error_unavailable.json"));
+  e = A().ClassifyError(503, {}, Data("error_unavailable.json"));
   EXPECT_EQ(e.status, 503);
   EXPECT_TRUE(e.retryable);
-  e = A().ClassifyError(500, "", Data("error_internal.json"));
+  e = A().ClassifyError(500, {}, Data("error_internal.json"));
   EXPECT_EQ(e.status, 502);
   EXPECT_TRUE(e.retryable);
-  e = A().ClassifyError(504, "", R"({"error":{"code":504,"status":"DEADLINE_EXCEEDED"}})");
+  e = A().ClassifyError(504, {}, R"({"error":{"code":504,"status":"DEADLINE_EXCEEDED"}})");
   EXPECT_EQ(e.status, 504);
   EXPECT_TRUE(e.retryable);
 
-  e = A().ClassifyError(400, "", Data("error_api_key_invalid.json"));
+  e = A().ClassifyError(400, {}, Data("error_api_key_invalid.json"));
   EXPECT_EQ(e.status, 502);  // the operator's key, not the caller's request
   EXPECT_FALSE(e.retryable);
   EXPECT_NE(e.message.find("API key not valid"), std::string::npos);
-  e = A().ClassifyError(400, "3", Data("error_invalid_argument.json"));
+  e = A().ClassifyError(400, {.retry_after = "3"}, Data("error_invalid_argument.json"));
   EXPECT_EQ(e.status, 400);
   EXPECT_FALSE(e.retryable);
   EXPECT_EQ(e.retry_after, "");
   EXPECT_EQ(e.type, "INVALID_ARGUMENT");
-  e = A().ClassifyError(404, "", Data("error_not_found.json"));
+  e = A().ClassifyError(404, {}, Data("error_not_found.json"));
   EXPECT_EQ(e.status, 502);
   EXPECT_FALSE(e.retryable);
-  e = A().ClassifyError(403, "", Data("error_permission_denied.json"));
+  e = A().ClassifyError(403, {}, Data("error_permission_denied.json"));
   EXPECT_EQ(e.status, 502);
   EXPECT_FALSE(e.retryable);
 
-  e = A().ClassifyError(502, "", "<html>bad gateway</html>");
+  e = A().ClassifyError(502, {}, "<html>bad gateway</html>");
   EXPECT_EQ(e.status, 502);
   EXPECT_TRUE(e.retryable);
   EXPECT_EQ(e.message, "gemini answered HTTP 502");
-  e = A().ClassifyError(429, "", "[" + Data("error_resource_exhausted.json") + "]");
+  e = A().ClassifyError(429, {}, "[" + Data("error_resource_exhausted.json") + "]");
   EXPECT_EQ(e.retry_after, "37");
 }
 

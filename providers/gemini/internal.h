@@ -107,7 +107,8 @@ Status WriteContents(simdjson::dom::array messages, JsonWriter& w);
 
 // OpenAI embeddings body -> batchEmbedContents body, and the answer back (embeddings.cc).
 Result<std::string> BatchEmbedBody(std::string_view openai_body, std::string_view model);
-Result<std::string> EmbeddingsAnswer(std::string_view body, Usage* usage);
+// The answer names `model`, the deployment's model id: Gemini's names none.
+Result<std::string> EmbeddingsAnswer(std::string_view body, std::string_view model, Usage* usage);
 
 // The streamGenerateContent?alt=sse decoder (stream.cc).
 std::unique_ptr<StreamDecoder> NewGenerateStreamDecoder();

@@ -8,15 +8,17 @@
 // tools -> functionDeclarations, tool_choice -> toolConfig.functionCallingConfig.
 // OpenAI tool parameters are JSON Schema, so they go to parametersJsonSchema: `parameters`
 // takes only an OpenAPI subset and rejects additionalProperties, $ref, anyOf and the like.
-// Refused, naming them, because the answer would differ: n > 1 (only candidate 0 is read),
-// logprobs, logit_bias, audio output, predicted outputs, legacy functions. Members that only
-// concern OpenAI's service (store, metadata, user, service_tier, stream_options,
-// parallel_tool_calls) and unknown ones are ignored.
+// Refused, naming them, because the answer would differ (openai_params.h, CheckSupported):
+// n > 1 (only candidate 0 is read), logprobs, logit_bias, audio output, predicted outputs,
+// legacy functions. Members that only concern OpenAI's service (store, metadata, user,
+// service_tier, stream_options, parallel_tool_calls) and unknown ones are ignored.
 
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "providers/gemini/internal.h"
+#include "providers/openai_params.h"
 
 namespace edge::providers::gemini::internal {
 namespace {
@@ -29,104 +31,36 @@ Status Unsupported(std::string_view what) {
   return InvalidArgument("gemini does not support " + std::string(what));
 }
 
-struct Params {
-  std::optional<dom::element> messages, max_tokens, max_completion_tokens, stop, temperature, top_p,
-      presence_penalty, frequency_penalty, seed, tools, tool_choice, response_format,
-      reasoning_effort;
-};
-
-Status CheckUnsupported(std::string_view key, dom::element v) {
-  int64_t n = 0;
-  bool b = false;
-  if (key == "n" && (v.get_int64().get(n) != SUCCESS || n != 1)) return Unsupported("'n' > 1");
-  if (key == "logprobs" && (v.get_bool().get(b) != SUCCESS || b)) return Unsupported("logprobs");
-  if (key == "top_logprobs") return Unsupported("top_logprobs");
-  dom::object bias;
-  if (key == "logit_bias" && (v.get_object().get(bias) != SUCCESS || bias.size() > 0)) {
-    return Unsupported("logit_bias");
-  }
-  if (key == "functions" || key == "function_call") {
-    return Unsupported("the legacy '" + std::string(key) + "' member; use tools");
-  }
-  if (key == "audio" || key == "prediction" || key == "web_search_options") {
-    return Unsupported("'" + std::string(key) + "'");
-  }
-  if (key == "modalities") {
-    dom::array modalities;
-    if (v.get_array().get(modalities) != SUCCESS) return Unsupported("these modalities");
-    for (dom::element m : modalities) {
-      std::string_view s;
-      if (m.get_string().get(s) != SUCCESS || s != "text") return Unsupported("non-text output");
-    }
-  }
-  return Status::Ok();
-}
-
-Result<Params> ReadParams(dom::object body) {
-  Params p;
-  for (auto [key, value] : body) {
-    if (value.is_null()) continue;
-    EDGE_RETURN_IF_ERROR(CheckUnsupported(key, value));
-    std::optional<dom::element>* slot = key == "messages"                ? &p.messages
-                                        : key == "max_tokens"            ? &p.max_tokens
-                                        : key == "max_completion_tokens" ? &p.max_completion_tokens
-                                        : key == "stop"                  ? &p.stop
-                                        : key == "temperature"           ? &p.temperature
-                                        : key == "top_p"                 ? &p.top_p
-                                        : key == "presence_penalty"      ? &p.presence_penalty
-                                        : key == "frequency_penalty"     ? &p.frequency_penalty
-                                        : key == "seed"                  ? &p.seed
-                                        : key == "tools"                 ? &p.tools
-                                        : key == "tool_choice"           ? &p.tool_choice
-                                        : key == "response_format"       ? &p.response_format
-                                        : key == "reasoning_effort"      ? &p.reasoning_effort
-                                                                         : nullptr;
-    if (slot != nullptr) *slot = value;  // the last duplicate wins, as in most JSON readers
-  }
-  if (!p.messages || !p.messages->is_array()) return Bad("'messages' must be an array");
-  return p;
-}
+// Gemini has penalties and a thinking budget; the rest of what changes the answer and has
+// no Gemini equivalent is refused.
+constexpr ParamSupport kSupport{.provider = "gemini", .penalties = true, .reasoning_effort = true};
 
 // A number member, written as given (Gemini's ranges match OpenAI's for these).
 Status Number(const char* key, const char* name, const std::optional<dom::element>& v,
               JsonWriter& w) {
   if (!v) return Status::Ok();
-  if (!v->is_number()) return Bad("'" + std::string(name) + "' must be a number");
+  if (!v->is_number()) return Bad(std::string("'").append(name).append("' must be a number"));
   Key(w, key);
   Element(w, *v);
   return Status::Ok();
 }
 
-Status MaxTokens(const Params& p, JsonWriter& w) {
-  const std::optional<dom::element>& v =
-      p.max_completion_tokens ? p.max_completion_tokens : p.max_tokens;
-  if (!v) return Status::Ok();
-  int64_t n = 0;
-  if (v->get_int64().get(n) != SUCCESS || n < 1) {
-    return Bad(std::string(p.max_completion_tokens ? "'max_completion_tokens'" : "'max_tokens'") +
-               " must be a positive integer");
-  }
+Status MaxTokens(const ChatParams& p, JsonWriter& w) {
+  Result<std::optional<int64_t>> n = providers::MaxTokens(p);
+  if (!n.ok()) return Bad(n.status().message());
+  if (!n->has_value()) return Status::Ok();
   Key(w, "maxOutputTokens");
-  w.Int64(n);
+  w.Int64(**n);
   return Status::Ok();
 }
 
 Status Stop(const std::optional<dom::element>& stop, JsonWriter& w) {
   if (!stop) return Status::Ok();
-  std::string_view s;
+  Result<std::vector<std::string_view>> list = StopSequences(*stop);
+  if (!list.ok()) return Bad(list.status().message());
   Key(w, "stopSequences");
   w.StartArray();
-  dom::array list;
-  if (stop->get_string().get(s) == SUCCESS) {
-    String(w, s);
-  } else if (stop->get_array().get(list) == SUCCESS) {
-    for (dom::element e : list) {
-      if (e.get_string().get(s) != SUCCESS) return Bad("'stop' must hold strings");
-      String(w, s);
-    }
-  } else {
-    return Bad("'stop' must be a string or an array of strings");
-  }
+  for (std::string_view s : *list) String(w, s);
   w.EndArray();
   return Status::Ok();
 }
@@ -170,7 +104,7 @@ Status Thinking(const std::optional<dom::element>& effort, JsonWriter& w) {
   return Status::Ok();
 }
 
-Status GenerationConfig(const Params& p, JsonWriter& w) {
+Status GenerationConfig(const ChatParams& p, JsonWriter& w) {
   if (!p.max_tokens && !p.max_completion_tokens && !p.stop && !p.temperature && !p.top_p &&
       !p.presence_penalty && !p.frequency_penalty && !p.seed && !p.response_format &&
       !p.reasoning_effort) {
@@ -270,7 +204,9 @@ Result<std::string> GenerateContentBody(std::string_view openai_body) {
   if (root.get_object().get(body) != SUCCESS) {
     return InvalidArgument("request body must be a JSON object");
   }
-  EDGE_ASSIGN_OR_RETURN(Params p, ReadParams(body));
+  EDGE_RETURN_IF_ERROR(CheckSupported(body, kSupport));
+  const ChatParams p = ReadChatParams(body);
+  if (!p.messages || !p.messages->is_array()) return Bad("'messages' must be an array");
   rapidjson::StringBuffer buf;
   JsonWriter w(buf);
   w.StartObject();

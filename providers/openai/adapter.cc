@@ -103,13 +103,15 @@ class ChatCompletionsAdapter final : public Adapter {
     return call;
   }
 
-  Result<std::string> ParseEmbeddings(std::string_view body, Usage* usage) const override {
+  // OpenAI's answer names its model: it passes as it is.
+  Result<std::string> ParseEmbeddings(const Target&, std::string_view body,
+                                      Usage* usage) const override {
     return ReadEmbeddingsBody(body, "openai", usage);
   }
 
-  ProviderError ClassifyError(int status, std::string_view retry_after,
+  ProviderError ClassifyError(int status, const RetryHeaders& retry,
                               std::string_view body) const override {
-    return ClassifyHttpError("openai", status, retry_after, body);
+    return ClassifyHttpError("openai", status, retry, body);
   }
 
  private:

@@ -38,9 +38,10 @@ Result<std::string> ReadEmbeddingsBody(std::string_view body, std::string_view p
 // "code"}}; also the bare {"error":"..."} / {"detail":...} / {"message":...} of compatible
 // servers). 429 -> 429 and 503/529 -> 503 and 408/504 -> 504 and other 5xx -> 502, all
 // retryable; 401/403/404 (the deployment's key or model) -> 502, not retryable; other 4xx pass
-// through, not retryable. Retry-After is kept for retryable errors; when absent, Azure's
-// "retry after N second(s)" in the message stands in for it.
-ProviderError ClassifyHttpError(std::string_view provider, int status, std::string_view retry_after,
+// through, not retryable. Retryable errors carry the retry delay in seconds: retry-after-ms
+// rounded up (the more precise, as OpenAI's SDK prefers it), else Retry-After, else Azure's
+// "retry after N second(s)" in the message.
+ProviderError ClassifyHttpError(std::string_view provider, int status, const RetryHeaders& retry,
                                 std::string_view body);
 
 // OpenAI's finish_reason words (stop | length | tool_calls | content_filter) for whatever an

@@ -3,7 +3,11 @@
 #include <simdjson.h>
 
 #include <cctype>
+#include <charconv>
+#include <cmath>
+#include <cstdint>
 #include <string>
+#include <system_error>
 
 #include "providers/openai/chat_internal.h"
 #include "providers/openai/chat_wire.h"
@@ -82,8 +86,17 @@ ProviderError ErrorFor(std::string_view provider, int status, const ErrorFields&
 
 namespace {
 
-// Azure's 429 messages say "Please retry after 12 seconds." (and send retry-after-ms, which
-// the Adapter interface does not carry): the seconds, when the header was absent.
+// retry-after-ms in whole seconds, rounded up so that the client does not come back early;
+// "" when it is not a number of milliseconds (or absurdly large: over a year).
+std::string SecondsFromMilliseconds(std::string_view ms) {
+  double v = 0;
+  const auto [end, ec] = std::from_chars(ms.data(), ms.data() + ms.size(), v);
+  if (ec != std::errc() || end != ms.data() + ms.size() || !(v >= 0 && v <= 3.2e10)) return "";
+  return std::to_string(static_cast<int64_t>(std::ceil(v / 1000)));
+}
+
+// Azure's 429 messages say "Please retry after 12 seconds.": the seconds, when no header
+// said.
 std::string RetryAfterFromMessage(std::string_view message) {
   constexpr std::string_view kMark = "retry after ";
   size_t at = message.find(kMark);
@@ -100,7 +113,7 @@ std::string RetryAfterFromMessage(std::string_view message) {
 
 }  // namespace
 
-ProviderError ClassifyHttpError(std::string_view provider, int status, std::string_view retry_after,
+ProviderError ClassifyHttpError(std::string_view provider, int status, const RetryHeaders& retry,
                                 std::string_view body) {
   internal::ErrorFields fields;
   {
@@ -118,8 +131,9 @@ ProviderError ClassifyHttpError(std::string_view provider, int status, std::stri
   }
   ProviderError e = internal::ErrorFor(provider, status, fields);
   if (e.retryable) {
-    e.retry_after =
-        retry_after.empty() ? RetryAfterFromMessage(fields.message) : std::string(retry_after);
+    e.retry_after = SecondsFromMilliseconds(retry.retry_after_ms);
+    if (e.retry_after.empty()) e.retry_after = retry.retry_after;
+    if (e.retry_after.empty()) e.retry_after = RetryAfterFromMessage(fields.message);
   }
   return e;
 }

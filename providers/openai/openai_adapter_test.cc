@@ -263,53 +263,53 @@ TEST(OpenAiAdapter, Embeddings) {
       call->body, R"({"model":"gpt-4o-mini-2024-07-18","input":["a b","c"],"dimensions":256})"));
   const std::string body = Data("embeddings.json");
   Usage usage;
-  Result<std::string> out = A().ParseEmbeddings(body, &usage);
+  Result<std::string> out = A().ParseEmbeddings(OpenAiTarget(), body, &usage);
   ASSERT_TRUE(out.ok());
   EXPECT_EQ(*out, body);
   EXPECT_EQ(usage.input_tokens, 8);
   EXPECT_EQ(usage.output_tokens, 0);
   EXPECT_TRUE(usage.reported);
-  EXPECT_FALSE(A().ParseEmbeddings(R"({"object":"list"})", &usage).ok());
-  EXPECT_FALSE(A().ParseEmbeddings(body.substr(0, 40), &usage).ok());
+  EXPECT_FALSE(A().ParseEmbeddings(OpenAiTarget(), R"({"object":"list"})", &usage).ok());
+  EXPECT_FALSE(A().ParseEmbeddings(OpenAiTarget(), body.substr(0, 40), &usage).ok());
 }
 
 TEST(OpenAiAdapter, ClassifiesErrors) {
-  ProviderError e = A().ClassifyError(429, "20", Data("error_rate_limit.json"));
+  ProviderError e = A().ClassifyError(429, {.retry_after = "20"}, Data("error_rate_limit.json"));
   EXPECT_EQ(e.status, 429);
   EXPECT_TRUE(e.retryable);
   EXPECT_EQ(e.retry_after, "20");
   EXPECT_EQ(e.type, "requests");
   EXPECT_NE(e.message.find("Rate limit reached"), std::string::npos);
 
-  e = A().ClassifyError(401, "", Data("error_invalid_key.json"));
+  e = A().ClassifyError(401, {}, Data("error_invalid_key.json"));
   EXPECT_EQ(e.status, 502);  // the operator's key, not the caller's
   EXPECT_FALSE(e.retryable);
   EXPECT_NE(e.message.find("Incorrect API key provided"), std::string::npos);
 
-  e = A().ClassifyError(400, "5", Data("error_context_length.json"));
+  e = A().ClassifyError(400, {.retry_after = "5"}, Data("error_context_length.json"));
   EXPECT_EQ(e.status, 400);
   EXPECT_FALSE(e.retryable);
   EXPECT_EQ(e.retry_after, "");
   EXPECT_NE(e.message.find("maximum context length"), std::string::npos);
 
-  e = A().ClassifyError(500, "", Data("error_server.json"));
+  e = A().ClassifyError(500, {}, Data("error_server.json"));
   EXPECT_EQ(e.status, 502);
   EXPECT_TRUE(e.retryable);
-  e = A().ClassifyError(503, "", "<html>Service Unavailable</html>");
+  e = A().ClassifyError(503, {}, "<html>Service Unavailable</html>");
   EXPECT_EQ(e.status, 503);
   EXPECT_TRUE(e.retryable);
   EXPECT_EQ(e.message, "openai answered HTTP 503");
-  e = A().ClassifyError(408, "", "");
+  e = A().ClassifyError(408, {}, "");
   EXPECT_EQ(e.status, 504);
   EXPECT_TRUE(e.retryable);
-  e = A().ClassifyError(404, "", R"({"error":"model 'llama9' not found"})");  // Ollama
+  e = A().ClassifyError(404, {}, R"({"error":"model 'llama9' not found"})");  // Ollama
   EXPECT_EQ(e.status, 502);
   EXPECT_FALSE(e.retryable);
   EXPECT_NE(e.message.find("model 'llama9' not found"), std::string::npos);
-  e = A().ClassifyError(403, "", R"({"detail":"Forbidden"})");  // vLLM
+  e = A().ClassifyError(403, {}, R"({"detail":"Forbidden"})");  // vLLM
   EXPECT_EQ(e.status, 502);
   EXPECT_FALSE(e.retryable);
-  e = A().ClassifyError(413, "", "");
+  e = A().ClassifyError(413, {}, "");
   EXPECT_EQ(e.status, 413);
   EXPECT_FALSE(e.retryable);
 }

@@ -93,7 +93,7 @@ void CheckJsonParsers(std::string_view in) {
   if (chat.ok()) {
     for (const auto& tool : chat->tool_calls) Check(IsJson(tool.arguments));
   }
-  const ProviderError e = AnthropicAdapter().ClassifyError(529, "1", in);
+  const ProviderError e = AnthropicAdapter().ClassifyError(529, {.retry_after = "1"}, in);
   Check(e.retryable && !e.message.empty());
   auto rewritten = edge::providers::anthropic::RewriteModel(in, "m\"x");
   if (rewritten.ok()) Check(IsJson(*rewritten));

@@ -78,10 +78,10 @@ void CheckJsonParsers(std::string_view in) {
     for (const auto& tool : chat->tool_calls) Check(IsJson(tool.arguments));
   }
   Usage usage;
-  auto embeddings = GeminiAdapter().ParseEmbeddings(in, &usage);
+  auto embeddings = GeminiAdapter().ParseEmbeddings(target, in, &usage);
   if (embeddings.ok()) Check(IsJson(*embeddings));
   for (int status : {400, 429, 500, 503}) {
-    const ProviderError e = GeminiAdapter().ClassifyError(status, "", in);
+    const ProviderError e = GeminiAdapter().ClassifyError(status, {}, in);
     Check(!e.message.empty() && e.status >= 400 && e.status < 600);
   }
 }

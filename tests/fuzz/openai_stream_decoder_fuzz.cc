@@ -82,9 +82,9 @@ void CheckJsonParsers(const Adapter& adapter, std::string_view in) {
   }
   (void)adapter.ParseChat(in);
   Usage usage;
-  (void)adapter.ParseEmbeddings(in, &usage);
+  (void)adapter.ParseEmbeddings(target, in, &usage);
   for (int status : {0, 400, 401, 429, 500, 503, 529}) {
-    const ProviderError e = adapter.ClassifyError(status, "", in);
+    const ProviderError e = adapter.ClassifyError(status, {}, in);
     Check(!e.message.empty() && e.status >= 400 && e.status < 600);
   }
 }
