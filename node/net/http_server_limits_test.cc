@@ -135,7 +135,7 @@ TEST(HttpServerLimitsTest, IdleKeepAliveConnectionIsClosed) {
   auto start = Clock::now();
   EXPECT_TRUE(c.WaitClosed(3000));
   EXPECT_GE(MillisSince(start), 100);
-  EXPECT_EQ(server.OpenConnections(), 0u);
+  EXPECT_EQ(server.AwaitOpenConnections(0), 0u);
 }
 
 // Writes `total` bytes of Pattern() as fast as the exchange accepts them, pausing on
@@ -237,7 +237,7 @@ TEST(HttpServerLimitsTest, ClientThatStopsReadingIsDroppedByTheWriteTimeout) {
   EXPECT_GE(MillisSince(start), 250);
   std::this_thread::sleep_for(std::chrono::milliseconds(100));
   EXPECT_EQ(producer.aborted.load(), 1);  // exactly once
-  EXPECT_EQ(server.OpenConnections(), 0u);
+  EXPECT_EQ(server.AwaitOpenConnections(0), 0u);
 }
 
 // An endless event stream on a timer, like a slow model: stops when aborted.
@@ -291,7 +291,7 @@ TEST(HttpServerLimitsTest, ClientResetMidStreamAbortsOnce) {
   EXPECT_EQ(ticker.aborted.load(), 1);
   std::this_thread::sleep_for(std::chrono::milliseconds(100));
   EXPECT_EQ(ticker.aborted.load(), 1);
-  EXPECT_EQ(server.OpenConnections(), 0u);
+  EXPECT_EQ(server.AwaitOpenConnections(0), 0u);
 }
 
 TEST(HttpServerLimitsTest, ClientCloseMidStreamAbortsOnce) {

@@ -91,6 +91,16 @@ class TestServer : public RequestHandler {
     Run([&] { n = server_->open_connections(); });
     return n;
   }
+  // The count once it reaches `want`, or after two seconds: a client sees the close
+  // before the server's loop has run the connection's close callback.
+  size_t AwaitOpenConnections(size_t want) {
+    size_t n = OpenConnections();
+    for (int i = 0; i < 200 && n != want; ++i) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(10));
+      n = OpenConnections();
+    }
+    return n;
+  }
 
  private:
   static void OnAsync(uv_async_t* a) {
