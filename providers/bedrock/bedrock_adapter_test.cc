@@ -144,6 +144,20 @@ TEST(BedrockBuildChat, Refusals) {
   EXPECT_EQ(code(R"({"messages":[{"role":"user","content":"x"}],"tools":[{"type":"function",
       "function":{"name":"f"}}],"tool_choice":"sometimes"})"),
             Code::kInvalidArgument);
+  // What Converse cannot honour is refused by name, not dropped.
+  for (std::string_view member : {R"("n":2)", R"("logprobs":true)", R"("logit_bias":{"1":5})",
+                                  R"("presence_penalty":0.5)", R"("reasoning_effort":"high")"}) {
+    std::string body =
+        R"({"messages":[{"role":"user","content":"x"}],)" + std::string(member) + "}";
+    Status s = A().BuildChat(t, body, false).status();
+    EXPECT_EQ(s.code(), Code::kInvalidArgument) << member;
+    EXPECT_NE(s.message().find("bedrock does not support"), std::string::npos) << s.message();
+  }
+  // OpenAI-only service options pass.
+  EXPECT_TRUE(A().BuildChat(t, R"({"messages":[{"role":"user","content":"x"}],"store":false,
+      "n":1,"presence_penalty":0})",
+                            false)
+                  .ok());
 }
 
 TEST(BedrockBuildChat, SmallCases) {

@@ -380,6 +380,9 @@ Result<std::string> ConverseRequestBody(std::string_view openai_body) {
   }
   dom::object body;
   if (root.get_object().get(body) != SUCCESS) return Bad("request body must be a JSON object");
+  // Converse has no n, logprobs, logit_bias, penalties or reasoning_effort: refused, naming
+  // them, as the other translating adapters do, rather than silently answered without.
+  EDGE_RETURN_IF_ERROR(CheckSupported(body, ParamSupport{.provider = "bedrock"}));
   const ChatParams p = ReadChatParams(body);
   rapidjson::StringBuffer buf;
   JsonWriter w(buf);
