@@ -27,6 +27,7 @@ import urllib.parse
 MAX_HEADER_BYTES = 64 * 1024
 MAX_BODY_BYTES = 64 * 1024 * 1024
 DEFAULT_CHUNKS = 5
+TOOL_PIECES = ['{"location"', ':"Paris"}']   # a streamed tool call's argument pieces
 
 # Azure OpenAI: {resource}/openai/deployments/{deployment}/{operation}?api-version=...
 AZURE_PATH = re.compile(r"^/openai/deployments/([^/]+)/(chat/completions|embeddings)$")
@@ -101,6 +102,11 @@ def words(value):
                 n += len(part["text"].split())
         return n
     return 0
+
+
+def sse_data(obj):
+    """One `data:` SSE event of compact JSON."""
+    return ("data: " + json.dumps(obj, separators=(",", ":")) + "\n\n").encode()
 
 
 def error_body(message, etype, code=None, param=None):
@@ -403,14 +409,7 @@ class FakeOpenAI:
             conn.send(400, error_body(str(e), "invalid_request_error"), keep_alive=keep)
             return keep
         keep = keep and not faults.close
-        if faults.hang:
-            while await conn.fill():   # never answer; just notice when the client goes away
-                pass
-            return False
-        if faults.slow_ms:
-            await asyncio.sleep(faults.slow_ms / 1000)
-        if faults.reset:
-            conn.reset()
+        if not await self.before_answer(conn, faults):
             return False
         if faults.status:
             self.send_fault(conn, faults.status, base, keep, azure)
@@ -422,6 +421,21 @@ class FakeOpenAI:
             return await self.stream(conn, req, body, model, base, faults, keep, azure)
         conn.send(200, self.completion(body, model, base, faults, azure), keep_alive=keep)
         return keep
+
+    @staticmethod
+    async def before_answer(conn, faults):
+        """The switches that act before any answer (@hang, @slow, @reset); False when the
+        connection is finished with."""
+        if faults.hang:
+            while await conn.fill():   # never answer; just notice when the client goes away
+                pass
+            return False
+        if faults.slow_ms:
+            await asyncio.sleep(faults.slow_ms / 1000)
+        if faults.reset:
+            conn.reset()
+            return False
+        return True
 
     @staticmethod
     def send_fault(conn, status, base, keep, azure):
@@ -524,25 +538,18 @@ class FakeOpenAI:
         return {"object": "list", "data": [{"id": m, "object": "model", "created": 1700000000,
                                             "owned_by": "fake"} for m in ids]}
 
-    async def stream(self, conn, req, body, model, base, faults, keep, azure=False):
+    def chat_events(self, body, model, base, faults, azure=False):
+        """The SSE chunks of one streamed chat completion, in order, as (is_content, bytes)."""
         options = body.get("stream_options") or {}
         with_usage = isinstance(options, dict) and options.get("include_usage") is True
-        chunked = req.version == "HTTP/1.1"
-        keep = keep and chunked
-        head = ["HTTP/1.1 200 OK", "Content-Type: text/event-stream; charset=utf-8",
-                "Cache-Control: no-cache",
-                "Connection: " + ("keep-alive" if keep else "close")]
-        if chunked:
-            head.append("Transfer-Encoding: chunked")
-        conn.writer.write(("\r\n".join(head) + "\r\n\r\n").encode())
         cid, created = self.next_id("chatcmpl"), int(time.time())
 
-        def event(choices, usage=None, final=False):
+        def event(choices, usage=None):
             c = {"id": cid, "object": "chat.completion.chunk", "created": created,
                  "model": base, "system_fingerprint": "fp_fake", "choices": choices}
             if with_usage:
                 c["usage"] = usage
-            return "data: " + json.dumps(c, separators=(",", ":")) + "\n\n"
+            return sse_data(c)
 
         def choice(delta, finish=None):
             c = {"index": 0, "delta": delta, "logprobs": None, "finish_reason": finish}
@@ -550,57 +557,84 @@ class FakeOpenAI:
                 c["content_filter_results"] = AZURE_FILTER_RESULTS if delta else {}
             return [c]
 
-        def frame(text):
-            data = text.encode()
-            return b"%x\r\n%s\r\n" % (len(data), data) if chunked else data
+        if faults.azure_filter:
+            # Azure's first chunk: no choices, no id or model, the prompt's filter results.
+            yield False, sse_data({"choices": [], "created": 0, "id": "", "model": "",
+                                   "object": "", "prompt_filter_results": AZURE_PROMPT_FILTER})
+        pieces = self.pieces(model, faults.chunks)
+        if faults.tool:
+            yield False, event(choice({"role": "assistant", "content": None, "tool_calls": [
+                {"index": 0, "id": "call_fake1", "type": "function",
+                 "function": {"name": "get_weather", "arguments": ""}}]}))
+            pieces = TOOL_PIECES
+        else:
+            yield False, event(choice({"role": "assistant", "content": "", "refusal": None}))
+        for piece in pieces:
+            delta = ({"tool_calls": [{"index": 0, "function": {"arguments": piece}}]}
+                     if faults.tool else {"content": piece})
+            yield True, event(choice(delta))
+        yield False, event(choice({}, "tool_calls" if faults.tool else "stop"))
+        if with_usage:
+            yield False, event([], self.usage(body, len(pieces), faults))
+        yield False, b"data: [DONE]\n\n"
 
+    async def stream(self, conn, req, body, model, base, faults, keep, azure=False):
+        events = self.chat_events(body, model, base, faults, azure)
+        # The role chunk (after Azure's filter chunk) goes out before any @break.
+        return await self.stream_events(conn, req, events, faults, keep,
+                                        lead=2 if faults.azure_filter else 1)
+
+    async def stream_events(self, conn, req, events, faults, keep,
+                            content_type="text/event-stream; charset=utf-8", extra=(), lead=1,
+                            outcome_if_whole="streams_completed"):
+        """Sends `events` ((is_content, bytes) pairs, in order) as the body of a 200 answer,
+        chunked for HTTP/1.1 and close-delimited for HTTP/1.0, and counts the stream in the
+        stats: `outcome_if_whole` when all went out, streams_cancelled when the client went
+        away (noticed between events), streams_broken for @break. Every fake's streams go
+        through here, so the switches act alike: @delay=MS waits before each content event;
+        @break=N resets the connection after N content events (all of them if there are
+        fewer, so before any closing events, or at the very end), but never before the first
+        `lead` events. `extra` adds (name, value) headers. Returns whether the connection
+        stays open."""
+        events = list(events)
+        chunked = req.version == "HTTP/1.1"
+        keep = keep and chunked
+        head = ["HTTP/1.1 200 OK", "Content-Type: " + content_type]
+        if content_type.startswith("text/event-stream"):
+            head.append("Cache-Control: no-cache")
+        head += ["%s: %s" % kv for kv in extra]
+        head.append("Connection: " + ("keep-alive" if keep else "close"))
+        if chunked:
+            head.append("Transfer-Encoding: chunked")
+        conn.writer.write(("\r\n".join(head) + "\r\n\r\n").encode())
+        break_at = -1
+        if faults.break_after >= 0:
+            break_at = min(faults.break_after, sum(1 for c, _ in events if c))
         # Watch for the client going away while we stream (it sends nothing meanwhile).
         watcher = asyncio.ensure_future(conn.fill())
         self.stats["active_streams"] += 1
         outcome = "streams_cancelled"
         try:
-            async def emit(text):
+            sent = 0   # content events
+            for i, (is_content, data) in enumerate(events):
+                if i >= lead and sent == break_at:
+                    break
+                if is_content:
+                    if faults.delay_ms:
+                        await asyncio.sleep(faults.delay_ms / 1000)
+                    sent += 1
                 if watcher.done() and (conn.eof or watcher.exception()):
                     raise ConnectionResetError
-                conn.writer.write(frame(text))
+                conn.writer.write(b"%x\r\n%s\r\n" % (len(data), data) if chunked else data)
                 await conn.writer.drain()
-
-            if faults.azure_filter:
-                # Azure's first chunk: no choices, no id or model, the prompt's filter results.
-                await emit("data: " + json.dumps(
-                    {"choices": [], "created": 0, "id": "", "model": "", "object": "",
-                     "prompt_filter_results": AZURE_PROMPT_FILTER},
-                    separators=(",", ":")) + "\n\n")
-            pieces = self.pieces(model, faults.chunks)
-            if faults.tool:
-                await emit(event(choice({"role": "assistant", "content": None, "tool_calls": [
-                    {"index": 0, "id": "call_fake1", "type": "function",
-                     "function": {"name": "get_weather", "arguments": ""}}]})))
-                pieces = ['{"location"', ':"Paris"}']
-            else:
-                await emit(event(choice({"role": "assistant", "content": "", "refusal": None})))
-            for i, piece in enumerate(pieces):
-                if i == faults.break_after:
-                    outcome = "streams_broken"
-                    conn.reset()
-                    return False
-                if faults.delay_ms:
-                    await asyncio.sleep(faults.delay_ms / 1000)
-                delta = ({"tool_calls": [{"index": 0, "function": {"arguments": piece}}]}
-                         if faults.tool else {"content": piece})
-                await emit(event(choice(delta)))
-            if faults.break_after >= len(pieces):
+            if break_at >= 0:
                 outcome = "streams_broken"
                 conn.reset()
                 return False
-            await emit(event(choice({}, "tool_calls" if faults.tool else "stop")))
-            if with_usage:
-                await emit(event([], self.usage(body, len(pieces), faults)))
-            await emit("data: [DONE]\n\n")
             if chunked:
                 conn.writer.write(b"0\r\n\r\n")
             await conn.writer.drain()
-            outcome = "streams_completed"
+            outcome = outcome_if_whole
             return keep
         except (ConnectionError, asyncio.CancelledError):
             outcome = "streams_cancelled"
@@ -614,7 +648,6 @@ class FakeOpenAI:
                 await asyncio.wait([watcher])
             if not watcher.cancelled():
                 watcher.exception()   # retrieved, so asyncio does not log it
-
 
 
 def run_fake(make_fake, faults_class, fault_example, add_arguments=None):
