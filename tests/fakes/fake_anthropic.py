@@ -18,7 +18,7 @@ import sys
 
 sys.dont_write_bytecode = True   # no __pycache__ in the source tree
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from fake_openai import TOOL_PIECES, FakeOpenAI, Faults, run_fake  # noqa: E402
+from fake_openai import TOOL_PIECES, FakeOpenAI, Faults, run_fake, sse_event  # noqa: E402
 
 # Fault status -> (Anthropic error type, message), as the API names them.
 ERRORS = {
@@ -57,10 +57,6 @@ class AnthropicFaults(Faults):
             else:
                 rest.append(sw)
         return super().apply("@".join(rest))
-
-
-def sse_event(kind, data):
-    return ("event: %s\ndata: %s\n\n" % (kind, json.dumps(data, separators=(",", ":")))).encode()
 
 
 class Invalid(Exception):

@@ -2,8 +2,9 @@
 """A fake OpenAI provider for llm-edge's tests and demo: Python 3 standard library only.
 
 It speaks the real wire format (chat completions as JSON or SSE with usage chunk and
-`data: [DONE]`, embeddings, models; also Azure OpenAI's deployment paths with the `api-key`
-header and `api-version` query) over a raw asyncio HTTP/1.1 server (keep-alive,
+`data: [DONE]`, the Responses API as a response object or typed SSE events, embeddings,
+models; also Azure OpenAI's deployment paths with the `api-key` header and `api-version`
+query) over a raw asyncio HTTP/1.1 server (keep-alive,
 Content-Length and chunked request bodies, thousands of concurrent streams), optionally TLS.
 Answers are deterministic so tests can assert exact numbers, and faults are switched on by
 the model name the node sends upstream (`gpt-4o-mini@429`) or by --fault for every request.
@@ -107,6 +108,11 @@ def words(value):
 def sse_data(obj):
     """One `data:` SSE event of compact JSON."""
     return ("data: " + json.dumps(obj, separators=(",", ":")) + "\n\n").encode()
+
+
+def sse_event(kind, obj):
+    """One SSE event with an `event:` line, as Anthropic and the Responses API send them."""
+    return ("event: %s\ndata: %s\n\n" % (kind, json.dumps(obj, separators=(",", ":")))).encode()
 
 
 def error_body(message, etype, code=None, param=None):
@@ -310,6 +316,7 @@ class FakeOpenAI:
         self.last_request = None
         self.recent = []          # the last 100 requests, oldest first
         self.counter = 0
+        self.response_ids = {}    # the Responses API ids given out (previous_response_id)
 
     async def on_connection(self, reader, writer):
         self.stats["connections_opened"] += 1
@@ -346,7 +353,7 @@ class FakeOpenAI:
         if path == "/v1/models" and req.method == "GET":
             conn.send(200, self.models(), keep_alive=keep)
             return keep
-        if path not in ("/v1/chat/completions", "/v1/embeddings"):
+        if path not in ("/v1/chat/completions", "/v1/embeddings", "/v1/responses"):
             conn.send(404, error_body("Unknown request URL: %s %s" % (req.method, path),
                                       "invalid_request_error", "unknown_url"), keep_alive=keep)
             return keep
@@ -417,6 +424,8 @@ class FakeOpenAI:
         if path == "/v1/embeddings":
             conn.send(200, self.embeddings(body, base), keep_alive=keep)
             return keep
+        if path == "/v1/responses":
+            return await self.answer_responses(conn, req, body, model, base, faults, keep)
         if body.get("stream") is True:
             return await self.stream(conn, req, body, model, base, faults, keep, azure)
         conn.send(200, self.completion(body, model, base, faults, azure), keep_alive=keep)
@@ -481,6 +490,11 @@ class FakeOpenAI:
         self.counter += 1
         return "%s-fake%d" % (prefix, self.counter)
 
+    def item_id(self, prefix):
+        """A Responses API id (`resp_...`, `msg_...`, `fc_...`)."""
+        self.counter += 1
+        return "%s_fake%d" % (prefix, self.counter)
+
     @staticmethod
     def pieces(model, n):
         """The reply, one piece per content chunk; completion_tokens = n."""
@@ -537,6 +551,115 @@ class FakeOpenAI:
         ids = ["gpt-4o-mini", "gpt-4o", "text-embedding-3-small"]
         return {"object": "list", "data": [{"id": m, "object": "model", "created": 1700000000,
                                             "owned_by": "fake"} for m in ids]}
+
+    # ---- Responses API ----
+
+    @staticmethod
+    def responses_input_words(body):
+        """Words in `instructions` and `input` (a string or items: messages with string or
+        part content, function_call_output items' `output`)."""
+        n = words(body.get("instructions"))
+        items = body.get("input")
+        for item in items if isinstance(items, list) else [items]:
+            if isinstance(item, str):
+                n += words(item)
+            elif isinstance(item, dict):
+                n += words(item.get("content")) + words(item.get("output"))
+        return n
+
+    def responses_usage(self, body, output, faults):
+        prompt = self.responses_input_words(body)
+        return {"input_tokens": prompt, "input_tokens_details": {"cached_tokens": faults.cached},
+                "output_tokens": output, "output_tokens_details": {"reasoning_tokens": 0},
+                "total_tokens": prompt + output}
+
+    def response_object(self, body, base, resp_id, status, output, usage):
+        """A Responses API `response` object as OpenAI returns it (request settings echoed)."""
+        return {"id": resp_id, "object": "response", "created_at": int(time.time()),
+                "status": status, "background": False, "error": None,
+                "incomplete_details": None, "instructions": body.get("instructions"),
+                "max_output_tokens": body.get("max_output_tokens"), "model": base,
+                "output": output, "parallel_tool_calls": True,
+                "previous_response_id": body.get("previous_response_id"),
+                "reasoning": {"effort": None, "summary": None},
+                "store": body.get("store", True) is not False,
+                "temperature": body.get("temperature", 1.0),
+                "text": {"format": {"type": "text"}}, "tool_choice": "auto",
+                "tools": body.get("tools") or [], "top_p": 1.0, "truncation": "disabled",
+                "usage": usage, "user": None, "metadata": body.get("metadata") or {}}
+
+    def response_output(self, model, faults):
+        """(the whole output items, the pieces streamed): a message with one output_text
+        part, or with @tool one function_call item."""
+        if faults.tool:
+            return [{"type": "function_call", "id": self.item_id("fc"), "call_id": "call_fake1",
+                     "name": "get_weather", "arguments": "".join(TOOL_PIECES),
+                     "status": "completed"}], TOOL_PIECES
+        pieces = self.pieces(model, faults.chunks)
+        part = {"type": "output_text", "annotations": [], "logprobs": [],
+                "text": "".join(pieces)}
+        return [{"type": "message", "id": self.item_id("msg"), "status": "completed",
+                 "role": "assistant", "content": [part]}], pieces
+
+    async def answer_responses(self, conn, req, body, model, base, faults, keep):
+        """POST /v1/responses. A `previous_response_id` must name a response this fake gave
+        (else 400, as OpenAI answers an unknown one); the body is in last_request."""
+        previous = body.get("previous_response_id")
+        if previous is not None and previous not in self.response_ids:
+            conn.send(400, error_body("Previous response with id '%s' not found." % previous,
+                                      "invalid_request_error", "previous_response_not_found",
+                                      "previous_response_id"), keep_alive=keep)
+            return keep
+        resp_id = self.item_id("resp")
+        self.response_ids[resp_id] = True
+        while len(self.response_ids) > 1000:
+            del self.response_ids[next(iter(self.response_ids))]
+        output, pieces = self.response_output(model, faults)
+        usage = self.responses_usage(body, len(pieces), faults)
+        if body.get("stream") is not True:
+            conn.send(200, self.response_object(body, base, resp_id, "completed", output, usage),
+                      keep_alive=keep)
+            return keep
+        events = self.responses_events(body, base, resp_id, output, pieces, usage)
+        # response.created and response.in_progress go out before any @break.
+        return await self.stream_events(conn, req, events, faults, keep, lead=2)
+
+    def responses_events(self, body, base, resp_id, output, pieces, usage):
+        """The typed SSE events of one streamed response, as (is_content, bytes)."""
+        seq = iter(range(1 << 30))
+
+        def ev(kind, **members):
+            return sse_event(kind, dict(type=kind, sequence_number=next(seq), **members))
+
+        item = output[0]
+        started = dict(item, status="in_progress")
+        where = {"item_id": item["id"], "output_index": 0}
+        yield False, ev("response.created", response=self.response_object(
+            body, base, resp_id, "in_progress", [], None))
+        yield False, ev("response.in_progress", response=self.response_object(
+            body, base, resp_id, "in_progress", [], None))
+        if item["type"] == "function_call":
+            yield False, ev("response.output_item.added", output_index=0,
+                            item=dict(started, arguments=""))
+            for piece in pieces:
+                yield True, ev("response.function_call_arguments.delta", delta=piece, **where)
+            yield False, ev("response.function_call_arguments.done",
+                            arguments=item["arguments"], **where)
+        else:
+            part = item["content"][0]
+            yield False, ev("response.output_item.added", output_index=0,
+                            item=dict(started, content=[]))
+            yield False, ev("response.content_part.added", content_index=0,
+                            part=dict(part, text=""), **where)
+            for piece in pieces:
+                yield True, ev("response.output_text.delta", content_index=0, delta=piece,
+                               logprobs=[], **where)
+            yield False, ev("response.output_text.done", content_index=0, text=part["text"],
+                            logprobs=[], **where)
+            yield False, ev("response.content_part.done", content_index=0, part=part, **where)
+        yield False, ev("response.output_item.done", output_index=0, item=item)
+        yield False, ev("response.completed", response=self.response_object(
+            body, base, resp_id, "completed", output, usage))
 
     def chat_events(self, body, model, base, faults, azure=False):
         """The SSE chunks of one streamed chat completion, in order, as (is_content, bytes)."""
