@@ -3,86 +3,56 @@
 
 #include <gtest/gtest.h>
 
-#include <regex>
-
 #include "tests/e2e/harness/cluster.h"
+#include "tests/e2e/harness/fakes.h"
+#include "tests/e2e/harness/sdk.h"
 
 namespace edge::e2e {
 namespace {
-
-struct SdkResult {
-  bool ok = false;
-  std::string json;
-  long Number(const std::string& key) const {
-    std::smatch m;
-    if (!std::regex_search(json, m, std::regex("\"" + key + "\":([0-9]+)"))) return -1;
-    return std::stol(m[1]);
-  }
-  std::string String(const std::string& key) const {
-    std::smatch m;
-    if (!std::regex_search(json, m, std::regex("\"" + key + "\":\"([^\"]*)\""))) return "";
-    return m[1];
-  }
-};
 
 class Providers : public ::testing::Test {
  protected:
   static void SetUpTestSuite() {
     dir_ = new TempDir();
-    openai_ = new FakeProvider(*dir_, "fake_openai.py");
-    anthropic_ = new FakeProvider(*dir_, "fake_anthropic.py");
-    bedrock_ = new FakeProvider(*dir_, "fake_bedrock.py");
-    gemini_ = new FakeProvider(*dir_, "fake_gemini.py");
-    for (FakeProvider* f : {openai_, anthropic_, bedrock_, gemini_}) {
-      ASSERT_TRUE(f->ok()) << f->process().Stderr();
-    }
-    std::string aws = "      aws_region_name: eu-central-1\n"
-                      "      aws_access_key_id: AKIDEXAMPLE\n"
-                      "      aws_secret_access_key: wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY\n";
+    fakes_ = new FakeFleet(*dir_);
+    ASSERT_TRUE(fakes_->ok()) << fakes_->Errors();
+    FakeProvider& openai = fakes_->For(Provider::kOpenAi);
+    FakeProvider& anthropic = fakes_->For(Provider::kAnthropic);
     std::string models =
-        Deployment("gpt", "openai/gpt-4o-mini", openai_->base_url() + "/v1") +
-        Deployment("claude", "anthropic/claude-sonnet-4-6", anthropic_->base_url()) +
-        Deployment("bedrock-claude", "bedrock/eu.anthropic.claude-sonnet-4-6", bedrock_->base_url(), aws) +
-        Deployment("gemini", "gemini/gemini-2.5-flash", gemini_->base_url()) +
-        Deployment("azure", "azure/gpt4o-eu", openai_->base_url(), "      api_version: \"2024-10-21\"\n") +
+        ProviderDeployment(Provider::kOpenAi, "gpt", openai) +
+        ProviderDeployment(Provider::kAnthropic, "claude", anthropic) +
+        ProviderDeployment(Provider::kBedrock, "bedrock-claude", fakes_->For(Provider::kBedrock)) +
+        ProviderDeployment(Provider::kGemini, "gemini", fakes_->For(Provider::kGemini)) +
+        ProviderDeployment(Provider::kAzure, "azure", openai) +
         // Fallback: the first deployment is overloaded, the second answers.
-        Deployment("resilient", "anthropic/claude-sonnet-4-6@529", anthropic_->base_url(), "      order: 1\n") +
-        Deployment("resilient", "openai/gpt-4o-mini", openai_->base_url() + "/v1", "      order: 2\n") +
-        Deployment("resilient-stream", "anthropic/claude-sonnet-4-6@overloaded_in_stream",
-                   anthropic_->base_url(), "      order: 1\n") +
-        Deployment("resilient-stream", "bedrock/eu.anthropic.claude-sonnet-4-6", bedrock_->base_url(),
-                   aws + "      order: 2\n") +
-        Deployment("us-only", "openai/gpt-4o-mini", openai_->base_url() + "/v1", "", "US") +
-        Deployment("embed", "openai/text-embedding-3-small", openai_->base_url() + "/v1");
+        ProviderDeployment(Provider::kAnthropic, "resilient", anthropic, "@529", "      order: 1\n") +
+        ProviderDeployment(Provider::kOpenAi, "resilient", openai, "", "      order: 2\n") +
+        ProviderDeployment(Provider::kAnthropic, "resilient-stream", anthropic, "@overloaded_in_stream",
+                           "      order: 1\n") +
+        ProviderDeployment(Provider::kBedrock, "resilient-stream", fakes_->For(Provider::kBedrock), "",
+                           "      order: 2\n") +
+        Deployment("us-only", "openai/gpt-4o-mini", openai.base_url() + "/v1", "", "US") +
+        Deployment("embed", "openai/text-embedding-3-small", openai.base_url() + "/v1");
     node_ = new Node(*dir_, TestConfig(models, "", 2) +
                                 "router_settings:\n  routing_strategy: simple-shuffle\n  num_retries: 2\n");
     ASSERT_TRUE(node_->ok()) << node_->process().Stderr();
   }
   static void TearDownTestSuite() {
     delete node_;
-    for (FakeProvider* f : {openai_, anthropic_, bedrock_, gemini_}) delete f;
+    delete fakes_;
     delete dir_;
   }
 
   SdkResult Sdk(const std::string& kind, const std::string& model, bool stream) {
-    static int n = 0;
-    Process p({"/usr/bin/env", "node", SourceDir() + "/tests/e2e/sdk/client.mjs", kind,
-               "http://127.0.0.1:" + std::to_string(node_->port()), kTestKey, model,
-               stream ? "stream" : "whole"},
-              dir_->path(), "sdk" + std::to_string(n++));
-    SdkResult r;
-    auto code = p.Wait(60s);
-    r.json = p.Stdout() + p.Stderr();
-    r.ok = code == std::optional<int>(0) && r.json.find("\"ok\":true") != std::string::npos;
-    return r;
+    return RunSdk(*dir_, kind, node_->port(), model, stream);
   }
 
   static TempDir* dir_;
-  static FakeProvider *openai_, *anthropic_, *bedrock_, *gemini_;
+  static FakeFleet* fakes_;
   static Node* node_;
 };
 TempDir* Providers::dir_;
-FakeProvider *Providers::openai_, *Providers::anthropic_, *Providers::bedrock_, *Providers::gemini_;
+FakeFleet* Providers::fakes_;
 Node* Providers::node_;
 
 // The OpenAI SDK's chat completions, answered by each provider.
@@ -152,7 +122,7 @@ TEST_F(Providers, PinnedCallerNeverCrossesTheBorder) {
   ASSERT_TRUE(r);
   EXPECT_EQ(r->status, 503) << r->body;
   EXPECT_NE(r->body.find("residency_unavailable"), std::string::npos) << r->body;
-  EXPECT_EQ(openai_->LastRequestJson().find("us-only"), std::string::npos);
+  EXPECT_EQ(fakes_->For(Provider::kOpenAi).LastRequestJson().find("us-only"), std::string::npos);
 }
 
 TEST_F(Providers, MessagesErrorsUseTheAnthropicShape) {
