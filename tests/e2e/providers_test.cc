@@ -84,18 +84,6 @@ TEST_F(Providers, AnthropicMessagesFromEveryProvider) {
   }
 }
 
-// The OpenAI SDK's Responses API, translated for providers other than OpenAI.
-TEST_F(Providers, ResponsesApiFromTranslatedProviders) {
-  for (const char* model : {"claude", "bedrock-claude", "gemini"}) {
-    for (bool stream : {false, true}) {
-      SdkResult r = Sdk("openai-responses", model, stream);
-      ASSERT_TRUE(r.ok) << model << (stream ? " stream: " : ": ") << r.json;
-      EXPECT_NE(r.String("text").find("tok1"), std::string::npos) << model << ": " << r.json;
-      EXPECT_EQ(r.Number("input_tokens"), 7) << model << ": " << r.json;
-    }
-  }
-}
-
 TEST_F(Providers, OverloadedDeploymentFallsBackToTheNext) {
   auto r = Request(node_->port(), "POST", "/v1/chat/completions", AuthHeaders(), ChatBody("resilient", false));
   ASSERT_TRUE(r);

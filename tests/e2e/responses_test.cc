@@ -1,0 +1,204 @@
+// The OpenAI Responses API (POST /v1/responses) through a node, with the official `openai`
+// SDK: passed through to OpenAI deployments (the alias becomes the deployment's model, the
+// usage is the provider's), translated for the others, and `previous_response_id` honoured
+// only where it can be: OpenAI keeps the state, the node does not.
+
+#include <gtest/gtest.h>
+
+#include "tests/e2e/harness/cluster.h"
+#include "tests/e2e/harness/fakes.h"
+#include "tests/e2e/harness/json.h"
+#include "tests/e2e/harness/sdk.h"
+
+namespace edge::e2e {
+namespace {
+
+class ResponsesApi : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite() {
+    dir_ = new TempDir();
+    fakes_ = new FakeFleet(*dir_);
+    ASSERT_TRUE(fakes_->ok()) << fakes_->Errors();
+    std::string models;
+    for (Provider p : kAllProviders) {
+      models += ProviderDeployment(p, ProviderName(p), fakes_->For(p));
+    }
+    FakeProvider& openai = fakes_->For(Provider::kOpenAi);
+    FakeProvider& anthropic = fakes_->For(Provider::kAnthropic);
+    models += ProviderDeployment(Provider::kOpenAi, "embed", openai) +
+              ProviderDeployment(Provider::kOpenAi, "fallback", openai, "@429", "      order: 1\n") +
+              ProviderDeployment(Provider::kAnthropic, "fallback", anthropic, "", "      order: 2\n") +
+              ProviderDeployment(Provider::kOpenAi, "openai-break", openai, "@break=2") +
+              ProviderDeployment(Provider::kAnthropic, "anthropic-break", anthropic, "@break=2");
+    node_ = new Node(*dir_, TestConfig(models));
+    ASSERT_TRUE(node_->ok()) << node_->process().Stderr();
+  }
+  static void TearDownTestSuite() {
+    delete node_;
+    delete fakes_;
+    delete dir_;
+  }
+
+  static SdkResult Responses(Provider p, bool stream, const std::string& extra = "") {
+    return RunSdk(*dir_, "openai-responses", node_->port(), ProviderName(p), stream, extra);
+  }
+  // The body of the last request `p`'s fake received, parsed.
+  static rapidjson::Document UpstreamBody(Provider p) {
+    rapidjson::Document last = ParseJson(fakes_->For(p).LastRequestJson());
+    return ParseJson(JsonString(last, "body"));
+  }
+  static std::string UpstreamPath(Provider p) {
+    return JsonString(ParseJson(fakes_->For(p).LastRequestJson()), "path");
+  }
+
+  static TempDir* dir_;
+  static FakeFleet* fakes_;
+  static Node* node_;
+};
+TempDir* ResponsesApi::dir_;
+FakeFleet* ResponsesApi::fakes_;
+Node* ResponsesApi::node_;
+
+// client.mjs sends instructions "Be brief." and input "Say hello to the edge": 7 words, which
+// every fake counts as the input tokens; each answers in 5 pieces, 5 output tokens.
+constexpr long kInputTokens = 7, kOutputTokens = 5;
+
+void ExpectStreamWellFormed(const SdkResult& r) {
+  EXPECT_EQ(r.String("first_event"), "response.created") << r.json;
+  EXPECT_EQ(r.String("last_event"), "response.completed") << r.json;
+  EXPECT_NE(r.json.find("\"seq_ok\":true"), std::string::npos) << r.json;
+  EXPECT_NE(r.json.find("response.output_text.done"), std::string::npos) << r.json;
+  // The text of the deltas and of the completed response agree.
+  EXPECT_EQ(r.String("completed_text"), r.String("text")) << r.json;
+}
+
+TEST_F(ResponsesApi, PassesThroughToOpenAi) {
+  for (bool stream : {false, true}) {
+    SCOPED_TRACE(stream ? "stream" : "whole");
+    SdkResult r = Responses(Provider::kOpenAi, stream);
+    ASSERT_TRUE(r.ok) << r.json;
+    EXPECT_EQ(r.String("text"), FakeText("gpt-4o-mini")) << r.json;
+    EXPECT_EQ(r.String("status"), "completed") << r.json;
+    // The fake's own response: its id, its numbers, untouched.
+    EXPECT_EQ(r.String("id").rfind("resp_fake", 0), 0u) << r.json;
+    EXPECT_EQ(r.Number("input_tokens"), kInputTokens) << r.json;
+    EXPECT_EQ(r.Number("output_tokens"), kOutputTokens) << r.json;
+    EXPECT_EQ(r.Number("total_tokens"), kInputTokens + kOutputTokens) << r.json;
+    EXPECT_EQ(r.Number("cached_tokens"), 0) << r.json;
+    EXPECT_EQ(r.Number("reasoning_tokens"), 0) << r.json;
+    if (stream) ExpectStreamWellFormed(r);
+
+    EXPECT_EQ(UpstreamPath(Provider::kOpenAi), "/v1/responses");
+    rapidjson::Document sent = UpstreamBody(Provider::kOpenAi);
+    ASSERT_FALSE(sent.HasParseError());
+    EXPECT_EQ(JsonString(sent, "model"), "gpt-4o-mini");  // the alias, rewritten
+    EXPECT_EQ(JsonString(sent, "instructions"), "Be brief.");
+    EXPECT_EQ(JsonString(sent, "input"), "Say hello to the edge");
+    EXPECT_EQ(JsonInt(sent, "max_output_tokens"), 200);
+  }
+}
+
+TEST_F(ResponsesApi, TranslatedForOtherProviders) {
+  for (Provider p : {Provider::kAnthropic, Provider::kGemini, Provider::kBedrock}) {
+    for (bool stream : {false, true}) {
+      SCOPED_TRACE(ProviderName(p) + (stream ? " stream" : " whole"));
+      SdkResult r = Responses(p, stream);
+      ASSERT_TRUE(r.ok) << r.json;
+      EXPECT_EQ(r.String("text"), FakeText(UpstreamModel(p))) << r.json;
+      EXPECT_EQ(r.String("status"), "completed") << r.json;
+      EXPECT_EQ(r.String("id").rfind("resp_", 0), 0u) << r.json;
+      EXPECT_EQ(r.Number("input_tokens"), kInputTokens) << r.json;
+      EXPECT_EQ(r.Number("output_tokens"), kOutputTokens) << r.json;
+      EXPECT_EQ(r.Number("total_tokens"), kInputTokens + kOutputTokens) << r.json;
+      if (stream) ExpectStreamWellFormed(r);
+    }
+  }
+  // instructions -> the provider's system prompt, max_output_tokens -> its limit.
+  rapidjson::Document anthropic = UpstreamBody(Provider::kAnthropic);
+  EXPECT_EQ(UpstreamPath(Provider::kAnthropic), "/v1/messages");
+  EXPECT_NE(JsonString(anthropic, "system") + JsonString(anthropic, "system.0.text"), "");
+  EXPECT_EQ(JsonInt(anthropic, "max_tokens"), 200);
+  rapidjson::Document gemini = UpstreamBody(Provider::kGemini);
+  EXPECT_EQ(JsonString(gemini, "systemInstruction.parts.0.text"), "Be brief.");
+  EXPECT_EQ(JsonInt(gemini, "generationConfig.maxOutputTokens"), 200);
+}
+
+TEST_F(ResponsesApi, PreviousResponseIdReachesOpenAi) {
+  for (bool stream : {false, true}) {
+    SCOPED_TRACE(stream ? "stream" : "whole");
+    SdkResult r = RunSdk(*dir_, "openai-responses-chain", node_->port(), "openai", stream);
+    ASSERT_TRUE(r.ok) << r.json;
+    std::string first = r.String("first_id");
+    ASSERT_EQ(first.rfind("resp_fake", 0), 0u) << r.json;
+    // The fake knows the id it gave out (it answers 400 to an unknown one) and echoes it.
+    EXPECT_EQ(r.String("previous_response_id"), first) << r.json;
+    EXPECT_EQ(r.String("text"), FakeText("gpt-4o-mini")) << r.json;
+    EXPECT_EQ(r.Number("input_tokens"), 2) << r.json;  // "And goodbye"
+    rapidjson::Document sent = UpstreamBody(Provider::kOpenAi);
+    EXPECT_EQ(JsonString(sent, "previous_response_id"), first);
+    EXPECT_EQ(JsonString(sent, "model"), "gpt-4o-mini");
+  }
+}
+
+TEST_F(ResponsesApi, PreviousResponseIdElsewhereIsRefusedNamingTheFeature) {
+  for (Provider p : {Provider::kAnthropic, Provider::kGemini}) {
+    for (bool stream : {false, true}) {
+      SCOPED_TRACE(ProviderName(p) + (stream ? " stream" : " whole"));
+      long before = fakes_->For(p).Stat("requests");
+      SdkResult r = Responses(p, stream, R"({"previous_response_id":"resp_elsewhere"})");
+      EXPECT_FALSE(r.ok) << r.json;
+      EXPECT_EQ(r.Number("status"), 400) << r.json;
+      EXPECT_NE(r.String("error").find("previous_response_id"), std::string::npos) << r.json;
+      EXPECT_EQ(fakes_->For(p).Stat("requests"), before) << "the provider was called";
+    }
+  }
+}
+
+TEST_F(ResponsesApi, RetryableFailureOfOpenAiFallsBackToATranslatedProvider) {
+  for (bool stream : {false, true}) {
+    SCOPED_TRACE(stream ? "stream" : "whole");
+    auto r = Request(node_->port(), "POST", "/v1/responses", AuthHeaders(),
+                     std::string(R"({"model":"fallback","input":"Say hello to the edge")") +
+                         (stream ? R"(,"stream":true})" : "}"));
+    ASSERT_TRUE(r);
+    EXPECT_EQ(r->status, 200) << r->body;
+    EXPECT_EQ(r->Header("x-edge-attempts"), "2");
+    EXPECT_EQ(r->Header("x-edge-deployment"), "fallback/7");
+    // Nothing of the OpenAI attempt leaks; the answer is Anthropic's, in the Responses shape.
+    EXPECT_EQ(r->body.find("rate_limit"), std::string::npos) << r->body;
+    EXPECT_NE(r->body.find(FakeText(UpstreamModel(Provider::kAnthropic))), std::string::npos)
+        << r->body;
+    EXPECT_NE(r->body.find(stream ? "response.completed" : "\"object\":\"response\""),
+              std::string::npos)
+        << r->body;
+  }
+}
+
+// A provider that breaks the stream after two deltas: the client sees those two, then an
+// `error` event (translated streams follow it with `response.failed`), never a
+// `response.completed` that would pass for a whole answer.
+TEST_F(ResponsesApi, BrokenStreamEndsWithAnErrorEvent) {
+  for (const char* model : {"openai-break", "anthropic-break"}) {
+    SCOPED_TRACE(model);
+    auto r = Request(node_->port(), "POST", "/v1/responses", AuthHeaders(),
+                     std::string(R"({"model":")") + model +
+                         R"(","input":"Say hello to the edge","stream":true})");
+    ASSERT_TRUE(r);
+    EXPECT_EQ(r->status, 200) << r->body;
+    std::vector<SseEvent> events = SseEvents(r->body);
+    ASSERT_FALSE(events.empty()) << r->body;
+    int deltas = 0, errors = 0;
+    for (const SseEvent& e : events) {
+      deltas += e.event == "response.output_text.delta";
+      errors += e.event == "error";
+      EXPECT_NE(e.event, "response.completed") << r->body;
+    }
+    EXPECT_EQ(deltas, 2) << r->body;
+    EXPECT_EQ(errors, 1) << r->body;
+    EXPECT_TRUE(events.back().event == "error" || events.back().event == "response.failed")
+        << r->body;
+  }
+}
+
+}  // namespace
+}  // namespace edge::e2e
