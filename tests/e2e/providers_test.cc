@@ -13,47 +13,37 @@ namespace {
 class Providers : public ::testing::Test {
  protected:
   static void SetUpTestSuite() {
-    dir_ = new TempDir();
-    fakes_ = new FakeFleet(*dir_);
-    ASSERT_TRUE(fakes_->ok()) << fakes_->Errors();
-    FakeProvider& openai = fakes_->For(Provider::kOpenAi);
-    FakeProvider& anthropic = fakes_->For(Provider::kAnthropic);
+    stage_ = new FleetStage();
+    FakeProvider& openai = stage_->fakes.For(Provider::kOpenAi);
+    FakeProvider& anthropic = stage_->fakes.For(Provider::kAnthropic);
+    FakeProvider& bedrock = stage_->fakes.For(Provider::kBedrock);
     std::string models =
         ProviderDeployment(Provider::kOpenAi, "gpt", openai) +
         ProviderDeployment(Provider::kAnthropic, "claude", anthropic) +
-        ProviderDeployment(Provider::kBedrock, "bedrock-claude", fakes_->For(Provider::kBedrock)) +
-        ProviderDeployment(Provider::kGemini, "gemini", fakes_->For(Provider::kGemini)) +
+        ProviderDeployment(Provider::kBedrock, "bedrock-claude", bedrock) +
+        ProviderDeployment(Provider::kGemini, "gemini", stage_->fakes.For(Provider::kGemini)) +
         ProviderDeployment(Provider::kAzure, "azure", openai) +
         // Fallback: the first deployment is overloaded, the second answers.
         ProviderDeployment(Provider::kAnthropic, "resilient", anthropic, "@529", "      order: 1\n") +
         ProviderDeployment(Provider::kOpenAi, "resilient", openai, "", "      order: 2\n") +
         ProviderDeployment(Provider::kAnthropic, "resilient-stream", anthropic, "@overloaded_in_stream",
                            "      order: 1\n") +
-        ProviderDeployment(Provider::kBedrock, "resilient-stream", fakes_->For(Provider::kBedrock), "",
-                           "      order: 2\n") +
+        ProviderDeployment(Provider::kBedrock, "resilient-stream", bedrock, "", "      order: 2\n") +
         Deployment("us-only", "openai/gpt-4o-mini", openai.base_url() + "/v1", "", "US") +
         Deployment("embed", "openai/text-embedding-3-small", openai.base_url() + "/v1");
-    node_ = new Node(*dir_, TestConfig(models, "", 2) +
-                                "router_settings:\n  routing_strategy: simple-shuffle\n  num_retries: 2\n");
-    ASSERT_TRUE(node_->ok()) << node_->process().Stderr();
+    ASSERT_EQ(stage_->Start(models, "router_settings:\n  routing_strategy: simple-shuffle\n  num_retries: 2\n"),
+              "");
   }
-  static void TearDownTestSuite() {
-    delete node_;
-    delete fakes_;
-    delete dir_;
-  }
+  static void TearDownTestSuite() { delete stage_; }
 
+  static uint16_t port() { return stage_->node->port(); }
   SdkResult Sdk(const std::string& kind, const std::string& model, bool stream) {
-    return RunSdk(*dir_, kind, node_->port(), model, stream);
+    return RunSdk(stage_->dir, kind, port(), model, stream);
   }
 
-  static TempDir* dir_;
-  static FakeFleet* fakes_;
-  static Node* node_;
+  static FleetStage* stage_;
 };
-TempDir* Providers::dir_;
-FakeFleet* Providers::fakes_;
-Node* Providers::node_;
+FleetStage* Providers::stage_;
 
 // The OpenAI SDK's chat completions, answered by each provider.
 TEST_F(Providers, OpenAiChatFromEveryProvider) {
@@ -85,7 +75,7 @@ TEST_F(Providers, AnthropicMessagesFromEveryProvider) {
 }
 
 TEST_F(Providers, OverloadedDeploymentFallsBackToTheNext) {
-  auto r = Request(node_->port(), "POST", "/v1/chat/completions", AuthHeaders(), ChatBody("resilient", false));
+  auto r = Request(port(), "POST", "/v1/chat/completions", AuthHeaders(), ChatBody("resilient", false));
   ASSERT_TRUE(r);
   EXPECT_EQ(r->status, 200) << r->body;
   EXPECT_EQ(r->Header("x-edge-attempts"), "2");
@@ -93,7 +83,7 @@ TEST_F(Providers, OverloadedDeploymentFallsBackToTheNext) {
 }
 
 TEST_F(Providers, StreamThatFailsBeforeContentFallsBackInvisibly) {
-  auto r = Request(node_->port(), "POST", "/v1/chat/completions", AuthHeaders(),
+  auto r = Request(port(), "POST", "/v1/chat/completions", AuthHeaders(),
                    ChatBody("resilient-stream", true));
   ASSERT_TRUE(r);
   EXPECT_EQ(r->status, 200) << r->body;
@@ -106,15 +96,15 @@ TEST_F(Providers, StreamThatFailsBeforeContentFallsBackInvisibly) {
 
 TEST_F(Providers, PinnedCallerNeverCrossesTheBorder) {
   // The node is in the EU and EU is pinned: a model hosted only in the US is refused.
-  auto r = Request(node_->port(), "POST", "/v1/chat/completions", AuthHeaders(), ChatBody("us-only", false));
+  auto r = Request(port(), "POST", "/v1/chat/completions", AuthHeaders(), ChatBody("us-only", false));
   ASSERT_TRUE(r);
   EXPECT_EQ(r->status, 503) << r->body;
   EXPECT_NE(r->body.find("residency_unavailable"), std::string::npos) << r->body;
-  EXPECT_EQ(fakes_->For(Provider::kOpenAi).LastRequestJson().find("us-only"), std::string::npos);
+  EXPECT_EQ(stage_->fakes.For(Provider::kOpenAi).LastRequestJson().find("us-only"), std::string::npos);
 }
 
 TEST_F(Providers, MessagesErrorsUseTheAnthropicShape) {
-  auto r = Request(node_->port(), "POST", "/v1/messages", {{"x-api-key", "sk-wrong"}},
+  auto r = Request(port(), "POST", "/v1/messages", {{"x-api-key", "sk-wrong"}},
                    R"({"model":"claude","max_tokens":10,"messages":[{"role":"user","content":"hi"}]})");
   ASSERT_TRUE(r);
   EXPECT_EQ(r->status, 401);

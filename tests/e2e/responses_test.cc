@@ -16,48 +16,41 @@ namespace {
 class ResponsesApi : public ::testing::Test {
  protected:
   static void SetUpTestSuite() {
-    dir_ = new TempDir();
-    fakes_ = new FakeFleet(*dir_);
-    ASSERT_TRUE(fakes_->ok()) << fakes_->Errors();
+    stage_ = new FleetStage();
+    FakeFleet& fakes = stage_->fakes;
     std::string models;
-    for (Provider p : kAllProviders) {
-      models += ProviderDeployment(p, ProviderName(p), fakes_->For(p));
-    }
-    FakeProvider& openai = fakes_->For(Provider::kOpenAi);
-    FakeProvider& anthropic = fakes_->For(Provider::kAnthropic);
+    for (Provider p : kAllProviders) models += ProviderDeployment(p, ProviderName(p), fakes.For(p));
+    FakeProvider& openai = fakes.For(Provider::kOpenAi);
+    FakeProvider& anthropic = fakes.For(Provider::kAnthropic);
     models += ProviderDeployment(Provider::kOpenAi, "embed", openai) +
               ProviderDeployment(Provider::kOpenAi, "fallback", openai, "@429", "      order: 1\n") +
               ProviderDeployment(Provider::kAnthropic, "fallback", anthropic, "", "      order: 2\n") +
               ProviderDeployment(Provider::kOpenAi, "openai-break", openai, "@break=2") +
               ProviderDeployment(Provider::kAnthropic, "anthropic-break", anthropic, "@break=2");
-    node_ = new Node(*dir_, TestConfig(models));
-    ASSERT_TRUE(node_->ok()) << node_->process().Stderr();
+    ASSERT_EQ(stage_->Start(models), "");
   }
-  static void TearDownTestSuite() {
-    delete node_;
-    delete fakes_;
-    delete dir_;
-  }
+  static void TearDownTestSuite() { delete stage_; }
 
+  static uint16_t port() { return stage_->node->port(); }
+  static FakeProvider& fake(Provider p) { return stage_->fakes.For(p); }
+  static SdkResult Sdk(const std::string& kind, Provider p, bool stream,
+                       const std::string& extra = "") {
+    return RunSdk(stage_->dir, kind, port(), ProviderName(p), stream, extra);
+  }
   static SdkResult Responses(Provider p, bool stream, const std::string& extra = "") {
-    return RunSdk(*dir_, "openai-responses", node_->port(), ProviderName(p), stream, extra);
+    return Sdk("openai-responses", p, stream, extra);
   }
   // The body of the last request `p`'s fake received, parsed.
   static rapidjson::Document UpstreamBody(Provider p) {
-    rapidjson::Document last = ParseJson(fakes_->For(p).LastRequestJson());
-    return ParseJson(JsonString(last, "body"));
+    return ParseJson(JsonString(ParseJson(fake(p).LastRequestJson()), "body"));
   }
   static std::string UpstreamPath(Provider p) {
-    return JsonString(ParseJson(fakes_->For(p).LastRequestJson()), "path");
+    return JsonString(ParseJson(fake(p).LastRequestJson()), "path");
   }
 
-  static TempDir* dir_;
-  static FakeFleet* fakes_;
-  static Node* node_;
+  static FleetStage* stage_;
 };
-TempDir* ResponsesApi::dir_;
-FakeFleet* ResponsesApi::fakes_;
-Node* ResponsesApi::node_;
+FleetStage* ResponsesApi::stage_;
 
 // client.mjs sends instructions "Be brief." and input "Say hello to the edge": 7 words, which
 // every fake counts as the input tokens; each answers in 5 pieces, 5 output tokens.
@@ -126,7 +119,7 @@ TEST_F(ResponsesApi, TranslatedForOtherProviders) {
 TEST_F(ResponsesApi, PreviousResponseIdReachesOpenAi) {
   for (bool stream : {false, true}) {
     SCOPED_TRACE(stream ? "stream" : "whole");
-    SdkResult r = RunSdk(*dir_, "openai-responses-chain", node_->port(), "openai", stream);
+    SdkResult r = Sdk("openai-responses-chain", Provider::kOpenAi, stream);
     ASSERT_TRUE(r.ok) << r.json;
     std::string first = r.String("first_id");
     ASSERT_EQ(first.rfind("resp_fake", 0), 0u) << r.json;
@@ -144,12 +137,12 @@ TEST_F(ResponsesApi, PreviousResponseIdElsewhereIsRefusedNamingTheFeature) {
   for (Provider p : {Provider::kAnthropic, Provider::kGemini}) {
     for (bool stream : {false, true}) {
       SCOPED_TRACE(ProviderName(p) + (stream ? " stream" : " whole"));
-      long before = fakes_->For(p).Stat("requests");
+      long before = fake(p).Stat("requests");
       SdkResult r = Responses(p, stream, R"({"previous_response_id":"resp_elsewhere"})");
       EXPECT_FALSE(r.ok) << r.json;
       EXPECT_EQ(r.Number("status"), 400) << r.json;
       EXPECT_NE(r.String("error").find("previous_response_id"), std::string::npos) << r.json;
-      EXPECT_EQ(fakes_->For(p).Stat("requests"), before) << "the provider was called";
+      EXPECT_EQ(fake(p).Stat("requests"), before) << "the provider was called";
     }
   }
 }
@@ -157,7 +150,7 @@ TEST_F(ResponsesApi, PreviousResponseIdElsewhereIsRefusedNamingTheFeature) {
 TEST_F(ResponsesApi, RetryableFailureOfOpenAiFallsBackToATranslatedProvider) {
   for (bool stream : {false, true}) {
     SCOPED_TRACE(stream ? "stream" : "whole");
-    auto r = Request(node_->port(), "POST", "/v1/responses", AuthHeaders(),
+    auto r = Request(port(), "POST", "/v1/responses", AuthHeaders(),
                      std::string(R"({"model":"fallback","input":"Say hello to the edge")") +
                          (stream ? R"(,"stream":true})" : "}"));
     ASSERT_TRUE(r);
@@ -180,7 +173,7 @@ TEST_F(ResponsesApi, RetryableFailureOfOpenAiFallsBackToATranslatedProvider) {
 TEST_F(ResponsesApi, BrokenStreamEndsWithAnErrorEvent) {
   for (const char* model : {"openai-break", "anthropic-break"}) {
     SCOPED_TRACE(model);
-    auto r = Request(node_->port(), "POST", "/v1/responses", AuthHeaders(),
+    auto r = Request(port(), "POST", "/v1/responses", AuthHeaders(),
                      std::string(R"({"model":")") + model +
                          R"(","input":"Say hello to the edge","stream":true})");
     ASSERT_TRUE(r);

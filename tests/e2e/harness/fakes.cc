@@ -85,4 +85,10 @@ FakeProvider& FakeFleet::For(Provider p) {
   return *openai_;
 }
 
+std::string FleetStage::Start(const std::string& models, const std::string& more_config) {
+  if (!fakes.ok()) return fakes.Errors();
+  node = std::make_unique<Node>(dir, TestConfig(models) + more_config);
+  return node->ok() ? "" : "the node did not start: " + node->process().Stderr();
+}
+
 }  // namespace edge::e2e

@@ -47,4 +47,18 @@ class FakeFleet {
   std::unique_ptr<FakeProvider> openai_, anthropic_, bedrock_, gemini_;
 };
 
+// What a test suite usually shares: a directory, the four fakes (started on construction)
+// and a node in front of them, started on a model list made with `fakes`.
+class FleetStage {
+ public:
+  FleetStage() : fakes(dir) {}
+  // Starts the node on TestConfig(models) plus `more_config` (top-level YAML); "" when the
+  // fakes and the node run, else what went wrong.
+  std::string Start(const std::string& models, const std::string& more_config = "");
+
+  TempDir dir;
+  FakeFleet fakes;
+  std::unique_ptr<Node> node;
+};
+
 }  // namespace edge::e2e
