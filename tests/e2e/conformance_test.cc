@@ -9,8 +9,10 @@
 
 #include <gtest/gtest.h>
 
+#include <ctime>
 #include <map>
 #include <memory>
+#include <tuple>
 #include <variant>
 
 #include "tests/e2e/harness/cluster.h"
@@ -20,21 +22,27 @@
 namespace edge::e2e {
 namespace {
 
-enum class ClientApi { kChat, kMessages, kResponses };
+enum class ClientApi { kChat, kMessages, kResponses };  // (Facts() below, in this order)
 
 // The same question in each API: "Be brief." as the system part and "Say hello to the edge"
 // from the user: 7 words, which every fake counts as input tokens. Each fake answers in 5
 // pieces, 5 output tokens.
 constexpr int64_t kInputTokens = 7, kOutputTokens = 5;
 
-std::string Path(ClientApi api) {
-  switch (api) {
-    case ClientApi::kChat: return "/v1/chat/completions";
-    case ClientApi::kMessages: return "/v1/messages";
-    case ClientApi::kResponses: return "/v1/responses";
-  }
-  return "";
+struct ApiFacts {
+  const char* name;  // in test names
+  const char* path;
+};
+
+const ApiFacts& Facts(ClientApi api) {
+  static constexpr ApiFacts kFacts[] = {{"Chat", "/v1/chat/completions"},
+                                        {"Messages", "/v1/messages"},
+                                        {"Responses", "/v1/responses"}};
+  return kFacts[static_cast<int>(api)];
 }
+
+std::string ApiName(ClientApi api) { return Facts(api).name; }
+std::string Path(ClientApi api) { return Facts(api).path; }
 
 std::string Body(ClientApi api, const std::string& model, bool stream) {
   std::string m = R"({"model":")" + model + R"(",)";
@@ -86,8 +94,10 @@ struct Stage {
                          ProviderDeployment(p, "no-fallback", *fake, "", second) +
                          // TestConfig's second key may use `embed` only.
                          ProviderDeployment(p, "embed", *fake);
+    // Failing deployments stay in rotation however often a test makes them fail.
     node = std::make_unique<Node>(dir, TestConfig(models, "", 1) +
-                                           "router_settings:\n  num_retries: 2\n");
+                                           "router_settings:\n  num_retries: 2\n"
+                                           "  allowed_fails: 1000\n");
     if (!node->ok()) error = "the node did not start: " + node->process().Stderr();
   }
 };
@@ -279,6 +289,14 @@ void ExpectResponses(const Response& r, bool stream, const std::string& text) {
   EXPECT_EQ(done_text, text) << r.body;
 }
 
+void ExpectAnswer(ClientApi api, const Response& r, bool stream, const std::string& text) {
+  switch (api) {
+    case ClientApi::kChat: return ExpectChat(r, stream, text);
+    case ClientApi::kMessages: return ExpectMessages(r, stream, text);
+    case ClientApi::kResponses: return ExpectResponses(r, stream, text);
+  }
+}
+
 // ---- every provider x every client API x stream or not ----
 
 struct Case {
@@ -301,12 +319,7 @@ TEST_P(Conformance, AnswerIsWellFormedWithTheProvidersTextAndUsage) {
   EXPECT_NE(r.Header("content-type").find(c.stream ? "text/event-stream" : "application/json"),
             std::string::npos)
       << r.Header("content-type");
-  std::string text = FakeText(UpstreamModel(c.provider));
-  switch (c.api) {
-    case ClientApi::kChat: ExpectChat(r, c.stream, text); break;
-    case ClientApi::kMessages: ExpectMessages(r, c.stream, text); break;
-    case ClientApi::kResponses: ExpectResponses(r, c.stream, text); break;
-  }
+  ExpectAnswer(c.api, r, c.stream, FakeText(UpstreamModel(c.provider)));
 }
 
 std::vector<Case> AllCases() {
@@ -320,47 +333,122 @@ std::vector<Case> AllCases() {
 }
 
 std::string CaseName(const ::testing::TestParamInfo<Case>& info) {
-  const char* api = info.param.api == ClientApi::kChat       ? "Chat"
-                    : info.param.api == ClientApi::kMessages ? "Messages"
-                                                             : "Responses";
-  return ProviderName(info.param.provider) + "_" + api + (info.param.stream ? "_Stream" : "_Whole");
+  return ProviderName(info.param.provider) + "_" + ApiName(info.param.api) +
+         (info.param.stream ? "_Stream" : "_Whole");
 }
 
 INSTANTIATE_TEST_SUITE_P(AllProvidersAllApis, Conformance, ::testing::ValuesIn(AllCases()),
                          CaseName);
 
-// ---- fallback, per provider ----
+// ---- fallback, per provider and client API ----
 
-class ConformanceFallback : public ConformanceBase, public ::testing::TestWithParam<Provider> {
+// The error shape of the client API: Anthropic's for /v1/messages, else OpenAI's.
+void ExpectErrorShape(const Response& r, ClientApi api) {
+  rapidjson::Document d = ParseJson(r.body);
+  ASSERT_FALSE(d.HasParseError()) << r.body;
+  if (api == ClientApi::kMessages) {
+    ExpectMembers(d, {{"type", "error"}, {"error.type", kAny}, {"error.message", kAny}}, r.body);
+  } else {
+    ExpectMembers(d, {{"error.type", kAny}, {"error.message", kAny}}, r.body);
+  }
+}
+
+using ProviderApi = std::tuple<Provider, ClientApi>;
+
+class ConformanceFallback : public ConformanceBase, public ::testing::TestWithParam<ProviderApi> {
+ protected:
+  static void TearDownTestSuite() { StopStages(); }
+  Provider provider() const { return std::get<0>(GetParam()); }
+  ClientApi api() const { return std::get<1>(GetParam()); }
+};
+
+TEST_P(ConformanceFallback, RetryableFailureFallsBackToTheSecondDeployment) {
+  for (bool stream : {false, true}) {
+    SCOPED_TRACE(stream ? "stream" : "whole");
+    Response r;
+    long calls = 0;
+    ASSERT_NO_FATAL_FAILURE(Call(provider(), api(), "fallback", stream, &r, &calls));
+    EXPECT_EQ(r.status, 200) << r.body;
+    EXPECT_EQ(r.Header("x-edge-attempts"), "2");
+    EXPECT_EQ(r.Header("x-edge-deployment"), "fallback/2");
+    EXPECT_EQ(calls, 2) << "both deployments are called";
+    // Nothing of the failed attempt shows: the answer is the second deployment's, whole.
+    ExpectAnswer(api(), r, stream, FakeText(UpstreamModel(provider())));
+  }
+}
+
+TEST_P(ConformanceFallback, NonRetryableFailureDoesNotFallBack) {
+  for (bool stream : {false, true}) {
+    SCOPED_TRACE(stream ? "stream" : "whole");
+    Response r;
+    long calls = 0;
+    ASSERT_NO_FATAL_FAILURE(Call(provider(), api(), "no-fallback", stream, &r, &calls));
+    EXPECT_EQ(r.status, 400) << r.body;
+    EXPECT_EQ(calls, 1) << "only the first deployment is called";
+    ExpectErrorShape(r, api());
+    EXPECT_NE(r.Header("x-edge-request-id"), "");
+  }
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    AllProvidersAllApis, ConformanceFallback,
+    ::testing::Combine(::testing::ValuesIn(kAllProviders),
+                       ::testing::Values(ClientApi::kChat, ClientApi::kMessages,
+                                         ClientApi::kResponses)),
+    [](const ::testing::TestParamInfo<ProviderApi>& info) {
+      return ProviderName(std::get<0>(info.param)) + "_" + ApiName(std::get<1>(info.param));
+    });
+
+// ---- when the answer was created, per provider ----
+
+// The creation time a chat or Responses answer states (`created`, `created_at`; streams: the
+// first chunk's, response.created's), or -1.
+int64_t CreatedAt(ClientApi api, const Response& r, bool stream) {
+  std::string first = stream ? SseData(r.body).front() : r.body;
+  rapidjson::Document d = ParseJson(first);
+  if (api == ClientApi::kChat) return JsonInt(d, "created");
+  return JsonInt(d, stream ? "response.created_at" : "created_at");
+}
+
+// BUG (node/pipeline/respond.cc:119-121): a translated whole answer keeps the creation time
+// the provider's answer carried, and Anthropic, Bedrock and Gemini answers carry none, so the
+// client gets `"created":0` (chat) and `"created_at":0` (Responses): 1970. Streams use the
+// request's time (stage_body.cc:43) and are right.
+bool HitsZeroCreatedBug(Provider p, bool stream, int64_t created) {
+  return !stream && created == 0 &&
+         (p == Provider::kAnthropic || p == Provider::kBedrock || p == Provider::kGemini);
+}
+
+class ConformanceCreationTime : public ConformanceBase, public ::testing::TestWithParam<Provider> {
  protected:
   static void TearDownTestSuite() { StopStages(); }
 };
 
-TEST_P(ConformanceFallback, RetryableFailureFallsBackToTheSecondDeployment) {
-  Response r;
-  long calls = 0;
-  ASSERT_NO_FATAL_FAILURE(Call(GetParam(), ClientApi::kChat, "fallback", false, &r, &calls));
-  EXPECT_EQ(r.status, 200) << r.body;
-  EXPECT_EQ(r.Header("x-edge-attempts"), "2");
-  EXPECT_EQ(r.Header("x-edge-deployment"), "fallback/2");
-  EXPECT_EQ(calls, 2) << "both deployments are called";
-  ExpectChat(r, false, FakeText(UpstreamModel(GetParam())));
+TEST_P(ConformanceCreationTime, AnswersSayWhenTheyWereCreated) {
+  std::string bug_hits;
+  for (ClientApi api : {ClientApi::kChat, ClientApi::kResponses}) {
+    for (bool stream : {false, true}) {
+      SCOPED_TRACE(ApiName(api) + (stream ? " stream" : " whole"));
+      Response r;
+      ASSERT_NO_FATAL_FAILURE(Call(GetParam(), api, "main", stream, &r));
+      ASSERT_EQ(r.status, 200) << r.body;
+      int64_t created = CreatedAt(api, r, stream);
+      if (HitsZeroCreatedBug(GetParam(), stream, created)) {
+        bug_hits += " " + ApiName(api);
+        continue;
+      }
+      EXPECT_NEAR(created, static_cast<int64_t>(std::time(nullptr)), 300) << r.body;
+    }
+  }
+  if (!bug_hits.empty()) {
+    GTEST_SKIP() << "known node bug: translated whole answers say they were created at 0 "
+                    "(node/pipeline/respond.cc:121 keeps ChatResponse.created, which "
+                 << ProviderName(GetParam()) << " answers leave 0):" << bug_hits;
+  }
 }
 
-TEST_P(ConformanceFallback, NonRetryableFailureDoesNotFallBack) {
-  Response r;
-  long calls = 0;
-  ASSERT_NO_FATAL_FAILURE(Call(GetParam(), ClientApi::kChat, "no-fallback", false, &r, &calls));
-  EXPECT_EQ(r.status, 400) << r.body;
-  EXPECT_EQ(calls, 1) << "only the first deployment is called";
-  EXPECT_NE(JsonString(ParseJson(r.body), "error.message"), "") << "OpenAI's shape: " << r.body;
-  EXPECT_NE(r.Header("x-edge-request-id"), "");
-}
-
-INSTANTIATE_TEST_SUITE_P(AllProviders, ConformanceFallback, ::testing::ValuesIn(kAllProviders),
-                         [](const ::testing::TestParamInfo<Provider>& info) {
-                           return ProviderName(info.param);
-                         });
+INSTANTIATE_TEST_SUITE_P(AllProviders, ConformanceCreationTime, ::testing::ValuesIn(kAllProviders),
+                         [](const auto& info) { return ProviderName(info.param); });
 
 }  // namespace
 }  // namespace edge::e2e
