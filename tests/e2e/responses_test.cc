@@ -29,6 +29,9 @@ class ResponsesApi : public ::testing::Test {
               ProviderDeployment(Provider::kAnthropic, "anthropic-break", anthropic, "@break=2") +
               ProviderDeployment(Provider::kGemini, "gemini-thinking", fakes.For(Provider::kGemini),
                                  "@thoughts=3");
+    for (Provider p : kAllProviders) {
+      models += ProviderDeployment(p, ProviderName(p) + "-tool", fakes.For(p), "@tool");
+    }
     ASSERT_EQ(stage_->Start(models), "");
   }
   static void TearDownTestSuite() { delete stage_; }
@@ -193,6 +196,52 @@ TEST_F(ResponsesApi, BrokenStreamEndsWithAnErrorEvent) {
     EXPECT_TRUE(events.back().event == "error" || events.back().event == "response.failed")
         << r->body;
   }
+}
+
+// A function call from any provider comes back as a function_call item whose call_id the
+// next request can answer with function_call_output; the provider gets the call and its
+// result paired the way it checks (Anthropic tool_use/tool_result ids, Bedrock toolUseId,
+// Gemini one functionResponse per functionCall).
+TEST_F(ResponsesApi, FunctionCallsRoundTrip) {
+  const std::string tools =
+      R"("tools":[{"type":"function","name":"get_weather","parameters":{"type":"object",)"
+      R"("properties":{"location":{"type":"string"}}}}])";
+  for (Provider p : kAllProviders) {
+    SCOPED_TRACE(ProviderName(p));
+    auto first = Request(port(), "POST", "/v1/responses", AuthHeaders(),
+                         R"({"model":")" + ProviderName(p) +
+                             R"(-tool","input":"Weather in Paris?",)" + tools + "}");
+    ASSERT_TRUE(first);
+    ASSERT_EQ(first->status, 200) << first->body;
+    rapidjson::Document d = ParseJson(first->body);
+    EXPECT_EQ(JsonString(d, "output.0.type"), "function_call") << first->body;
+    EXPECT_EQ(JsonString(d, "output.0.name"), "get_weather") << first->body;
+    EXPECT_EQ(JsonString(d, "output.0.arguments"), R"({"location":"Paris"})") << first->body;
+    std::string call_id = JsonString(d, "output.0.call_id");
+    ASSERT_NE(call_id, "") << first->body;
+
+    auto second = Request(
+        port(), "POST", "/v1/responses", AuthHeaders(),
+        R"({"model":")" + ProviderName(p) + R"(",)" + tools +
+            R"(,"input":[{"role":"user","content":"Weather in Paris?"},)"
+            R"({"type":"function_call","call_id":")" + call_id +
+            R"(","name":"get_weather","arguments":"{\"location\":\"Paris\"}"},)"
+            R"({"type":"function_call_output","call_id":")" + call_id +
+            R"(","output":"sunny and warm"}]})");
+    ASSERT_TRUE(second);
+    EXPECT_EQ(second->status, 200) << second->body;
+    rapidjson::Document answer = ParseJson(second->body);
+    EXPECT_EQ(JsonString(answer, "output.0.content.0.text"), FakeText(UpstreamModel(p)))
+        << second->body;
+    // "Weather in Paris?" and "sunny and warm": every fake counts the tool result's words.
+    EXPECT_EQ(JsonInt(answer, "usage.input_tokens"), 6) << second->body;
+  }
+  // The provider's own tool id is the call_id, both ways.
+  rapidjson::Document anthropic = UpstreamBody(Provider::kAnthropic);
+  EXPECT_EQ(JsonString(anthropic, "messages.1.content.0.id"), "toolu_fake1");
+  EXPECT_EQ(JsonString(anthropic, "messages.2.content.0.tool_use_id"), "toolu_fake1");
+  rapidjson::Document bedrock = UpstreamBody(Provider::kBedrock);
+  EXPECT_EQ(JsonString(bedrock, "messages.1.content.0.toolUse.toolUseId"), "tooluse_fake1");
 }
 
 // Gemini reports 3 thinking tokens (billed as output) besides the 5 of the answer.
