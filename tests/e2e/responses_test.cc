@@ -32,6 +32,9 @@ class ResponsesApi : public ::testing::Test {
     for (Provider p : kAllProviders) {
       models += ProviderDeployment(p, ProviderName(p) + "-tool", fakes.For(p), "@tool");
     }
+    // A group that prefers Anthropic but also has an OpenAI deployment.
+    models += ProviderDeployment(Provider::kAnthropic, "mixed", anthropic, "", "      order: 1\n") +
+              ProviderDeployment(Provider::kOpenAi, "mixed", openai, "", "      order: 2\n");
     ASSERT_EQ(stage_->Start(models), "");
   }
   static void TearDownTestSuite() { delete stage_; }
@@ -136,6 +139,27 @@ TEST_F(ResponsesApi, PreviousResponseIdReachesOpenAi) {
     EXPECT_EQ(JsonString(sent, "previous_response_id"), first);
     EXPECT_EQ(JsonString(sent, "model"), "gpt-4o-mini");
   }
+}
+
+// A stateful request to a group goes to the group's OpenAI deployment, whatever the order.
+TEST_F(ResponsesApi, PreviousResponseIdPicksTheGroupsOpenAiDeployment) {
+  auto first = Request(port(), "POST", "/v1/responses", AuthHeaders(),
+                       R"({"model":"openai","input":"Say hello to the edge"})");
+  ASSERT_TRUE(first);
+  std::string id = JsonString(ParseJson(first->body), "id");
+  ASSERT_NE(id, "") << first->body;
+  long anthropic_before = fake(Provider::kAnthropic).Stat("requests");
+  for (bool stream : {false, true}) {
+    SCOPED_TRACE(stream ? "stream" : "whole");
+    auto r = Request(port(), "POST", "/v1/responses", AuthHeaders(),
+                     R"({"model":"mixed","input":"And goodbye","previous_response_id":")" + id +
+                         (stream ? R"(","stream":true})" : R"("})"));
+    ASSERT_TRUE(r);
+    EXPECT_EQ(r->status, 200) << r->body;
+    EXPECT_EQ(r->Header("x-edge-attempts"), "1");
+    EXPECT_EQ(JsonString(UpstreamBody(Provider::kOpenAi), "previous_response_id"), id);
+  }
+  EXPECT_EQ(fake(Provider::kAnthropic).Stat("requests"), anthropic_before);
 }
 
 TEST_F(ResponsesApi, PreviousResponseIdElsewhereIsRefusedNamingTheFeature) {

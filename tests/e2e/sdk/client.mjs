@@ -1,5 +1,5 @@
 // Calls a running llm-edge node with an official SDK and prints what the SDK understood, as
-// one JSON line, for the end-to-end tests (tests/e2e/sdk_test.cc) to check.
+// one JSON line, for the end-to-end tests to check (tests/e2e/harness/sdk.h runs it).
 //
 //   node client.mjs <openai-chat|openai-responses|openai-responses-chain|anthropic-messages>
 //                   <base_url> <key> <model> [stream|whole] [extra params JSON]
