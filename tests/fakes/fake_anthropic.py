@@ -18,7 +18,8 @@ import sys
 
 sys.dont_write_bytecode = True   # no __pycache__ in the source tree
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from fake_openai import TOOL_PIECES, FakeOpenAI, Faults, run_fake, sse_event  # noqa: E402
+from fake_http import run_fake  # noqa: E402
+from fake_openai import TOOL_PIECES, FakeOpenAI, Faults, sse_event  # noqa: E402
 
 # Fault status -> (Anthropic error type, message), as the API names them.
 ERRORS = {

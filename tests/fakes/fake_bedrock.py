@@ -22,8 +22,10 @@ import time
 import urllib.parse
 import zlib
 
+sys.dont_write_bytecode = True   # no __pycache__ in the source tree
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from fake_openai import TOOL_PIECES, FakeOpenAI, Faults, run_fake  # noqa: E402
+from fake_http import run_fake  # noqa: E402
+from fake_openai import TOOL_PIECES, FakeOpenAI, Faults  # noqa: E402
 
 DEFAULT_ACCESS_KEY = "AKIDEXAMPLE"
 DEFAULT_SECRET_KEY = "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY"
