@@ -316,6 +316,11 @@ TEST_P(Conformance, AnswerIsWellFormedWithTheProvidersTextAndUsage) {
   ASSERT_NO_FATAL_FAILURE(Call(c.provider, c.api, "main", c.stream, &r));
   ASSERT_EQ(r.status, 200) << r.body;
   EXPECT_EQ(r.Header("x-edge-deployment"), "main/0");
+  EXPECT_EQ(r.Header("x-edge-attempts"), "1");
+  for (const char* h : {"x-edge-request-id", "x-edge-node", "x-edge-region",
+                        "x-edge-jurisdiction", "x-edge-endpoint-region"}) {
+    EXPECT_NE(r.Header(h), "") << h << " is missing";
+  }
   EXPECT_NE(r.Header("content-type").find(c.stream ? "text/event-stream" : "application/json"),
             std::string::npos)
       << r.Header("content-type");
@@ -387,6 +392,7 @@ TEST_P(ConformanceFallback, NonRetryableFailureDoesNotFallBack) {
     EXPECT_EQ(calls, 1) << "only the first deployment is called";
     ExpectErrorShape(r, api());
     EXPECT_NE(r.Header("x-edge-request-id"), "");
+    EXPECT_NE(r.Header("x-edge-node"), "");
   }
 }
 
