@@ -4,40 +4,11 @@
 
 #include <gtest/gtest.h>
 
-#include <regex>
-
 #include "tests/e2e/harness/cluster.h"
+#include "tests/e2e/harness/sdk.h"
 
 namespace edge::e2e {
 namespace {
-
-struct SdkResult {
-  bool ok = false;
-  std::string json;
-  long Number(const std::string& key) const {
-    std::smatch m;
-    if (!std::regex_search(json, m, std::regex("\"" + key + "\":([0-9]+)"))) return -1;
-    return std::stol(m[1]);
-  }
-  std::string String(const std::string& key) const {
-    std::smatch m;
-    if (!std::regex_search(json, m, std::regex("\"" + key + "\":\"([^\"]*)\""))) return "";
-    return m[1];
-  }
-};
-
-SdkResult RunSdk(const TempDir& dir, const std::string& kind, uint16_t port,
-                 const std::string& model, bool stream) {
-  static int n = 0;
-  Process p({"/usr/bin/env", "node", SourceDir() + "/tests/e2e/sdk/client.mjs", kind,
-             "http://127.0.0.1:" + std::to_string(port), kTestKey, model, stream ? "stream" : "whole"},
-            dir.path(), "sdk" + std::to_string(n++));
-  SdkResult r;
-  auto code = p.Wait(60s);
-  r.json = p.Stdout() + p.Stderr();
-  r.ok = code == std::optional<int>(0) && r.json.find("\"ok\":true") != std::string::npos;
-  return r;
-}
 
 class OpenAiSdk : public ::testing::Test {
  protected:

@@ -12,14 +12,14 @@ switches and the /_fake/ control paths are fake_openai.py's, imported. See READM
 First stdout line: `LISTENING <port>`.
 """
 
-import asyncio
 import json
 import os
 import sys
 
 sys.dont_write_bytecode = True   # no __pycache__ in the source tree
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from fake_openai import FakeOpenAI, Faults, run_fake  # noqa: E402
+from fake_http import run_fake  # noqa: E402
+from fake_openai import TOOL_PIECES, FakeOpenAI, Faults, sse_event  # noqa: E402
 
 # Fault status -> (Anthropic error type, message), as the API names them.
 ERRORS = {
@@ -42,9 +42,6 @@ KNOWN_MEMBERS = {"model", "messages", "max_tokens", "system", "metadata", "stop_
                  "stream", "temperature", "top_p", "top_k", "tools", "tool_choice", "thinking",
                  "service_tier", "container", "mcp_servers", "output_config", "output_format",
                  "context_management"}
-
-TOOL_PIECES = ['{"location"', ':"Paris"}']
-
 
 class AnthropicFaults(Faults):
     """fake_openai's switches plus @overloaded_in_stream."""
@@ -161,10 +158,6 @@ def validate_turns(messages):
         previous_role = role
 
 
-def sse(kind, data):
-    return ("event: %s\ndata: %s\n\n" % (kind, json.dumps(data, separators=(",", ":")))).encode()
-
-
 class FakeAnthropic(FakeOpenAI):
     def __init__(self, default_faults):
         super().__init__(default_faults)
@@ -232,14 +225,7 @@ class FakeAnthropic(FakeOpenAI):
 
     async def answer(self, conn, req, body, model, base, faults, keep):
         keep = keep and not faults.close
-        if faults.hang:
-            while await conn.fill():   # never answer; just notice when the client goes away
-                pass
-            return False
-        if faults.slow_ms:
-            await asyncio.sleep(faults.slow_ms / 1000)
-        if faults.reset:
-            conn.reset()
+        if not await self.before_answer(conn, faults):
             return False
         if faults.status:
             etype, message = ERRORS.get(faults.status, ERRORS[500])
@@ -278,87 +264,47 @@ class FakeAnthropic(FakeOpenAI):
                 "content": content, "stop_reason": stop, "stop_sequence": None,
                 "usage": self.usage(body, len(pieces), faults)}
 
-    def stream_events(self, body, model, base, faults, msg_id):
+    def message_events(self, body, model, base, faults, msg_id):
         """The SSE events of one answer, in order, as (is_content, bytes)."""
         pieces = TOOL_PIECES if faults.tool else self.pieces(model, faults.chunks)
         usage = self.usage(body, 1, faults)    # output_tokens is provisional here
-        yield False, sse("message_start", {"type": "message_start", "message": {
+        yield False, sse_event("message_start", {"type": "message_start", "message": {
             "id": msg_id, "type": "message", "role": "assistant", "model": base, "content": [], "stop_reason": None, "stop_sequence": None, "usage": usage}})
         if faults.overloaded_in_stream:
-            yield False, sse("error", {"type": "error", "error": {
+            yield False, sse_event("error", {"type": "error", "error": {
                 "type": "overloaded_error", "message": "Overloaded"}})
             return
         block = {"type": "text", "text": ""}
         if faults.tool:
             block = {"type": "tool_use", "id": "toolu_fake1", "name": "get_weather", "input": {}}
-        yield False, sse("content_block_start", {"type": "content_block_start", "index": 0,
+        yield False, sse_event("content_block_start", {"type": "content_block_start", "index": 0,
                                                  "content_block": block})
-        yield False, sse("ping", {"type": "ping"})
+        yield False, sse_event("ping", {"type": "ping"})
         if faults.tool:   # the API opens a tool's input with an empty piece
-            yield False, sse("content_block_delta", {"type": "content_block_delta", "index": 0,
+            yield False, sse_event("content_block_delta", {"type": "content_block_delta", "index": 0,
                                                      "delta": {"type": "input_json_delta",
                                                                "partial_json": ""}})
         for piece in pieces:
             delta = ({"type": "input_json_delta", "partial_json": piece} if faults.tool
                      else {"type": "text_delta", "text": piece})
-            yield True, sse("content_block_delta", {"type": "content_block_delta", "index": 0,
+            yield True, sse_event("content_block_delta", {"type": "content_block_delta", "index": 0,
                                                     "delta": delta})
-        yield False, sse("content_block_stop", {"type": "content_block_stop", "index": 0})
-        yield False, sse("message_delta", {
+        yield False, sse_event("content_block_stop", {"type": "content_block_stop", "index": 0})
+        yield False, sse_event("message_delta", {
             "type": "message_delta",
             "delta": {"stop_reason": "tool_use" if faults.tool else "end_turn",
                       "stop_sequence": None},
             "usage": {"output_tokens": len(pieces)}})
-        yield False, sse("message_stop", {"type": "message_stop"})
+        yield False, sse_event("message_stop", {"type": "message_stop"})
 
     async def stream(self, conn, req, body, model, base, faults, keep):
-        chunked = req.version == "HTTP/1.1"
-        keep = keep and chunked
         msg_id = self.next_id("msg")
-        head = ["HTTP/1.1 200 OK", "Content-Type: text/event-stream; charset=utf-8",
-                "Cache-Control: no-cache", "request-id: req" + msg_id[3:],
-                "Connection: " + ("keep-alive" if keep else "close")]
-        if chunked:
-            head.append("Transfer-Encoding: chunked")
-        conn.writer.write(("\r\n".join(head) + "\r\n\r\n").encode())
-        # Watch for the client going away while we stream (it sends nothing meanwhile).
-        watcher = asyncio.ensure_future(conn.fill())
-        self.stats["active_streams"] += 1
-        outcome = "streams_cancelled"
-        try:
-            sent = 0   # content deltas
-            for i, (is_content, data) in enumerate(
-                    self.stream_events(body, model, base, faults, msg_id)):
-                # @break=N: N content deltas, then a reset (before the closing events if N is
-                # all of them); message_start always goes out.
-                if i > 0 and sent == faults.break_after:
-                    outcome = "streams_broken"
-                    conn.reset()
-                    return False
-                if is_content:
-                    if faults.delay_ms:
-                        await asyncio.sleep(faults.delay_ms / 1000)
-                    sent += 1
-                if watcher.done() and (conn.eof or watcher.exception()):
-                    raise ConnectionResetError
-                conn.writer.write(b"%x\r\n%s\r\n" % (len(data), data) if chunked else data)
-                await conn.writer.drain()
-            if chunked:
-                conn.writer.write(b"0\r\n\r\n")
-            await conn.writer.drain()
-            outcome = "streams_errored" if faults.overloaded_in_stream else "streams_completed"
-            return keep
-        except (ConnectionError, asyncio.CancelledError):
-            outcome = "streams_cancelled"
-            raise
-        finally:
-            self.stats["active_streams"] -= 1
-            self.stats[outcome] += 1
-            if not watcher.done():
-                watcher.cancel()   # the reader allows one waiter only: let it land
-                await asyncio.wait([watcher])
-            if not watcher.cancelled():
-                watcher.exception()   # retrieved, so asyncio does not log it
+        events = self.message_events(body, model, base, faults, msg_id)
+        # message_start always goes out before any @break.
+        return await self.stream_events(
+            conn, req, events, faults, keep, extra=[("request-id", "req" + msg_id[3:])],
+            outcome_if_whole="streams_errored" if faults.overloaded_in_stream
+            else "streams_completed")
 
     @staticmethod
     def models():

@@ -10,7 +10,6 @@ the /_fake/ control paths are fake_openai.py's, imported. See README.md beside t
 First stdout line: `LISTENING <port>`.
 """
 
-import asyncio
 import datetime
 import hashlib
 import hmac
@@ -23,8 +22,10 @@ import time
 import urllib.parse
 import zlib
 
+sys.dont_write_bytecode = True   # no __pycache__ in the source tree
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from fake_openai import FakeOpenAI, Faults, run_fake  # noqa: E402
+from fake_http import run_fake  # noqa: E402
+from fake_openai import TOOL_PIECES, FakeOpenAI, Faults  # noqa: E402
 
 DEFAULT_ACCESS_KEY = "AKIDEXAMPLE"
 DEFAULT_SECRET_KEY = "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY"
@@ -256,14 +257,7 @@ class FakeBedrock(FakeOpenAI):
         except ValueError as e:
             return self.error(conn, 400, "ValidationException", str(e), keep)
         keep = keep and not faults.close
-        if faults.hang:
-            while await conn.fill():   # never answer; just notice when the client goes away
-                pass
-            return False
-        if faults.slow_ms:
-            await asyncio.sleep(faults.slow_ms / 1000)
-        if faults.reset:
-            conn.reset()
+        if not await self.before_answer(conn, faults):
             return False
         if faults.status:
             etype, message = ERRORS.get(faults.status, ERRORS[500])
@@ -326,7 +320,7 @@ class FakeBedrock(FakeOpenAI):
         return self.error(conn, 400, "ValidationException",
                           "Malformed input request for model %s" % model, keep)
 
-    def stream_events(self, body, model, faults):
+    def converse_events(self, body, model, faults):
         """The event messages of one answer, in order, as (content?, bytes)."""
         pieces = self.pieces(model, faults.chunks)
 
@@ -342,7 +336,7 @@ class FakeBedrock(FakeOpenAI):
         if faults.tool:
             yield False, ev("contentBlockStart", {"contentBlockIndex": 0, "start": {"toolUse": {
                 "toolUseId": "tooluse_fake1", "name": "get_weather"}}})
-            pieces = ['{"location"', ':"Paris"}']
+            pieces = TOOL_PIECES
         for piece in pieces:
             delta = {"toolUse": {"input": piece}} if faults.tool else {"text": piece}
             yield True, ev("contentBlockDelta", {"contentBlockIndex": 0, "delta": delta})
@@ -352,52 +346,11 @@ class FakeBedrock(FakeOpenAI):
                                      "metrics": {"latencyMs": 1}})
 
     async def converse_stream(self, conn, req, body, model, faults, keep):
-        chunked = req.version == "HTTP/1.1"
-        keep = keep and chunked
-        head = ["HTTP/1.1 200 OK", "Content-Type: application/vnd.amazon.eventstream",
-                "x-amzn-RequestId: fake-%d" % self.counter,
-                "Connection: " + ("keep-alive" if keep else "close")]
-        if chunked:
-            head.append("Transfer-Encoding: chunked")
-        conn.writer.write(("\r\n".join(head) + "\r\n\r\n").encode())
-        # Watch for the client going away while we stream (it sends nothing meanwhile).
-        watcher = asyncio.ensure_future(conn.fill())
-        self.stats["active_streams"] += 1
-        outcome = "streams_cancelled"
-        try:
-            sent = 0   # content events
-            for i, (is_content, msg) in enumerate(self.stream_events(body, model, faults)):
-                # @break=N: N content events, then a reset (before the end events if N is
-                # all of them); messageStart always goes out.
-                if i > 0 and sent == faults.break_after:
-                    outcome = "streams_broken"
-                    conn.reset()
-                    return False
-                if is_content:
-                    if faults.delay_ms:
-                        await asyncio.sleep(faults.delay_ms / 1000)
-                    sent += 1
-                if watcher.done() and (conn.eof or watcher.exception()):
-                    raise ConnectionResetError
-                conn.writer.write(b"%x\r\n%s\r\n" % (len(msg), msg) if chunked else msg)
-                await conn.writer.drain()
-            if chunked:
-                conn.writer.write(b"0\r\n\r\n")
-            await conn.writer.drain()
-            outcome = "streams_completed"
-            return keep
-        except (ConnectionError, asyncio.CancelledError):
-            outcome = "streams_cancelled"
-            raise
-        finally:
-            self.stats["active_streams"] -= 1
-            self.stats[outcome] += 1
-            if not watcher.done():
-                watcher.cancel()   # the reader allows one waiter only: let it land
-                await asyncio.wait([watcher])
-            if not watcher.cancelled():
-                watcher.exception()
-
+        # messageStart always goes out before any @break.
+        return await self.stream_events(
+            conn, req, self.converse_events(body, model, faults), faults, keep,
+            content_type="application/vnd.amazon.eventstream",
+            extra=[("x-amzn-RequestId", "fake-%d" % self.counter)])
 
 
 def _bedrock_arguments(ap):

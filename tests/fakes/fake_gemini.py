@@ -13,7 +13,6 @@ parametersJsonSchema never both. The HTTP/1.1 machinery, the fault switches and 
 First stdout line: `LISTENING <port>`.
 """
 
-import asyncio
 import base64
 import binascii
 import json
@@ -242,14 +241,7 @@ class FakeGemini(FakeOpenAI):
 
     async def answer(self, conn, req, method, params, body, model, base, faults, keep, vectors):
         keep = keep and not faults.close
-        if faults.hang:
-            while await conn.fill():   # never answer; just notice when the client goes away
-                pass
-            return False
-        if faults.slow_ms:
-            await asyncio.sleep(faults.slow_ms / 1000)
-        if faults.reset:
-            conn.reset()
+        if not await self.before_answer(conn, faults):
             return False
         if faults.status:
             details = None
@@ -326,69 +318,31 @@ class FakeGemini(FakeOpenAI):
                                "finishReason": "STOP", "index": 0}]
         return last
 
-    async def stream(self, conn, req, params, body, model, base, faults, keep):
-        sse = params.get("alt", [""])[0] == "sse"
-        chunked = req.version == "HTTP/1.1"
-        keep = keep and chunked
-        head = ["HTTP/1.1 200 OK", "Content-Type: " + ("text/event-stream" if sse else
-                                                        "application/json; charset=UTF-8"),
-                "Connection: " + ("keep-alive" if keep else "close")]
-        if chunked:
-            head.append("Transfer-Encoding: chunked")
-        conn.writer.write(("\r\n".join(head) + "\r\n\r\n").encode())
-        watcher = asyncio.ensure_future(conn.fill())   # notices the client going away
-        self.stats["active_streams"] += 1
-        outcome = "streams_cancelled"
-
-        async def emit(data):
-            if watcher.done() and (conn.eof or watcher.exception()):
-                raise ConnectionResetError
-            conn.writer.write(b"%x\r\n%s\r\n" % (len(data), data) if chunked else data)
-            await conn.writer.drain()
-
+    def stream_frames(self, sse, body, model, base, faults):
+        """The stream's body, as (is_content, bytes): SSE events, or the pieces of one JSON
+        array; with @unavailable_in_stream an error event after the first chunk ends it."""
         def frame(obj, first):
             text = json.dumps(obj, separators=(",", ":"))
             if sse:
                 return ("data: " + text + "\r\n\r\n").encode()
             return (("[" if first else ",\r\n") + text).encode()
 
-        try:
-            for i, chunk in enumerate(self.chunks(body, model, base, faults,
-                                                  self.next_id("resp"))):
-                if i == faults.break_after:
-                    outcome = "streams_broken"
-                    conn.reset()
-                    return False
-                if i > 0 and faults.unavailable_in_stream:
-                    await emit(frame(error_body(503, MESSAGES[503]), False))
-                    outcome = "streams_errored"
-                    break
-                if faults.delay_ms:
-                    await asyncio.sleep(faults.delay_ms / 1000)
-                await emit(frame(chunk, i == 0))
-            else:
-                if faults.break_after >= 0:
-                    outcome = "streams_broken"
-                    conn.reset()
-                    return False
-                outcome = "streams_completed"
-            if not sse:
-                await emit(b"]")
-            if chunked:
-                conn.writer.write(b"0\r\n\r\n")
-            await conn.writer.drain()
-            return keep
-        except (ConnectionError, asyncio.CancelledError):
-            outcome = "streams_cancelled"
-            raise
-        finally:
-            self.stats["active_streams"] -= 1
-            self.stats[outcome] += 1
-            if not watcher.done():
-                watcher.cancel()   # the reader allows one waiter only: let it land
-                await asyncio.wait([watcher])
-            if not watcher.cancelled():
-                watcher.exception()   # retrieved, so asyncio does not log it
+        for i, chunk in enumerate(self.chunks(body, model, base, faults, self.next_id("resp"))):
+            if i > 0 and faults.unavailable_in_stream:
+                yield False, frame(error_body(503, MESSAGES[503]), False)
+                break
+            yield True, frame(chunk, i == 0)
+        if not sse:
+            yield False, b"]"
+
+    async def stream(self, conn, req, params, body, model, base, faults, keep):
+        sse = params.get("alt", [""])[0] == "sse"
+        # No lead: @break=0 resets before the first chunk.
+        return await self.stream_events(
+            conn, req, self.stream_frames(sse, body, model, base, faults), faults, keep,
+            content_type="text/event-stream" if sse else "application/json; charset=UTF-8",
+            lead=0, outcome_if_whole="streams_errored" if faults.unavailable_in_stream
+            else "streams_completed")
 
     @staticmethod
     def models():

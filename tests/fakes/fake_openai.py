@@ -2,41 +2,37 @@
 """A fake OpenAI provider for llm-edge's tests and demo: Python 3 standard library only.
 
 It speaks the real wire format (chat completions as JSON or SSE with usage chunk and
-`data: [DONE]`, embeddings, models; also Azure OpenAI's deployment paths with the `api-key`
-header and `api-version` query) over a raw asyncio HTTP/1.1 server (keep-alive,
-Content-Length and chunked request bodies, thousands of concurrent streams), optionally TLS.
-Answers are deterministic so tests can assert exact numbers, and faults are switched on by
+`data: [DONE]`, the Responses API as a response object or typed SSE events, embeddings,
+models; also Azure OpenAI's deployment paths with the `api-key` header and `api-version`
+query) over fake_http.py's raw asyncio HTTP/1.1 server, optionally TLS. FakeOpenAI is also
+the base of the other fakes: switches, control paths and the one streaming loop
+(stream_events). Answers are deterministic so tests can assert exact numbers, and faults are switched on by
 the model name the node sends upstream (`gpt-4o-mini@429`) or by --fault for every request.
 See README.md beside this file.
 
 First stdout line: `LISTENING <port>`.
 """
 
-import argparse
 import asyncio
 import json
+import os
 import re
-import resource
-import socket
-import ssl
-import struct
 import sys
 import time
 import urllib.parse
 
-MAX_HEADER_BYTES = 64 * 1024
-MAX_BODY_BYTES = 64 * 1024 * 1024
+sys.dont_write_bytecode = True   # no __pycache__ in the source tree
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from fake_http import Connection, run_fake  # noqa: E402
+
 DEFAULT_CHUNKS = 5
+TOOL_PIECES = ['{"location"', ':"Paris"}']   # a streamed tool call's argument pieces
 
 # Azure OpenAI: {resource}/openai/deployments/{deployment}/{operation}?api-version=...
 AZURE_PATH = re.compile(r"^/openai/deployments/([^/]+)/(chat/completions|embeddings)$")
 
 STATS_KEYS = ("connections_opened", "connections_active", "requests", "active_streams",
               "streams_completed", "streams_cancelled", "streams_broken")
-
-
-class HttpError(Exception):
-    """A request that cannot be parsed; the connection is answered and closed."""
 
 
 class Faults:
@@ -103,6 +99,16 @@ def words(value):
     return 0
 
 
+def sse_data(obj):
+    """One `data:` SSE event of compact JSON."""
+    return ("data: " + json.dumps(obj, separators=(",", ":")) + "\n\n").encode()
+
+
+def sse_event(kind, obj):
+    """One SSE event with an `event:` line, as Anthropic and the Responses API send them."""
+    return ("event: %s\ndata: %s\n\n" % (kind, json.dumps(obj, separators=(",", ":")))).encode()
+
+
 def error_body(message, etype, code=None, param=None):
     return {"error": {"message": message, "type": etype, "param": param, "code": code}}
 
@@ -129,174 +135,6 @@ ERRORS = {
     529: ("overloaded_error", None),
 }
 
-REASONS = {100: "Continue", 200: "OK", 400: "Bad Request", 401: "Unauthorized",
-           404: "Not Found", 405: "Method Not Allowed", 413: "Payload Too Large",
-           429: "Too Many Requests", 431: "Request Header Fields Too Large",
-           500: "Internal Server Error", 502: "Bad Gateway", 503: "Service Unavailable",
-           504: "Gateway Timeout", 529: "Overloaded"}
-
-
-class Request:
-    def __init__(self, method, path, version, headers, body):
-        self.method = method
-        self.path = path
-        self.version = version      # "HTTP/1.1" or "HTTP/1.0"
-        self.headers = headers      # list of (name, value), names as sent
-        self.body = body
-
-    def header(self, name):
-        name = name.lower()
-        for k, v in reversed(self.headers):
-            if k.lower() == name:
-                return v
-        return None
-
-    def keep_alive(self):
-        conn = (self.header("connection") or "").lower()
-        if self.version == "HTTP/1.0":
-            return "keep-alive" in conn
-        return "close" not in conn
-
-
-class Connection:
-    """One client connection: a byte buffer over the stream and the request loop."""
-
-    def __init__(self, server, reader, writer):
-        self.server = server
-        self.reader = reader
-        self.writer = writer
-        self.buf = bytearray()
-        self.eof = False
-
-    async def fill(self):
-        data = await self.reader.read(65536)
-        if not data:
-            self.eof = True
-            return False
-        self.buf += data
-        return True
-
-    async def read_until(self, sep, limit):
-        while True:
-            i = self.buf.find(sep)
-            if i >= 0:
-                out = bytes(self.buf[:i])
-                del self.buf[:i + len(sep)]
-                return out
-            if len(self.buf) > limit:
-                raise HttpError(431)
-            if not await self.fill():
-                return None
-
-    async def read_exact(self, n):
-        while len(self.buf) < n:
-            if not await self.fill():
-                raise HttpError(400)
-        out = bytes(self.buf[:n])
-        del self.buf[:n]
-        return out
-
-    async def read_request(self):
-        head = await self.read_until(b"\r\n\r\n", MAX_HEADER_BYTES)
-        if head is None:
-            return None
-        lines = head.decode("latin-1").split("\r\n")
-        while lines and lines[0] == "":   # tolerate stray CRLF between requests
-            lines.pop(0)
-        parts = lines[0].split(" ") if lines else []
-        if len(parts) != 3 or not parts[2].startswith("HTTP/1."):
-            raise HttpError(400)
-        headers = []
-        for line in lines[1:]:
-            name, sep, value = line.partition(":")
-            if not sep or not name or name != name.strip():
-                raise HttpError(400)
-            headers.append((name, value.strip()))
-        req = Request(parts[0], parts[1], parts[2], headers, b"")
-        if (req.header("expect") or "").lower() == "100-continue":
-            self.writer.write(b"HTTP/1.1 100 Continue\r\n\r\n")
-        te = (req.header("transfer-encoding") or "").lower()
-        if te:
-            if te != "chunked":
-                raise HttpError(400)
-            req.body = await self.read_chunked()
-        elif req.header("content-length") is not None:
-            try:
-                n = int(req.header("content-length"))
-            except ValueError:
-                raise HttpError(400)
-            if n < 0 or n > MAX_BODY_BYTES:
-                raise HttpError(413 if n > 0 else 400)
-            req.body = await self.read_exact(n)
-        return req
-
-    async def read_chunked(self):
-        body = bytearray()
-        while True:
-            line = await self.read_until(b"\r\n", 4096)
-            if line is None:
-                raise HttpError(400)
-            try:
-                size = int(line.split(b";")[0].strip(), 16)
-            except ValueError:
-                raise HttpError(400)
-            if size == 0:
-                while True:   # trailers up to the empty line
-                    t = await self.read_until(b"\r\n", MAX_HEADER_BYTES)
-                    if t is None:
-                        raise HttpError(400)
-                    if t == b"":
-                        return bytes(body)
-            if len(body) + size > MAX_BODY_BYTES:
-                raise HttpError(413)
-            body += await self.read_exact(size)
-            if await self.read_exact(2) != b"\r\n":
-                raise HttpError(400)
-
-    def reset(self):
-        """Close with RST, as a crashed or cut-off upstream would."""
-        sock = self.writer.get_extra_info("socket")
-        if sock is not None:
-            try:
-                sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
-            except OSError:
-                pass
-        self.writer.transport.abort()
-
-    def send(self, status, body, content_type="application/json", extra=(), keep_alive=True):
-        if not isinstance(body, (bytes, bytearray)):
-            body = json.dumps(body, separators=(",", ":")).encode()
-        head = ["HTTP/1.1 %d %s" % (status, REASONS.get(status, "Status")),
-                "Content-Type: " + content_type,
-                "Content-Length: %d" % len(body),
-                "Connection: " + ("keep-alive" if keep_alive else "close")]
-        head += ["%s: %s" % kv for kv in extra]
-        self.writer.write(("\r\n".join(head) + "\r\n\r\n").encode() + body)
-
-    async def serve(self):
-        try:
-            while True:
-                try:
-                    req = await self.read_request()
-                except HttpError as e:
-                    status = e.args[0]
-                    self.send(status, error_body("bad request", "invalid_request_error"),
-                              keep_alive=False)
-                    await self.writer.drain()
-                    return
-                if req is None:
-                    return
-                keep = await self.server.handle(self, req)
-                await self.writer.drain()
-                if not keep:
-                    return
-        except (ConnectionError, asyncio.IncompleteReadError):
-            pass
-        finally:
-            if not self.writer.transport.is_closing():
-                self.writer.close()
-
-
 class FakeOpenAI:
     def __init__(self, default_faults):
         self.default_faults = default_faults
@@ -304,6 +142,7 @@ class FakeOpenAI:
         self.last_request = None
         self.recent = []          # the last 100 requests, oldest first
         self.counter = 0
+        self.response_ids = {}    # the Responses API ids given out (previous_response_id)
 
     async def on_connection(self, reader, writer):
         self.stats["connections_opened"] += 1
@@ -340,7 +179,7 @@ class FakeOpenAI:
         if path == "/v1/models" and req.method == "GET":
             conn.send(200, self.models(), keep_alive=keep)
             return keep
-        if path not in ("/v1/chat/completions", "/v1/embeddings"):
+        if path not in ("/v1/chat/completions", "/v1/embeddings", "/v1/responses"):
             conn.send(404, error_body("Unknown request URL: %s %s" % (req.method, path),
                                       "invalid_request_error", "unknown_url"), keep_alive=keep)
             return keep
@@ -403,6 +242,25 @@ class FakeOpenAI:
             conn.send(400, error_body(str(e), "invalid_request_error"), keep_alive=keep)
             return keep
         keep = keep and not faults.close
+        if not await self.before_answer(conn, faults):
+            return False
+        if faults.status:
+            self.send_fault(conn, faults.status, base, keep, azure)
+            return keep
+        if path == "/v1/embeddings":
+            conn.send(200, self.embeddings(body, base), keep_alive=keep)
+            return keep
+        if path == "/v1/responses":
+            return await self.answer_responses(conn, req, body, model, base, faults, keep)
+        if body.get("stream") is True:
+            return await self.stream(conn, req, body, model, base, faults, keep, azure)
+        conn.send(200, self.completion(body, model, base, faults, azure), keep_alive=keep)
+        return keep
+
+    @staticmethod
+    async def before_answer(conn, faults):
+        """The switches that act before any answer (@hang, @slow, @reset); False when the
+        connection is finished with."""
         if faults.hang:
             while await conn.fill():   # never answer; just notice when the client goes away
                 pass
@@ -412,16 +270,7 @@ class FakeOpenAI:
         if faults.reset:
             conn.reset()
             return False
-        if faults.status:
-            self.send_fault(conn, faults.status, base, keep, azure)
-            return keep
-        if path == "/v1/embeddings":
-            conn.send(200, self.embeddings(body, base), keep_alive=keep)
-            return keep
-        if body.get("stream") is True:
-            return await self.stream(conn, req, body, model, base, faults, keep, azure)
-        conn.send(200, self.completion(body, model, base, faults, azure), keep_alive=keep)
-        return keep
+        return True
 
     @staticmethod
     def send_fault(conn, status, base, keep, azure):
@@ -466,6 +315,11 @@ class FakeOpenAI:
     def next_id(self, prefix):
         self.counter += 1
         return "%s-fake%d" % (prefix, self.counter)
+
+    def item_id(self, prefix):
+        """A Responses API id (`resp_...`, `msg_...`, `fc_...`)."""
+        self.counter += 1
+        return "%s_fake%d" % (prefix, self.counter)
 
     @staticmethod
     def pieces(model, n):
@@ -524,25 +378,127 @@ class FakeOpenAI:
         return {"object": "list", "data": [{"id": m, "object": "model", "created": 1700000000,
                                             "owned_by": "fake"} for m in ids]}
 
-    async def stream(self, conn, req, body, model, base, faults, keep, azure=False):
+    # ---- Responses API ----
+
+    @staticmethod
+    def responses_input_words(body):
+        """Words in `instructions` and `input` (a string or items: messages with string or
+        part content, function_call_output items' `output`)."""
+        n = words(body.get("instructions"))
+        items = body.get("input")
+        for item in items if isinstance(items, list) else [items]:
+            if isinstance(item, str):
+                n += words(item)
+            elif isinstance(item, dict):
+                n += words(item.get("content")) + words(item.get("output"))
+        return n
+
+    def responses_usage(self, body, output, faults):
+        prompt = self.responses_input_words(body)
+        return {"input_tokens": prompt, "input_tokens_details": {"cached_tokens": faults.cached},
+                "output_tokens": output, "output_tokens_details": {"reasoning_tokens": 0},
+                "total_tokens": prompt + output}
+
+    def response_object(self, body, base, resp_id, status, output, usage):
+        """A Responses API `response` object as OpenAI returns it (request settings echoed)."""
+        return {"id": resp_id, "object": "response", "created_at": int(time.time()),
+                "status": status, "background": False, "error": None,
+                "incomplete_details": None, "instructions": body.get("instructions"),
+                "max_output_tokens": body.get("max_output_tokens"), "model": base,
+                "output": output, "parallel_tool_calls": True,
+                "previous_response_id": body.get("previous_response_id"),
+                "reasoning": {"effort": None, "summary": None},
+                "store": body.get("store", True) is not False,
+                "temperature": body.get("temperature", 1.0),
+                "text": {"format": {"type": "text"}}, "tool_choice": "auto",
+                "tools": body.get("tools") or [], "top_p": 1.0, "truncation": "disabled",
+                "usage": usage, "user": None, "metadata": body.get("metadata") or {}}
+
+    def response_output(self, model, faults):
+        """(the whole output items, the pieces streamed): a message with one output_text
+        part, or with @tool one function_call item."""
+        if faults.tool:
+            return [{"type": "function_call", "id": self.item_id("fc"), "call_id": "call_fake1",
+                     "name": "get_weather", "arguments": "".join(TOOL_PIECES),
+                     "status": "completed"}], TOOL_PIECES
+        pieces = self.pieces(model, faults.chunks)
+        part = {"type": "output_text", "annotations": [], "logprobs": [],
+                "text": "".join(pieces)}
+        return [{"type": "message", "id": self.item_id("msg"), "status": "completed",
+                 "role": "assistant", "content": [part]}], pieces
+
+    async def answer_responses(self, conn, req, body, model, base, faults, keep):
+        """POST /v1/responses. A `previous_response_id` must name a response this fake gave
+        (else 400, as OpenAI answers an unknown one); the body is in last_request."""
+        previous = body.get("previous_response_id")
+        if previous is not None and previous not in self.response_ids:
+            conn.send(400, error_body("Previous response with id '%s' not found." % previous,
+                                      "invalid_request_error", "previous_response_not_found",
+                                      "previous_response_id"), keep_alive=keep)
+            return keep
+        resp_id = self.item_id("resp")
+        self.response_ids[resp_id] = True
+        while len(self.response_ids) > 1000:
+            del self.response_ids[next(iter(self.response_ids))]
+        output, pieces = self.response_output(model, faults)
+        usage = self.responses_usage(body, len(pieces), faults)
+        if body.get("stream") is not True:
+            conn.send(200, self.response_object(body, base, resp_id, "completed", output, usage),
+                      keep_alive=keep)
+            return keep
+        events = self.responses_events(body, base, resp_id, output, pieces, usage)
+        # response.created and response.in_progress go out before any @break.
+        return await self.stream_events(conn, req, events, faults, keep, lead=2)
+
+    def responses_events(self, body, base, resp_id, output, pieces, usage):
+        """The typed SSE events of one streamed response, as (is_content, bytes)."""
+        seq = iter(range(1 << 30))
+
+        def ev(kind, **members):
+            return sse_event(kind, dict(type=kind, sequence_number=next(seq), **members))
+
+        item = output[0]
+        started = dict(item, status="in_progress")
+        where = {"item_id": item["id"], "output_index": 0}
+        yield False, ev("response.created", response=self.response_object(
+            body, base, resp_id, "in_progress", [], None))
+        yield False, ev("response.in_progress", response=self.response_object(
+            body, base, resp_id, "in_progress", [], None))
+        if item["type"] == "function_call":
+            yield False, ev("response.output_item.added", output_index=0,
+                            item=dict(started, arguments=""))
+            for piece in pieces:
+                yield True, ev("response.function_call_arguments.delta", delta=piece, **where)
+            yield False, ev("response.function_call_arguments.done",
+                            arguments=item["arguments"], **where)
+        else:
+            part = item["content"][0]
+            yield False, ev("response.output_item.added", output_index=0,
+                            item=dict(started, content=[]))
+            yield False, ev("response.content_part.added", content_index=0,
+                            part=dict(part, text=""), **where)
+            for piece in pieces:
+                yield True, ev("response.output_text.delta", content_index=0, delta=piece,
+                               logprobs=[], **where)
+            yield False, ev("response.output_text.done", content_index=0, text=part["text"],
+                            logprobs=[], **where)
+            yield False, ev("response.content_part.done", content_index=0, part=part, **where)
+        yield False, ev("response.output_item.done", output_index=0, item=item)
+        yield False, ev("response.completed", response=self.response_object(
+            body, base, resp_id, "completed", output, usage))
+
+    def chat_events(self, body, model, base, faults, azure=False):
+        """The SSE chunks of one streamed chat completion, in order, as (is_content, bytes)."""
         options = body.get("stream_options") or {}
         with_usage = isinstance(options, dict) and options.get("include_usage") is True
-        chunked = req.version == "HTTP/1.1"
-        keep = keep and chunked
-        head = ["HTTP/1.1 200 OK", "Content-Type: text/event-stream; charset=utf-8",
-                "Cache-Control: no-cache",
-                "Connection: " + ("keep-alive" if keep else "close")]
-        if chunked:
-            head.append("Transfer-Encoding: chunked")
-        conn.writer.write(("\r\n".join(head) + "\r\n\r\n").encode())
         cid, created = self.next_id("chatcmpl"), int(time.time())
 
-        def event(choices, usage=None, final=False):
+        def event(choices, usage=None):
             c = {"id": cid, "object": "chat.completion.chunk", "created": created,
                  "model": base, "system_fingerprint": "fp_fake", "choices": choices}
             if with_usage:
                 c["usage"] = usage
-            return "data: " + json.dumps(c, separators=(",", ":")) + "\n\n"
+            return sse_data(c)
 
         def choice(delta, finish=None):
             c = {"index": 0, "delta": delta, "logprobs": None, "finish_reason": finish}
@@ -550,57 +506,84 @@ class FakeOpenAI:
                 c["content_filter_results"] = AZURE_FILTER_RESULTS if delta else {}
             return [c]
 
-        def frame(text):
-            data = text.encode()
-            return b"%x\r\n%s\r\n" % (len(data), data) if chunked else data
+        if faults.azure_filter:
+            # Azure's first chunk: no choices, no id or model, the prompt's filter results.
+            yield False, sse_data({"choices": [], "created": 0, "id": "", "model": "",
+                                   "object": "", "prompt_filter_results": AZURE_PROMPT_FILTER})
+        pieces = self.pieces(model, faults.chunks)
+        if faults.tool:
+            yield False, event(choice({"role": "assistant", "content": None, "tool_calls": [
+                {"index": 0, "id": "call_fake1", "type": "function",
+                 "function": {"name": "get_weather", "arguments": ""}}]}))
+            pieces = TOOL_PIECES
+        else:
+            yield False, event(choice({"role": "assistant", "content": "", "refusal": None}))
+        for piece in pieces:
+            delta = ({"tool_calls": [{"index": 0, "function": {"arguments": piece}}]}
+                     if faults.tool else {"content": piece})
+            yield True, event(choice(delta))
+        yield False, event(choice({}, "tool_calls" if faults.tool else "stop"))
+        if with_usage:
+            yield False, event([], self.usage(body, len(pieces), faults))
+        yield False, b"data: [DONE]\n\n"
 
+    async def stream(self, conn, req, body, model, base, faults, keep, azure=False):
+        events = self.chat_events(body, model, base, faults, azure)
+        # The role chunk (after Azure's filter chunk) goes out before any @break.
+        return await self.stream_events(conn, req, events, faults, keep,
+                                        lead=2 if faults.azure_filter else 1)
+
+    async def stream_events(self, conn, req, events, faults, keep,
+                            content_type="text/event-stream; charset=utf-8", extra=(), lead=1,
+                            outcome_if_whole="streams_completed"):
+        """Sends `events` ((is_content, bytes) pairs, in order) as the body of a 200 answer,
+        chunked for HTTP/1.1 and close-delimited for HTTP/1.0, and counts the stream in the
+        stats: `outcome_if_whole` when all went out, streams_cancelled when the client went
+        away (noticed between events), streams_broken for @break. Every fake's streams go
+        through here, so the switches act alike: @delay=MS waits before each content event;
+        @break=N resets the connection after N content events (all of them if there are
+        fewer, so before any closing events, or at the very end), but never before the first
+        `lead` events. `extra` adds (name, value) headers. Returns whether the connection
+        stays open."""
+        events = list(events)
+        chunked = req.version == "HTTP/1.1"
+        keep = keep and chunked
+        head = ["HTTP/1.1 200 OK", "Content-Type: " + content_type]
+        if content_type.startswith("text/event-stream"):
+            head.append("Cache-Control: no-cache")
+        head += ["%s: %s" % kv for kv in extra]
+        head.append("Connection: " + ("keep-alive" if keep else "close"))
+        if chunked:
+            head.append("Transfer-Encoding: chunked")
+        conn.writer.write(("\r\n".join(head) + "\r\n\r\n").encode())
+        break_at = -1
+        if faults.break_after >= 0:
+            break_at = min(faults.break_after, sum(1 for c, _ in events if c))
         # Watch for the client going away while we stream (it sends nothing meanwhile).
         watcher = asyncio.ensure_future(conn.fill())
         self.stats["active_streams"] += 1
         outcome = "streams_cancelled"
         try:
-            async def emit(text):
+            sent = 0   # content events
+            for i, (is_content, data) in enumerate(events):
+                if i >= lead and sent == break_at:
+                    break
+                if is_content:
+                    if faults.delay_ms:
+                        await asyncio.sleep(faults.delay_ms / 1000)
+                    sent += 1
                 if watcher.done() and (conn.eof or watcher.exception()):
                     raise ConnectionResetError
-                conn.writer.write(frame(text))
+                conn.writer.write(b"%x\r\n%s\r\n" % (len(data), data) if chunked else data)
                 await conn.writer.drain()
-
-            if faults.azure_filter:
-                # Azure's first chunk: no choices, no id or model, the prompt's filter results.
-                await emit("data: " + json.dumps(
-                    {"choices": [], "created": 0, "id": "", "model": "", "object": "",
-                     "prompt_filter_results": AZURE_PROMPT_FILTER},
-                    separators=(",", ":")) + "\n\n")
-            pieces = self.pieces(model, faults.chunks)
-            if faults.tool:
-                await emit(event(choice({"role": "assistant", "content": None, "tool_calls": [
-                    {"index": 0, "id": "call_fake1", "type": "function",
-                     "function": {"name": "get_weather", "arguments": ""}}]})))
-                pieces = ['{"location"', ':"Paris"}']
-            else:
-                await emit(event(choice({"role": "assistant", "content": "", "refusal": None})))
-            for i, piece in enumerate(pieces):
-                if i == faults.break_after:
-                    outcome = "streams_broken"
-                    conn.reset()
-                    return False
-                if faults.delay_ms:
-                    await asyncio.sleep(faults.delay_ms / 1000)
-                delta = ({"tool_calls": [{"index": 0, "function": {"arguments": piece}}]}
-                         if faults.tool else {"content": piece})
-                await emit(event(choice(delta)))
-            if faults.break_after >= len(pieces):
+            if break_at >= 0:
                 outcome = "streams_broken"
                 conn.reset()
                 return False
-            await emit(event(choice({}, "tool_calls" if faults.tool else "stop")))
-            if with_usage:
-                await emit(event([], self.usage(body, len(pieces), faults)))
-            await emit("data: [DONE]\n\n")
             if chunked:
                 conn.writer.write(b"0\r\n\r\n")
             await conn.writer.drain()
-            outcome = "streams_completed"
+            outcome = outcome_if_whole
             return keep
         except (ConnectionError, asyncio.CancelledError):
             outcome = "streams_cancelled"
@@ -614,44 +597,6 @@ class FakeOpenAI:
                 await asyncio.wait([watcher])
             if not watcher.cancelled():
                 watcher.exception()   # retrieved, so asyncio does not log it
-
-
-
-def run_fake(make_fake, faults_class, fault_example, add_arguments=None):
-    """The command line every fake shares (--host, --port, --cert/--key, --fault, plus any
-    arguments `add_arguments(parser)` adds): raises the open-file limit, listens, prints
-    `LISTENING <port>` and serves until interrupted. `make_fake(args)` builds the server."""
-    ap = argparse.ArgumentParser(description=sys.modules["__main__"].__doc__.split("\n")[0])
-    ap.add_argument("--host", default="127.0.0.1")
-    ap.add_argument("--port", type=int, default=0)
-    ap.add_argument("--cert", help="PEM certificate (chain): serve HTTPS")
-    ap.add_argument("--key", help="PEM private key for --cert")
-    ap.add_argument("--fault", default="", help="switches applied to every request, e.g. "
-                    "%s (same syntax as after '@' in a model name)" % fault_example)
-    if add_arguments is not None:
-        add_arguments(ap)
-    args = ap.parse_args()
-    faults_class(args.fault)   # reject a bad --fault before listening
-    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
-    if soft < hard:
-        resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
-    ctx = None
-    if args.cert:
-        ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
-        ctx.load_cert_chain(args.cert, args.key)
-
-    async def serve():
-        fake = make_fake(args)
-        server = await asyncio.start_server(fake.on_connection, args.host, args.port, ssl=ctx,
-                                            backlog=4096, limit=MAX_HEADER_BYTES)
-        print("LISTENING %d" % server.sockets[0].getsockname()[1], flush=True)
-        async with server:
-            await server.serve_forever()
-
-    try:
-        asyncio.run(serve())
-    except KeyboardInterrupt:
-        sys.exit(0)
 
 
 if __name__ == "__main__":

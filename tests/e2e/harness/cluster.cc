@@ -65,7 +65,12 @@ Node::Node(const TempDir& dir, const std::string& config_yaml, const std::string
   config_path_ = dir.Write(name + ".yaml", config_yaml);
   proc_ = std::make_unique<Process>(
       std::vector<std::string>{BinaryPath(), "serve", "--config", config_path_}, dir.path(), name);
-  auto line = proc_->WaitForLine("\"listening\"", true, std::chrono::seconds(20));
+  // Waits for the line while the node runs: a config it refuses ends it at once.
+  std::optional<std::string> line;
+  auto give_up = std::chrono::steady_clock::now() + std::chrono::seconds(20);
+  while (!line && proc_->running() && std::chrono::steady_clock::now() < give_up) {
+    line = proc_->WaitForLine("\"listening\"", true, std::chrono::milliseconds(100));
+  }
   if (!line) return;
   uint16_t port = PortAfter(*line, "listen");
   admin_port_ = PortAfter(*line, "admin_listen");

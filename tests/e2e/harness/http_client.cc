@@ -185,21 +185,41 @@ std::optional<Response> Request(uint16_t port, const std::string& method, const 
   return c->ReadResponse(timeout);
 }
 
-std::vector<std::string> SseData(const std::string& body) {
-  std::vector<std::string> out;
+std::vector<SseEvent> SseEvents(const std::string& body) {
+  std::vector<SseEvent> out;
+  SseEvent current;
+  bool has_data = false;
   size_t pos = 0;
   while (pos < body.size()) {
     size_t e = body.find('\n', pos);
     if (e == std::string::npos) e = body.size();
     std::string line = body.substr(pos, e - pos);
     if (!line.empty() && line.back() == '\r') line.pop_back();
-    if (line.rfind("data:", 0) == 0) {
-      std::string d = line.substr(5);
-      if (!d.empty() && d.front() == ' ') d.erase(0, 1);
-      out.push_back(d);
+    auto field = [&](const char* name) {
+      std::string v = line.substr(std::string(name).size());
+      if (!v.empty() && v.front() == ' ') v.erase(0, 1);
+      return v;
+    };
+    if (line.empty()) {  // the end of an event
+      if (has_data) out.push_back(current);
+      current = SseEvent();
+      has_data = false;
+    } else if (line.rfind("data:", 0) == 0) {
+      if (has_data) current.data += '\n';
+      current.data += field("data:");
+      has_data = true;
+    } else if (line.rfind("event:", 0) == 0) {
+      current.event = field("event:");
     }
     pos = e + 1;
   }
+  if (has_data) out.push_back(current);
+  return out;
+}
+
+std::vector<std::string> SseData(const std::string& body) {
+  std::vector<std::string> out;
+  for (SseEvent& e : SseEvents(body)) out.push_back(std::move(e.data));
   return out;
 }
 

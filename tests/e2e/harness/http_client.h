@@ -65,6 +65,16 @@ std::string RequestBytes(const std::string& method, const std::string& path,
                          const std::map<std::string, std::string>& headers,
                          const std::string& body);
 
+// One server-sent event: its `event:` field ("" when absent) and its `data:` lines joined
+// with '\n'.
+struct SseEvent {
+  std::string event;
+  std::string data;
+};
+
+// The events of an SSE body, in order (events without data are left out).
+std::vector<SseEvent> SseEvents(const std::string& body);
+
 // The `data:` payloads of an SSE body, in order.
 std::vector<std::string> SseData(const std::string& body);
 
