@@ -3,12 +3,15 @@
 
 #include "config/yaml_tree.h"
 
+#include <yaml-cpp/eventhandler.h>
 #include <yaml-cpp/yaml.h>
 
 #include <algorithm>
 #include <exception>
+#include <sstream>
 #include <string_view>
 #include <utility>
+#include <vector>
 
 namespace edge::config {
 
@@ -117,19 +120,60 @@ class Converter {
   int nodes_ = 0;
 };
 
+// Where each document of a stream starts. yaml-cpp 0.7 (Debian 12) never ends some
+// malformed streams (a stray ',' at the top level, jbeder/yaml-cpp#1040, fixed upstream in
+// #1319): it reports the same empty document over and over without consuming input, and
+// YAML::LoadAll grows until memory runs out. A document starting where the previous one
+// did is that loop, and ends the scan.
+class DocumentScan final : public YAML::EventHandler {
+ public:
+  // Stops at the second document: a config has one.
+  void Run(const std::string& text) {
+    std::istringstream in(text);
+    YAML::Parser parser(in);
+    while (starts_.size() < 2 && parser.HandleNextDocument(*this)) {
+    }
+  }
+  size_t documents() const { return starts_.size(); }
+  // The 1-based line of document i.
+  int line(size_t i) const { return starts_[i].line + 1; }
+  bool stuck() const { return starts_.size() == 2 && starts_[0].pos == starts_[1].pos; }
+
+  void OnDocumentStart(const YAML::Mark& mark) override { starts_.push_back(mark); }
+  void OnDocumentEnd() override {}
+  void OnNull(const YAML::Mark&, YAML::anchor_t) override {}
+  void OnAlias(const YAML::Mark&, YAML::anchor_t) override {}
+  void OnScalar(const YAML::Mark&, const std::string&, YAML::anchor_t,
+                const std::string&) override {}
+  void OnSequenceStart(const YAML::Mark&, const std::string&, YAML::anchor_t,
+                       YAML::EmitterStyle::value) override {}
+  void OnSequenceEnd() override {}
+  void OnMapStart(const YAML::Mark&, const std::string&, YAML::anchor_t,
+                  YAML::EmitterStyle::value) override {}
+  void OnMapEnd() override {}
+
+ private:
+  std::vector<YAML::Mark> starts_;
+};
+
 }  // namespace
 
 Status ParseYaml(const std::string& text, YamlNode* out, int* error_line) {
   *out = YamlNode{};
   out->line = 1;
   try {
-    std::vector<YAML::Node> docs = YAML::LoadAll(text);
-    if (docs.size() > 1) {
-      *error_line = LineOf(docs[1], 1);
+    DocumentScan scan;
+    scan.Run(text);
+    if (scan.stuck()) {
+      *error_line = scan.line(0);
+      return InvalidArgument("YAML syntax error: a token that cannot start a value");
+    }
+    if (scan.documents() > 1) {
+      *error_line = scan.line(1);
       return InvalidArgument("only one YAML document is allowed");
     }
-    if (docs.empty()) return Status::Ok();
-    Converter().Convert(docs[0], 1, out);
+    if (scan.documents() == 0) return Status::Ok();
+    Converter().Convert(YAML::Load(text), 1, out);
     return Status::Ok();
   } catch (const TreeError& e) {
     *error_line = std::max(1, e.line);

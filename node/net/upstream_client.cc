@@ -49,7 +49,9 @@ struct PoolKeyLess {
   using is_transparent = void;
   template <typename A, typename B>
   bool operator()(const A& a, const B& b) const {
-    return std::tie(a.https, a.port, a.tls, a.host) < std::tie(b.https, b.port, b.tls, b.host);
+    // Both sides as the same tuple type: a key (std::string host) meets a view.
+    return std::make_tuple(a.https, a.port, a.tls, std::string_view(a.host)) <
+           std::make_tuple(b.https, b.port, b.tls, std::string_view(b.host));
   }
 };
 
