@@ -25,6 +25,9 @@ struct Usage {
   int64_t input_tokens = 0;
   int64_t output_tokens = 0;
   int64_t cached_input_tokens = 0;
+  // Of output_tokens, those the model spent reasoning (OpenAI's reasoning_tokens, Gemini's
+  // thoughtsTokenCount); billed as output, reported apart so that clients can see them.
+  int64_t reasoning_tokens = 0;
   // True when the provider reported the numbers; false when they were counted or unknown.
   bool reported = false;
 };

@@ -126,6 +126,8 @@ void ReplyWhole(RequestContext& ctx) {
     Result<providers::ChatResponse> r = AdapterOf(ctx).ParseChat(body);
     if (!r.ok()) return Fail(ctx, {502, true, "malformed_response", r.status().message(), {}});
     ctx.usage = r->usage;
+    // Anthropic, Bedrock and Gemini answers carry no creation time: the request's it is.
+    if (r->created == 0) r->created = ctx.request.created;
     translated = ctx.client_api->EncodeResponse(*r, ctx.request.model);
   }
   ctx.StopOwnTime();

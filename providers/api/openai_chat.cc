@@ -27,6 +27,11 @@ void WriteUsage(JsonWriter& w, const Usage& u) {
   Key(w, "cached_tokens");
   w.Int64(u.cached_input_tokens);
   w.EndObject();
+  Key(w, "completion_tokens_details");
+  w.StartObject();
+  Key(w, "reasoning_tokens");
+  w.Int64(u.reasoning_tokens);
+  w.EndObject();
   w.EndObject();
 }
 

@@ -44,6 +44,7 @@ TEST(OpenAiChatEncodeResponse, TextAnswer) {
   r.text = "Hello! \"quoted\" é";
   r.finish_reason = "length";
   r.usage = MakeUsage(19, 10, 3);
+  r.usage.reasoning_tokens = 4;  // of the 10
   EXPECT_TRUE(JsonEq(Api().EncodeResponse(r, "fast"), R"({
     "id": "chatcmpl-msg_01XFDUDYJgAACzvnptvVoYEL", "object": "chat.completion",
     "created": 1718345014, "model": "fast",
@@ -51,7 +52,8 @@ TEST(OpenAiChatEncodeResponse, TextAnswer) {
                  "message": {"role": "assistant", "content": "Hello! \"quoted\" é", "refusal": null},
                  "logprobs": null, "finish_reason": "length"}],
     "usage": {"prompt_tokens": 19, "completion_tokens": 10, "total_tokens": 29,
-              "prompt_tokens_details": {"cached_tokens": 3}}})"));
+              "prompt_tokens_details": {"cached_tokens": 3},
+              "completion_tokens_details": {"reasoning_tokens": 4}}})"));
 }
 
 TEST(OpenAiChatEncodeResponse, ToolCallsOnlyHaveNullContent) {
@@ -71,7 +73,8 @@ TEST(OpenAiChatEncodeResponse, ToolCallsOnlyHaveNullContent) {
           "function": {"name": "get_time", "arguments": "{}"}}]},
        "logprobs": null, "finish_reason": "tool_calls"}],
     "usage": {"prompt_tokens": 5, "completion_tokens": 7, "total_tokens": 12,
-              "prompt_tokens_details": {"cached_tokens": 0}}})"));
+              "prompt_tokens_details": {"cached_tokens": 0},
+              "completion_tokens_details": {"reasoning_tokens": 0}}})"));
 }
 
 TEST(OpenAiChatStream, TextWithUsage) {

@@ -36,7 +36,7 @@ void WriteUsage(JsonWriter& w, const Usage& u) {
   Key(w, "output_tokens_details");
   w.StartObject();
   Key(w, "reasoning_tokens");
-  w.Int64(0);
+  w.Int64(u.reasoning_tokens);
   w.EndObject();
   Key(w, "total_tokens");
   w.Int64(u.input_tokens + u.output_tokens);

@@ -151,6 +151,7 @@ TEST(GeminiAdapter, ParsesTextSkippingThoughts) {
   EXPECT_EQ(r->finish_reason, "stop");
   EXPECT_EQ(r->usage.input_tokens, 8);
   EXPECT_EQ(r->usage.output_tokens, 9 + 98);  // thinking is billed as output
+  EXPECT_EQ(r->usage.reasoning_tokens, 98);   // and shown apart
   EXPECT_EQ(r->usage.cached_input_tokens, 0);
   EXPECT_TRUE(r->usage.reported);
 }

@@ -132,8 +132,8 @@ Usage ReadUsageMetadata(dom::object usage) {
   bool seen = false;
   u.input_tokens = NonNegative(usage, "promptTokenCount", &seen) +
                    NonNegative(usage, "toolUsePromptTokenCount", nullptr);
-  u.output_tokens = NonNegative(usage, "candidatesTokenCount", &seen) +
-                    NonNegative(usage, "thoughtsTokenCount", nullptr);
+  u.reasoning_tokens = NonNegative(usage, "thoughtsTokenCount", nullptr);
+  u.output_tokens = NonNegative(usage, "candidatesTokenCount", &seen) + u.reasoning_tokens;
   u.cached_input_tokens = NonNegative(usage, "cachedContentTokenCount", nullptr);
   u.reported = seen;
   return u;

@@ -45,7 +45,8 @@ int64_t NonNegative(simdjson::ondemand::value v) {
   return n;
 }
 
-int64_t CachedTokens(simdjson::ondemand::value details) {
+// One count of a *_tokens_details object: cached_tokens, reasoning_tokens.
+int64_t DetailTokens(simdjson::ondemand::value details, std::string_view name) {
   simdjson::ondemand::object obj;
   if (details.get_object().get(obj) != simdjson::SUCCESS) return 0;  // null or absent
   for (auto field_result : obj) {
@@ -55,7 +56,7 @@ int64_t CachedTokens(simdjson::ondemand::value details) {
         field.unescaped_key().get(key) != simdjson::SUCCESS) {
       return 0;
     }
-    if (key == "cached_tokens") return NonNegative(field.value());
+    if (key == name) return NonNegative(field.value());
   }
   return 0;
 }
@@ -105,7 +106,9 @@ Usage ReadUsage(simdjson::ondemand::object usage) {
       u.output_tokens = NonNegative(field.value());
       seen = true;
     } else if (key == "prompt_tokens_details" || key == "input_tokens_details") {
-      u.cached_input_tokens = CachedTokens(field.value());
+      u.cached_input_tokens = DetailTokens(field.value(), "cached_tokens");
+    } else if (key == "completion_tokens_details" || key == "output_tokens_details") {
+      u.reasoning_tokens = DetailTokens(field.value(), "reasoning_tokens");
     }
   }
   u.reported = seen;

@@ -201,6 +201,20 @@ TEST(ExtractUsage, ChatCompletionWithCachedTokens) {
   EXPECT_TRUE(u->reported);
 }
 
+TEST(ExtractUsage, ReasoningTokensOfChatAndResponses) {
+  auto chat = ExtractUsage(
+      R"({"usage":{"prompt_tokens":5,"completion_tokens":40,"completion_tokens_details":)"
+      R"({"reasoning_tokens":32,"audio_tokens":0}}})");
+  ASSERT_TRUE(chat.has_value());
+  EXPECT_EQ(chat->output_tokens, 40);
+  EXPECT_EQ(chat->reasoning_tokens, 32);
+  auto responses =
+      ExtractUsage(R"({"usage":{"input_tokens":5,"output_tokens":9,"output_tokens_details":)"
+                   R"({"reasoning_tokens":6}}})");
+  ASSERT_TRUE(responses.has_value());
+  EXPECT_EQ(responses->reasoning_tokens, 6);
+}
+
 TEST(ExtractUsage, EmbeddingsHaveNoOutput) {
   auto u = ExtractUsage(Testdata("embeddings.json"));
   ASSERT_TRUE(u.has_value());

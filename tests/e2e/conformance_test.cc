@@ -416,22 +416,12 @@ int64_t CreatedAt(ClientApi api, const Response& r, bool stream) {
   return JsonInt(d, stream ? "response.created_at" : "created_at");
 }
 
-// BUG (node/pipeline/respond.cc:119-121): a translated whole answer keeps the creation time
-// the provider's answer carried, and Anthropic, Bedrock and Gemini answers carry none, so the
-// client gets `"created":0` (chat) and `"created_at":0` (Responses): 1970. Streams use the
-// request's time (stage_body.cc:43) and are right.
-bool HitsZeroCreatedBug(Provider p, bool stream, int64_t created) {
-  return !stream && created == 0 &&
-         (p == Provider::kAnthropic || p == Provider::kBedrock || p == Provider::kGemini);
-}
-
 class ConformanceCreationTime : public ConformanceBase, public ::testing::TestWithParam<Provider> {
  protected:
   static void TearDownTestSuite() { StopStages(); }
 };
 
 TEST_P(ConformanceCreationTime, AnswersSayWhenTheyWereCreated) {
-  std::string bug_hits;
   for (ClientApi api : {ClientApi::kChat, ClientApi::kResponses}) {
     for (bool stream : {false, true}) {
       SCOPED_TRACE(ApiName(api) + (stream ? " stream" : " whole"));
@@ -439,17 +429,8 @@ TEST_P(ConformanceCreationTime, AnswersSayWhenTheyWereCreated) {
       ASSERT_NO_FATAL_FAILURE(Call(GetParam(), api, "main", stream, &r));
       ASSERT_EQ(r.status, 200) << r.body;
       int64_t created = CreatedAt(api, r, stream);
-      if (HitsZeroCreatedBug(GetParam(), stream, created)) {
-        bug_hits += " " + ApiName(api);
-        continue;
-      }
       EXPECT_NEAR(created, static_cast<int64_t>(std::time(nullptr)), 300) << r.body;
     }
-  }
-  if (!bug_hits.empty()) {
-    GTEST_SKIP() << "known node bug: translated whole answers say they were created at 0 "
-                    "(node/pipeline/respond.cc:121 keeps ChatResponse.created, which "
-                 << ProviderName(GetParam()) << " answers leave 0):" << bug_hits;
   }
 }
 

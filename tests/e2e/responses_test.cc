@@ -270,7 +270,6 @@ TEST_F(ResponsesApi, FunctionCallsRoundTrip) {
 
 // Gemini reports 3 thinking tokens (billed as output) besides the 5 of the answer.
 TEST_F(ResponsesApi, ReasoningTokensAreOutputTokensAndSaidSo) {
-  bool reasoning_lost = false;
   for (bool stream : {false, true}) {
     SCOPED_TRACE(stream ? "stream" : "whole");
     auto r = Request(port(), "POST", "/v1/responses", AuthHeaders(),
@@ -282,18 +281,7 @@ TEST_F(ResponsesApi, ReasoningTokensAreOutputTokensAndSaidSo) {
         ParseJson(stream ? SseEvents(r->body).back().data : r->body);
     std::string at = stream ? "response.usage." : "usage.";
     EXPECT_EQ(JsonInt(d, at + "output_tokens"), kOutputTokens + 3) << r->body;
-    int64_t reasoning = JsonInt(d, at + "output_tokens_details.reasoning_tokens");
-    if (reasoning == 0) {
-      reasoning_lost = true;
-      continue;
-    }
-    EXPECT_EQ(reasoning, 3) << r->body;
-  }
-  if (reasoning_lost) {
-    GTEST_SKIP() << "known bug: the provider's reasoning tokens are dropped: providers::Usage "
-                    "(providers/adapter.h:24) has no reasoning count (gemini/internal.cc:136 folds "
-                    "thoughtsTokenCount into output_tokens), so "
-                    "providers/api/responses.cc:39 always writes reasoning_tokens 0";
+    EXPECT_EQ(JsonInt(d, at + "output_tokens_details.reasoning_tokens"), 3) << r->body;
   }
 }
 
