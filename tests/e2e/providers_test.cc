@@ -23,6 +23,7 @@ class Providers : public ::testing::Test {
         ProviderDeployment(Provider::kBedrock, "bedrock-claude", bedrock) +
         ProviderDeployment(Provider::kGemini, "gemini", stage_->fakes.For(Provider::kGemini)) +
         ProviderDeployment(Provider::kAzure, "azure", openai) +
+        ProviderDeployment(Provider::kAzure, "azure-throttled", openai, "@429@retry_ms=2500") +
         // Fallback: the first deployment is overloaded, the second answers.
         ProviderDeployment(Provider::kAnthropic, "resilient", anthropic, "@529", "      order: 1\n") +
         ProviderDeployment(Provider::kOpenAi, "resilient", openai, "", "      order: 2\n") +
@@ -44,6 +45,17 @@ class Providers : public ::testing::Test {
   static FleetStage* stage_;
 };
 FleetStage* Providers::stage_;
+
+// Azure may say when to come back only in milliseconds (retry-after-ms): the client still
+// gets a Retry-After in whole seconds, rounded up.
+TEST_F(Providers, AzureThrottlingInMillisecondsBecomesRetryAfter) {
+  auto r = Request(port(), "POST", "/v1/chat/completions", AuthHeaders(),
+                   ChatBody("azure-throttled", false));
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->status, 429) << r->body;
+  EXPECT_EQ(r->Header("retry-after"), "3");
+  EXPECT_NE(r->body.find("\"error\""), std::string::npos) << r->body;
+}
 
 // The OpenAI SDK's chat completions, answered by each provider.
 TEST_F(Providers, OpenAiChatFromEveryProvider) {

@@ -50,6 +50,7 @@ class Faults:
         self.tool = False        # answer with a tool call
         self.cached = 0          # prompt_tokens_details.cached_tokens
         self.azure_filter = False   # first stream chunk: Azure's prompt_filter_results chunk
+        self.retry_ms = 0        # Azure 429: only `retry-after-ms: N`, no Retry-After
         self.apply(spec)
 
     def apply(self, spec):
@@ -71,6 +72,8 @@ class Faults:
                 setattr(self, name, True)
             elif name == "cached":
                 self.cached = int(value)
+            elif name == "retry_ms":
+                self.retry_ms = int(value)
             else:
                 raise ValueError("unknown fault switch %r" % sw)
         return self
@@ -245,7 +248,7 @@ class FakeOpenAI:
         if not await self.before_answer(conn, faults):
             return False
         if faults.status:
-            self.send_fault(conn, faults.status, base, keep, azure)
+            self.send_fault(conn, faults, base, keep, azure)
             return keep
         if path == "/v1/embeddings":
             conn.send(200, self.embeddings(body, base), keep_alive=keep)
@@ -273,11 +276,14 @@ class FakeOpenAI:
         return True
 
     @staticmethod
-    def send_fault(conn, status, base, keep, azure):
+    def send_fault(conn, faults, base, keep, azure):
+        status = faults.status
         extra = [("Retry-After", "1")] if status == 429 else []
         if azure:
             if status == 429:
-                extra.append(("retry-after-ms", "1000"))
+                # Azure sends both; @retry_ms=N makes it send only the milliseconds.
+                extra = ([("retry-after-ms", str(faults.retry_ms))] if faults.retry_ms
+                         else extra + [("retry-after-ms", "1000")])
                 message = ("Requests to the ChatCompletions_Create Operation under Azure OpenAI "
                            "API have exceeded call rate limit of your current OpenAI S0 pricing "
                            "tier. Please retry after 1 second.")
