@@ -23,7 +23,6 @@ class Providers : public ::testing::Test {
         ProviderDeployment(Provider::kBedrock, "bedrock-claude", bedrock) +
         ProviderDeployment(Provider::kGemini, "gemini", stage_->fakes.For(Provider::kGemini)) +
         ProviderDeployment(Provider::kAzure, "azure", openai) +
-        ProviderDeployment(Provider::kAzure, "azure-throttled", openai, "@429@retry_ms=2500") +
         // Fallback: the first deployment is overloaded, the second answers.
         ProviderDeployment(Provider::kAnthropic, "resilient", anthropic, "@529", "      order: 1\n") +
         ProviderDeployment(Provider::kOpenAi, "resilient", openai, "", "      order: 2\n") +
@@ -31,7 +30,8 @@ class Providers : public ::testing::Test {
                            "      order: 1\n") +
         ProviderDeployment(Provider::kBedrock, "resilient-stream", bedrock, "", "      order: 2\n") +
         Deployment("us-only", "openai/gpt-4o-mini", openai.base_url() + "/v1", "", "US") +
-        Deployment("embed", "openai/text-embedding-3-small", openai.base_url() + "/v1");
+        Deployment("embed", "openai/text-embedding-3-small", openai.base_url() + "/v1") +
+        ProviderDeployment(Provider::kAzure, "azure-throttled", openai, "@429@retry_ms=2500");
     ASSERT_EQ(stage_->Start(models, "router_settings:\n  routing_strategy: simple-shuffle\n  num_retries: 2\n"),
               "");
   }
