@@ -73,6 +73,7 @@ class Exchange final : public ConnectionUser {
   void HandleGone();
 
   Pool* pool() const { return pool_; }
+  bool sent() const { return phase_ == Phase::kSent || phase_ == Phase::kBody; }
   Exchange* next = nullptr;  // the client's list of exchanges in flight
   Exchange* prev = nullptr;
 
@@ -117,6 +118,7 @@ class CallHandle final : public UpstreamCall {
   explicit CallHandle(Exchange* exchange) : exchange_(exchange) {}
   ~CallHandle() override { exchange_->HandleGone(); }
   void Cancel() override { exchange_->Cancel(); }
+  bool sent() const override { return exchange_->sent(); }
   void PauseBody() override { exchange_->Pause(); }
   void ResumeBody() override { exchange_->Resume(); }
 

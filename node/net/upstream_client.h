@@ -88,6 +88,9 @@ class UpstreamCall {
  public:
   virtual ~UpstreamCall() = default;
   virtual void Cancel() = 0;
+  // The request went out on a connection: from here on the provider may be working on it
+  // (and billing it), whatever becomes of the call.
+  virtual bool sent() const = 0;
   // Back-pressure: stop / restart reading the response from the socket. Bytes already read
   // when PauseBody() is called (the rest of the current read) are still delivered.
   virtual void PauseBody() = 0;

@@ -409,6 +409,23 @@ TEST_F(UpstreamClientTest, CancelWhileConnectingAndWhileQueued) {
   EXPECT_TRUE(c.complete) << c.error.ToString();
 }
 
+// Whether the provider had the request decides whether a cancelled call is billed.
+TEST_F(UpstreamClientTest, SentOnlyOnceTheRequestWentOut) {
+  PoolOptions o;
+  o.max_total_per_origin = 1;
+  Recreate(o);
+  Recorder a, b;
+  Start(&a, Request("/hang"));
+  Start(&b, Request("/hang"));
+  EXPECT_FALSE(a.call->sent());  // still connecting
+  ASSERT_TRUE(RunUntil([&] { return a.call->sent(); }));
+  RunFor(50);
+  EXPECT_FALSE(b.call->sent());  // queued behind a
+  a.call->Cancel();
+  b.call->Cancel();
+  a.silenced = b.silenced = true;
+}
+
 TEST_F(UpstreamClientTest, PauseAndResumeBody) {
   Recorder rec;
   size_t at_pause = 0;

@@ -235,12 +235,14 @@ void RequestContext::OnAborted(net::ServerExchange& ex) {
   exchange = nullptr;
   if (outcome.ok()) outcome = Cancelled("the client closed the connection");
   if (call != nullptr && !upstream_done) {
+    // A provider that had the request has begun to work, and to bill: so does the node,
+    // with what is known so far, estimated where the provider did not say.
+    if (call->sent()) {
+      usage = relay ? BilledStreamUsage(*relay, ex.request().body)
+                    : providers::UsageSoFar(std::nullopt, 0, ex.request().body);
+    }
     call->Cancel();
     upstream_done = true;
-    // The provider had the request and has likely begun to work (and bill): bill what is
-    // known so far, estimated where it did not say.
-    usage = relay ? BilledStreamUsage(*relay, ex.request().body)
-                  : providers::UsageSoFar(std::nullopt, 0, ex.request().body);
   }
   CompleteRequest(*this);
 }
