@@ -228,6 +228,11 @@ TEST(GeminiAdapter, ToolCallIdsCarryThoughtSignatures) {
                     R"("thoughtSignature":"EjT+/z6ZEH8="}]},"finishReason":"STOP"}]})");
   ASSERT_TRUE(r.ok());
   EXPECT_EQ(r->tool_calls[0].id, "g7__thought__EjT-_z6ZEH8");  // Gemini's own id is the base
+  // unless it holds the separator: every id given out must be readable when it comes back.
+  r = A().ParseChat(R"({"candidates":[{"content":{"parts":[{"functionCall":{"name":"f",)"
+                    R"("id":"g__thought__$"}}]},"finishReason":"STOP"}]})");
+  ASSERT_TRUE(r.ok());
+  EXPECT_EQ(r->tool_calls[0].id, "call_0");
 }
 
 TEST(GeminiAdapter, SendsThoughtSignaturesBackOnTheirCalls) {

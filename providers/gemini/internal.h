@@ -85,9 +85,13 @@ struct Piece {
 //
 //   <base> "__thought__" <the signature in base64url, without padding>
 //
-// The base is Gemini's own call id when it sent one, else "call_<index>". A call without a
-// signature (parallel calls: all but the first) keeps the plain base, as before. Clients send
-// ids back unchanged, so the signature returns on the same functionCall part.
+// e.g. "call_0__thought__CiQB0e2Kb-xT_9a...". The base is Gemini's own call id when it sent
+// one (without the separator), else "call_<index>". The signature part is [A-Za-z0-9_-] (what
+// Anthropic allows in a tool_use id), so SDKs and JSON keep the id as it is. A call without a
+// signature (parallel calls: all but the first), or with one that is not base64 or is over
+// 64 KiB, keeps the plain base, as before. Clients send ids back unchanged, so the signature
+// returns on the same functionCall part. The separator is LiteLLM's, whose ids (the raw
+// signature after it) read the same.
 //
 // The id of the call at `index` of an answer.
 std::string ToolCallId(const Piece& call, int index);

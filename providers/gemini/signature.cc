@@ -51,8 +51,10 @@ std::optional<std::string> Rebase64(std::string_view base64, bool url_safe) {
 }  // namespace
 
 std::string ToolCallId(const Piece& call, int index) {
-  // Gemini has no call ids (a few surfaces do): make ones the client can answer.
-  std::string id = call.id.empty() ? "call_" + std::to_string(index) : call.id;
+  // Gemini has no call ids (a few surfaces do): make ones the client can answer. Requests
+  // do not send ids back to Gemini, so one that holds the separator is replaced freely.
+  const bool own = !call.id.empty() && call.id.find(kSeparator) == std::string::npos;
+  std::string id = own ? call.id : "call_" + std::to_string(index);
   if (call.signature.empty()) return id;
   // A signature that is not base64 cannot be carried faithfully: the id stays plain.
   if (std::optional<std::string> sig = Rebase64(call.signature, true)) {
