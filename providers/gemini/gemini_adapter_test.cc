@@ -42,6 +42,17 @@ Result<std::string> Translate(std::string_view messages, std::string_view extra 
   return call.body;
 }
 
+// Decodes the golden stream `name` whole, expecting `want`, and the same at every split.
+testing::Decoded ExpectStream(const std::string& name, const std::vector<std::string>& want) {
+  const std::string s = Data(name);
+  testing::Decoded d = DecodeWhole(A(), s);
+  EXPECT_TRUE(d.feed.ok()) << d.feed.ToString();
+  EXPECT_TRUE(d.finish.ok()) << d.finish.ToString();
+  EXPECT_EQ(d.deltas, want);
+  ExpectSameAtEverySplit(A(), s);
+  return d;
+}
+
 TEST(GeminiAdapter, BuildsGenerateContentCalls) {
   Result<HttpCall> call = A().BuildChat(GeminiTarget(), Data("chat_request.json"), false);
   ASSERT_TRUE(call.ok()) << call.status().ToString();
@@ -332,10 +343,6 @@ TEST(GeminiAdapter, MalformedAnswersAreUpstreamFailures) {
 }
 
 TEST(GeminiAdapter, DecodesATextStreamWithCumulativeUsage) {
-  const std::string s = Data("stream_text.sse");
-  const testing::Decoded d = DecodeWhole(A(), s);
-  ASSERT_TRUE(d.feed.ok()) << d.feed.ToString();
-  ASSERT_TRUE(d.finish.ok()) << d.finish.ToString();
   const std::vector<std::string> want = {"start s1-Xk gemini-2.5-flash",
                                          "text The",
                                          "usage in=9 cached=0 out=0",
@@ -344,18 +351,15 @@ TEST(GeminiAdapter, DecodesATextStreamWithCumulativeUsage) {
                                          "text .",
                                          "finish stop",
                                          "usage in=9 cached=0 out=31"};
-  EXPECT_EQ(d.deltas, want);
+  const testing::Decoded d = ExpectStream("stream_text.sse", want);
   // The last report, never a sum.
   EXPECT_EQ(d.usage.input_tokens, 9);
   EXPECT_EQ(d.usage.output_tokens, 31);
-  ExpectSameAtEverySplit(A(), s);
+  const std::string s = Data("stream_text.sse");
   ExpectRobust(A(), s, s.rfind("data:") + 10);
 }
 
 TEST(GeminiAdapter, DecodesStreamedFunctionCalls) {
-  const std::string s = Data("stream_function_call.sse");
-  const testing::Decoded d = DecodeWhole(A(), s);
-  ASSERT_TRUE(d.finish.ok()) << d.finish.ToString();
   const std::vector<std::string> want = {"start s2-Fn gemini-2.5-flash",
                                          "text Checking.",
                                          "usage in=70 cached=0 out=2",
@@ -365,15 +369,10 @@ TEST(GeminiAdapter, DecodesStreamedFunctionCalls) {
                                          "args 1 {}",
                                          "finish tool_calls",
                                          "usage in=70 cached=32 out=12"};
-  EXPECT_EQ(d.deltas, want);
-  ExpectSameAtEverySplit(A(), s);
+  ExpectStream("stream_function_call.sse", want);
 }
 
 TEST(GeminiAdapter, StreamedToolCallIdsCarryThoughtSignatures) {
-  const std::string s = Data("stream_function_call_signed.sse");
-  const testing::Decoded d = DecodeWhole(A(), s);
-  ASSERT_TRUE(d.feed.ok()) << d.feed.ToString();
-  ASSERT_TRUE(d.finish.ok()) << d.finish.ToString();
   const std::vector<std::string> want = {"start s4-Sg gemini-3-pro-preview",
                                          std::string("tool 0 ") + kSignedId + " get_weather",
                                          "args 0 {\"location\":\"Paris\"}",
@@ -384,8 +383,7 @@ TEST(GeminiAdapter, StreamedToolCallIdsCarryThoughtSignatures) {
                                          "args 2 {\"tz\":\"UTC\"}",
                                          "finish tool_calls",
                                          "usage in=70 cached=0 out=42"};
-  EXPECT_EQ(d.deltas, want);
-  ExpectSameAtEverySplit(A(), s);
+  ExpectStream("stream_function_call_signed.sse", want);
 }
 
 TEST(GeminiAdapter, AnInStreamErrorSetsError) {
