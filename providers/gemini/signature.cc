@@ -17,7 +17,8 @@ namespace edge::providers::gemini::internal {
 namespace {
 
 constexpr std::string_view kSeparator = "__thought__";
-// Far above what Gemini sends (a few KiB); an id is copied into every later request.
+// A bound on what an id may carry (it is copied into every later request of a conversation),
+// set well above the signatures Gemini is known to send.
 constexpr size_t kMaxSignature = 64 * 1024;
 
 // `base64` (either alphabet, padded or not) in the URL-safe alphabet unpadded, or in the
