@@ -36,8 +36,7 @@ Result<ChatResponse> ReadResponse(dom::element root) {
       r.text += p.text;
       continue;
     }
-    // Gemini has no call ids (a few surfaces do): make ones the client can answer.
-    std::string id = p.id.empty() ? "call_" + std::to_string(r.tool_calls.size()) : p.id;
+    std::string id = internal::ToolCallId(p, static_cast<int>(r.tool_calls.size()));
     r.tool_calls.push_back({std::move(id), std::move(p.name), std::move(p.text)});
   }
   r.finish_reason = internal::FinishReason(reason, !r.tool_calls.empty());

@@ -4,9 +4,11 @@
 // assistant turns become contents with roles user and model, consecutive turns of one role
 // merged into one content. Parts: text; images, audio and files given as base64 data: URLs
 // as inlineData (Gemini cannot fetch an http URL from a chat request: refused); assistant
-// tool_calls as functionCall {name, args}; tool messages as functionResponse {name,
-// response: {content}} in a user turn, the name found from the assistant call with the same
-// id (Gemini matches responses by name and order, it has no call ids).
+// tool_calls as functionCall {name, args}, with the thoughtSignature their id carries on the
+// part (internal.h, ToolCallId: Gemini 3 requires it back); tool messages as
+// functionResponse {name, response: {content}} in a user turn, the name found from the
+// assistant call with the same id (Gemini matches responses by name and order, it has no
+// call ids).
 
 #include <string>
 #include <string_view>
@@ -226,6 +228,7 @@ class ContentsWriter {
       }
       args_json = simdjson::to_string(parsed);
     }
+    EDGE_ASSIGN_OR_RETURN(const std::string signature, ThoughtSignatureOf(id));
     calls_.emplace_back(std::string(id), std::string(name));
     Open("model");
     w_.StartObject();
@@ -236,6 +239,10 @@ class ContentsWriter {
     Key(w_, "args");
     w_.RawValue(args_json.data(), args_json.size(), rapidjson::kObjectType);
     w_.EndObject();
+    if (!signature.empty()) {
+      Key(w_, "thoughtSignature");
+      String(w_, signature);
+    }
     w_.EndObject();
     return Status::Ok();
   }

@@ -4,6 +4,7 @@
 
 #include <gtest/gtest.h>
 
+#include <cctype>
 #include <string>
 #include <vector>
 
@@ -39,6 +40,17 @@ Result<std::string> Translate(std::string_view messages, std::string_view extra 
   body += "}";
   EDGE_ASSIGN_OR_RETURN(HttpCall call, A().BuildChat(GeminiTarget(), body, false));
   return call.body;
+}
+
+// Decodes the golden stream `name` whole, expecting `want`, and the same at every split.
+testing::Decoded ExpectStream(const std::string& name, const std::vector<std::string>& want) {
+  const std::string s = Data(name);
+  testing::Decoded d = DecodeWhole(A(), s);
+  EXPECT_TRUE(d.feed.ok()) << d.feed.ToString();
+  EXPECT_TRUE(d.finish.ok()) << d.finish.ToString();
+  EXPECT_EQ(d.deltas, want);
+  ExpectSameAtEverySplit(A(), s);
+  return d;
 }
 
 TEST(GeminiAdapter, BuildsGenerateContentCalls) {
@@ -172,6 +184,127 @@ TEST(GeminiAdapter, ParsesFunctionCalls) {
   EXPECT_EQ(r->usage.output_tokens, 18);
 }
 
+// Gemini 3 gives function calls a thoughtSignature and refuses a history without it; the
+// signature rides in the tool call id (internal.h: ToolCallId), base64url after the separator.
+constexpr char kSignature[] = "CiQB0e2Kb+xT/9aK3Vq8YwQ1Zm9vYmFy++++Qgk=";
+constexpr char kSignedId[] = "call_0__thought__CiQB0e2Kb-xT_9aK3Vq8YwQ1Zm9vYmFy----Qgk";
+
+// `text` with every "$ID0", "$ID1" replaced by ids[0], ids[1].
+std::string WithIds(std::string text, const std::vector<std::string>& ids) {
+  for (size_t i = 0; i < ids.size(); ++i) {
+    const std::string key = "$ID" + std::to_string(i);
+    for (size_t at = text.find(key); at != std::string::npos; at = text.find(key, at)) {
+      text.replace(at, key.size(), ids[i]);
+      at += ids[i].size();
+    }
+  }
+  return text;
+}
+
+// An assistant turn that called get_weather with `id`, and the tool's answer.
+std::string CallAndResult(const std::string& id) {
+  return WithIds(R"([{"role":"user","content":"Weather in Paris?"},
+    {"role":"assistant","content":null,"tool_calls":[{"id":"$ID0","type":"function",
+      "function":{"name":"get_weather","arguments":"{}"}}]},
+    {"role":"tool","tool_call_id":"$ID0","content":"21C"}])",
+                 {id});
+}
+
+TEST(GeminiAdapter, ToolCallIdsCarryThoughtSignatures) {
+  Result<ChatResponse> r = A().ParseChat(Data("response_function_call_signed.json"));
+  ASSERT_TRUE(r.ok()) << r.status().ToString();
+  EXPECT_EQ(r->text, "I will look both up.");  // a text part's signature has nowhere to go
+  EXPECT_EQ(r->finish_reason, "tool_calls");
+  ASSERT_EQ(r->tool_calls.size(), 2u);
+  EXPECT_EQ(r->tool_calls[0].id, kSignedId);
+  EXPECT_EQ(r->tool_calls[0].name, "get_weather");
+  EXPECT_EQ(r->tool_calls[1].id, "call_1");  // parallel calls: only the first is signed
+  EXPECT_EQ(r->usage.reasoning_tokens, 40);
+  for (char c : r->tool_calls[0].id) {
+    EXPECT_TRUE(std::isalnum(static_cast<unsigned char>(c)) || c == '_' || c == '-') << c;
+  }
+
+  // A signature that is not base64 (or is absurdly long) cannot be carried faithfully: the id
+  // stays plain and the answer is still read.
+  for (const std::string& bad : {std::string("a b"), std::string("abc$"), std::string("QQ==="),
+                                 std::string("QUJD="), std::string(64 * 1024 + 4, 'A')}) {
+    r = A().ParseChat(R"({"candidates":[{"content":{"parts":[{"functionCall":{"name":"f"},)"
+                      R"("thoughtSignature":")" +
+                      bad + R"("}]},"finishReason":"STOP"}]})");
+    ASSERT_TRUE(r.ok()) << bad;
+    ASSERT_EQ(r->tool_calls.size(), 1u);
+    EXPECT_EQ(r->tool_calls[0].id, "call_0") << bad;
+  }
+  r = A().ParseChat(R"({"candidates":[{"content":{"parts":[{"functionCall":{"name":"f","id":"g7"},)"
+                    R"("thoughtSignature":"EjT+/z6ZEH8="}]},"finishReason":"STOP"}]})");
+  ASSERT_TRUE(r.ok());
+  EXPECT_EQ(r->tool_calls[0].id, "g7__thought__EjT-_z6ZEH8");  // Gemini's own id is the base
+  // unless it holds the separator: every id given out must be readable when it comes back.
+  r = A().ParseChat(R"({"candidates":[{"content":{"parts":[{"functionCall":{"name":"f",)"
+                    R"("id":"g__thought__$"}}]},"finishReason":"STOP"}]})");
+  ASSERT_TRUE(r.ok());
+  EXPECT_EQ(r->tool_calls[0].id, "call_0");
+}
+
+TEST(GeminiAdapter, SendsThoughtSignaturesBackOnTheirCalls) {
+  // The answer's ids, sent back as a client does: the signature returns on its part, the
+  // unsigned call stays unsigned, and tool results still find their calls.
+  Result<ChatResponse> answer = A().ParseChat(Data("response_function_call_signed.json"));
+  ASSERT_TRUE(answer.ok());
+  Result<std::string> body =
+      Translate(WithIds(R"([
+    {"role":"user","content":"Weather and time in Paris?"},
+    {"role":"assistant","content":null,"tool_calls":[
+      {"id":"$ID0","type":"function",
+       "function":{"name":"get_weather","arguments":"{\"location\":\"Paris\"}"}},
+      {"id":"$ID1","type":"function","function":{"name":"get_time","arguments":"{}"}}]},
+    {"role":"tool","tool_call_id":"$ID1","content":"14:05"},
+    {"role":"tool","tool_call_id":"$ID0","content":"21C"}])",
+                        {answer->tool_calls[0].id, answer->tool_calls[1].id}));
+  ASSERT_TRUE(body.ok()) << body.status().ToString();
+  EXPECT_TRUE(JsonEqual(*body, R"({"contents":[
+    {"role":"user","parts":[{"text":"Weather and time in Paris?"}]},
+    {"role":"model","parts":[
+      {"functionCall":{"name":"get_weather","args":{"location":"Paris"}},
+       "thoughtSignature":"CiQB0e2Kb+xT/9aK3Vq8YwQ1Zm9vYmFy++++Qgk="},
+      {"functionCall":{"name":"get_time","args":{}}}]},
+    {"role":"user","parts":[
+      {"functionResponse":{"name":"get_time","response":{"content":"14:05"}}},
+      {"functionResponse":{"name":"get_weather","response":{"content":"21C"}}}]}]})"))
+      << *body;
+
+  // The same signature written raw (standard alphabet, padded: LiteLLM's ids) is read too, and
+  // unpadded URL-safe text is padded back: Gemini gets exactly what it sent.
+  for (const std::string& id :
+       {std::string("call_7__thought__") + kSignature, std::string("x__thought__EjT-_z6ZEH8")}) {
+    body = Translate(CallAndResult(id));
+    ASSERT_TRUE(body.ok()) << id << ": " << body.status().ToString();
+    const std::string want = id[0] == 'x' ? "EjT+/z6ZEH8=" : kSignature;
+    EXPECT_NE(body->find(R"("thoughtSignature":")" + want + "\""), std::string::npos) << *body;
+  }
+  // Ids without the separator are used as before, whatever they hold.
+  body = Translate(CallAndResult("call+/=_thought_1"));
+  ASSERT_TRUE(body.ok()) << body.status().ToString();
+  EXPECT_EQ(body->find("thoughtSignature"), std::string::npos) << *body;
+}
+
+TEST(GeminiAdapter, RefusesMalformedSignaturesInIds) {
+  // The separator is ours: what follows it must be the signature as we wrote it. A cut or
+  // altered id is the client's error, said plainly rather than as Gemini's "corrupted".
+  const std::string huge = "call_0__thought__" + std::string(64 * 1024 + 4, 'A');
+  for (const std::string& id :
+       {std::string("call_0__thought__"), std::string("call_0__thought__A"),
+        std::string("call_0__thought__ab$c"), std::string("call_0__thought__QQ==="),
+        std::string("call_0__thought__QUJD="), std::string("call_0__thought__Q==Q"), huge}) {
+    Result<std::string> body = Translate(CallAndResult(id));
+    ASSERT_FALSE(body.ok()) << id;
+    EXPECT_EQ(body.status().code(), Code::kInvalidArgument);
+    EXPECT_NE(body.status().message().find("malformed thought signature"), std::string::npos)
+        << body.status().message();
+    EXPECT_LT(body.status().message().size(), 200u);  // the id is shortened, not echoed whole
+  }
+}
+
 TEST(GeminiAdapter, ParsesFinishReasonsAndBlocks) {
   Result<ChatResponse> r = A().ParseChat(Data("response_blocked.json"));
   ASSERT_TRUE(r.ok()) << r.status().ToString();
@@ -210,10 +343,6 @@ TEST(GeminiAdapter, MalformedAnswersAreUpstreamFailures) {
 }
 
 TEST(GeminiAdapter, DecodesATextStreamWithCumulativeUsage) {
-  const std::string s = Data("stream_text.sse");
-  const testing::Decoded d = DecodeWhole(A(), s);
-  ASSERT_TRUE(d.feed.ok()) << d.feed.ToString();
-  ASSERT_TRUE(d.finish.ok()) << d.finish.ToString();
   const std::vector<std::string> want = {"start s1-Xk gemini-2.5-flash",
                                          "text The",
                                          "usage in=9 cached=0 out=0",
@@ -222,18 +351,15 @@ TEST(GeminiAdapter, DecodesATextStreamWithCumulativeUsage) {
                                          "text .",
                                          "finish stop",
                                          "usage in=9 cached=0 out=31"};
-  EXPECT_EQ(d.deltas, want);
+  const testing::Decoded d = ExpectStream("stream_text.sse", want);
   // The last report, never a sum.
   EXPECT_EQ(d.usage.input_tokens, 9);
   EXPECT_EQ(d.usage.output_tokens, 31);
-  ExpectSameAtEverySplit(A(), s);
+  const std::string s = Data("stream_text.sse");
   ExpectRobust(A(), s, s.rfind("data:") + 10);
 }
 
 TEST(GeminiAdapter, DecodesStreamedFunctionCalls) {
-  const std::string s = Data("stream_function_call.sse");
-  const testing::Decoded d = DecodeWhole(A(), s);
-  ASSERT_TRUE(d.finish.ok()) << d.finish.ToString();
   const std::vector<std::string> want = {"start s2-Fn gemini-2.5-flash",
                                          "text Checking.",
                                          "usage in=70 cached=0 out=2",
@@ -243,8 +369,21 @@ TEST(GeminiAdapter, DecodesStreamedFunctionCalls) {
                                          "args 1 {}",
                                          "finish tool_calls",
                                          "usage in=70 cached=32 out=12"};
-  EXPECT_EQ(d.deltas, want);
-  ExpectSameAtEverySplit(A(), s);
+  ExpectStream("stream_function_call.sse", want);
+}
+
+TEST(GeminiAdapter, StreamedToolCallIdsCarryThoughtSignatures) {
+  const std::vector<std::string> want = {"start s4-Sg gemini-3-pro-preview",
+                                         std::string("tool 0 ") + kSignedId + " get_weather",
+                                         "args 0 {\"location\":\"Paris\"}",
+                                         "usage in=70 cached=0 out=35",
+                                         "tool 1 call_1 get_time",
+                                         "args 1 {}",
+                                         "tool 2 fc-3__thought__EjT-_z6ZEH8 get_time",
+                                         "args 2 {\"tz\":\"UTC\"}",
+                                         "finish tool_calls",
+                                         "usage in=70 cached=0 out=42"};
+  ExpectStream("stream_function_call_signed.sse", want);
 }
 
 TEST(GeminiAdapter, AnInStreamErrorSetsError) {

@@ -46,7 +46,7 @@ Status ReadPart(dom::object part, std::vector<Piece>* pieces) {
   std::string_view s;
   dom::object call;
   if (part["text"].get_string().get(s) == SUCCESS) {
-    if (!s.empty()) pieces->push_back({false, std::string(s), "", ""});
+    if (!s.empty()) pieces->emplace_back().text = std::string(s);
   } else if (part["functionCall"].get_object().get(call) == SUCCESS) {
     Piece p;
     p.is_call = true;
@@ -55,6 +55,7 @@ Status ReadPart(dom::object part, std::vector<Piece>* pieces) {
     }
     p.name = std::string(s);
     if (call["id"].get_string().get(s) == SUCCESS) p.id = std::string(s);
+    if (part["thoughtSignature"].get_string().get(s) == SUCCESS) p.signature = std::string(s);
     dom::object args;
     p.text = call["args"].get_object().get(args) == SUCCESS ? simdjson::to_string(args) : "{}";
     pieces->push_back(std::move(p));

@@ -74,9 +74,32 @@ std::string FinishReason(std::string_view reason, bool has_calls);
 // kinds without an OpenAI counterpart are skipped by the readers).
 struct Piece {
   bool is_call = false;
-  std::string text;      // text; for a call its args as JSON
-  std::string name, id;  // a call's function name and Gemini's optional id
+  std::string text;       // text; for a call its args as JSON
+  std::string name, id;   // a call's function name and Gemini's optional id
+  std::string signature;  // a call's thoughtSignature, as Gemini wrote it
 };
+
+// Thought signatures ride in tool call ids (signature.cc). Gemini 3 refuses a function-call
+// history whose calls lack the thoughtSignature it gave them (400 "Function call is missing a
+// thought_signature"), and OpenAI's shape has no member for it, so the id carries it:
+//
+//   <base> "__thought__" <the signature in base64url, without padding>
+//
+// e.g. "call_0__thought__CiQB0e2Kb-xT_9a...". The base is Gemini's own call id when it sent
+// one (without the separator), else "call_<index>". The signature part is [A-Za-z0-9_-] (what
+// Anthropic allows in a tool_use id), so SDKs and JSON keep the id as it is. A call without a
+// signature (parallel calls: all but the first), or with one that is not base64 or is over
+// 64 KiB, keeps the plain base, as before. Clients send ids back unchanged, so the signature
+// returns on the same functionCall part. The separator is LiteLLM's, whose ids (the raw
+// signature after it) read the same.
+//
+// The id of the call at `index` of an answer.
+std::string ToolCallId(const Piece& call, int index);
+// The thoughtSignature a tool call id carries, in Gemini's standard padded base64; "" when
+// the id has none (plain ids are used as they are). InvalidArgument when the part after the
+// separator is not a base64 signature of at most 64 KiB: a cut or altered id, which Gemini
+// would refuse less clearly.
+Result<std::string> ThoughtSignatureOf(std::string_view tool_call_id);
 
 // The parts and finishReason of candidates[0] of a GenerateContentResponse. A prompt
 // blocked before any candidate (promptFeedback.blockReason) reads as finishReason "SAFETY".

@@ -2,10 +2,10 @@
 //
 // Every `data:` event is a whole GenerateContentResponse: candidates[0]'s parts are the new
 // text (not cumulative), function calls come whole (name and args in one part, so each is a
-// kToolCallStart and one kToolCallArgs), and usageMetadata is CUMULATIVE: each report
-// replaces the last, never adds. There is no end marker: a stream is complete when a
-// finishReason (or a prompt block) was seen, and the body then ends. An {"error":...} event
-// sets error().
+// kToolCallStart, its id carrying the part's thoughtSignature, and one kToolCallArgs), and
+// usageMetadata is CUMULATIVE: each report replaces the last, never adds. There is no end
+// marker: a stream is complete when a finishReason (or a prompt block) was seen, and the
+// body then ends. An {"error":...} event sets error().
 
 #include <string>
 #include <vector>
@@ -81,12 +81,11 @@ class GenerateStreamDecoder final : public StreamDecoder {
         Emit(Kind::kText, 0, std::move(p.text), out);
         continue;
       }
-      // Gemini has no call ids (a few surfaces do): make ones the client can answer.
       const int index = calls_++;
       StreamDelta d;
       d.kind = Kind::kToolCallStart;
       d.index = index;
-      d.tool_id = p.id.empty() ? "call_" + std::to_string(index) : std::move(p.id);
+      d.tool_id = ToolCallId(p, index);  // with the call's thoughtSignature, if it has one
       d.tool_name = std::move(p.name);
       out->push_back(std::move(d));
       Emit(Kind::kToolCallArgs, index, std::move(p.text), out);

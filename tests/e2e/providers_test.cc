@@ -5,6 +5,7 @@
 
 #include "tests/e2e/harness/cluster.h"
 #include "tests/e2e/harness/fakes.h"
+#include "tests/e2e/harness/json.h"
 #include "tests/e2e/harness/sdk.h"
 
 namespace edge::e2e {
@@ -31,7 +32,10 @@ class Providers : public ::testing::Test {
         ProviderDeployment(Provider::kBedrock, "resilient-stream", bedrock, "", "      order: 2\n") +
         Deployment("us-only", "openai/gpt-4o-mini", openai.base_url() + "/v1", "", "US") +
         Deployment("embed", "openai/text-embedding-3-small", openai.base_url() + "/v1") +
-        ProviderDeployment(Provider::kAzure, "azure-throttled", openai, "@429@retry_ms=2500");
+        ProviderDeployment(Provider::kAzure, "azure-throttled", openai, "@429@retry_ms=2500") +
+        // Gemini 3's function calls: signed, and refused back without their signature.
+        ProviderDeployment(Provider::kGemini, "gemini-signed", stage_->fakes.For(Provider::kGemini),
+                           "@tool@signatures");
     ASSERT_EQ(stage_->Start(models, "router_settings:\n  routing_strategy: simple-shuffle\n  num_retries: 2\n"),
               "");
   }
@@ -113,6 +117,53 @@ TEST_F(Providers, PinnedCallerNeverCrossesTheBorder) {
   EXPECT_EQ(r->status, 503) << r->body;
   EXPECT_NE(r->body.find("residency_unavailable"), std::string::npos) << r->body;
   EXPECT_EQ(stage_->fakes.For(Provider::kOpenAi).LastRequestJson().find("us-only"), std::string::npos);
+}
+
+// The id of the first tool call in a chat answer, whole or streamed.
+std::string FirstToolCallId(const Response& r, bool stream) {
+  if (!stream) return JsonString(ParseJson(r.body), "choices.0.message.tool_calls.0.id");
+  for (const std::string& data : SseData(r.body)) {
+    if (data == "[DONE]") continue;
+    std::string id = JsonString(ParseJson(data), "choices.0.delta.tool_calls.0.id");
+    if (!id.empty()) return id;
+  }
+  return "";
+}
+
+// The follow-up a client sends after running the tool call `id`.
+std::string ToolResultBody(const std::string& model, const std::string& id) {
+  return R"({"model":")" + model + R"(","messages":[{"role":"user","content":"Weather?"},)" +
+         R"({"role":"assistant","content":null,"tool_calls":[{"id":")" + id +
+         R"(","type":"function","function":{"name":"get_weather","arguments":"{}"}}]},)" +
+         R"({"role":"tool","tool_call_id":")" + id + R"(","content":"21C"}]})";
+}
+
+// Gemini 3 refuses a function-call history without the thoughtSignature it gave the call: the
+// signature rides in the tool call id, so a client that sends its ids back just works.
+TEST_F(Providers, GeminiThoughtSignaturesComeBackInToolCallIds) {
+  for (bool stream : {false, true}) {
+    auto first = Request(port(), "POST", "/v1/chat/completions", AuthHeaders(),
+                         ChatBody("gemini-signed", stream));
+    ASSERT_TRUE(first);
+    ASSERT_EQ(first->status, 200) << first->body;
+    const std::string id = FirstToolCallId(*first, stream);
+    EXPECT_EQ(id, "call_0__thought__CiQB0e2Kb-xT_9aK3Vq8YwQ1Zm9vYmFy----Qgk") << first->body;
+
+    auto next = Request(port(), "POST", "/v1/chat/completions", AuthHeaders(),
+                        ToolResultBody("gemini-signed", id));
+    ASSERT_TRUE(next);
+    EXPECT_EQ(next->status, 200) << next->body;
+    rapidjson::Document sent = ParseJson(
+        JsonString(ParseJson(stage_->fakes.For(Provider::kGemini).LastRequestJson()), "body"));
+    EXPECT_EQ(JsonString(sent, "contents.1.parts.0.thoughtSignature"),
+              "CiQB0e2Kb+xT/9aK3Vq8YwQ1Zm9vYmFy++++Qgk=");
+  }
+  // Without the signature (a client that rewrote the id) Gemini 3 says so, as a 400.
+  auto bare = Request(port(), "POST", "/v1/chat/completions", AuthHeaders(),
+                      ToolResultBody("gemini-signed", "call_0"));
+  ASSERT_TRUE(bare);
+  EXPECT_EQ(bare->status, 400) << bare->body;
+  EXPECT_NE(bare->body.find("thought_signature"), std::string::npos) << bare->body;
 }
 
 TEST_F(Providers, MessagesErrorsUseTheAnthropicShape) {

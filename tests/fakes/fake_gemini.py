@@ -57,14 +57,18 @@ PART_MEMBERS = PART_KINDS | {"thought", "thoughtSignature", "videoMetadata"}
 DECLARATION_MEMBERS = {"name", "description", "parameters", "parametersJsonSchema", "response",
                        "responseJsonSchema", "behavior"}
 TOOL_ARGS = {"location": "Paris"}
+# @signatures: the thoughtSignature of the fake's function calls (standard base64, with the
+# '+', '/' and '=' that a gateway must carry faithfully).
+SIGNATURE = "CiQB0e2Kb+xT/9aK3Vq8YwQ1Zm9vYmFy++++Qgk="
 
 
 class GeminiFaults(Faults):
-    """fake_openai's switches plus @thoughts=K and @unavailable_in_stream."""
+    """fake_openai's switches plus @thoughts=K, @unavailable_in_stream and @signatures."""
 
     def __init__(self, spec=""):
         self.thoughts = 0                  # usageMetadata.thoughtsTokenCount
         self.unavailable_in_stream = False  # an UNAVAILABLE error event after the first chunk
+        self.signatures = False            # Gemini 3: signed function calls, required back
         super().__init__(spec)
 
     def apply(self, spec):
@@ -75,6 +79,8 @@ class GeminiFaults(Faults):
                 self.thoughts = int(value)
             elif name == "unavailable_in_stream":
                 self.unavailable_in_stream = True
+            elif name == "signatures":
+                self.signatures = True
             else:
                 rest.append(sw)
         return super().apply("@".join(rest))
@@ -133,6 +139,29 @@ def check_function_turns(contents):
         if responses != calls:
             raise Invalid("Please ensure that the number of function response parts is equal "
                           "to the number of function call parts of the function call turn.")
+
+
+def check_signatures(contents):
+    """As Gemini 3: in the current turn (after the last user content with text), the first
+    functionCall part of every model content must carry the signature it was given."""
+    start = 0
+    for i, content in enumerate(contents):
+        if content.get("role", "user") == "user" and any("text" in p for p in content["parts"]):
+            start = i
+    for i in range(start, len(contents)):
+        calls = [p for p in contents[i]["parts"] if "functionCall" in p]
+        if contents[i].get("role") != "model" or not calls:
+            continue
+        signature = calls[0].get("thoughtSignature")
+        if signature is None:
+            raise Invalid("Function call is missing a thought_signature in functionCall parts. "
+                          "This is required for tools to work correctly, and missing "
+                          "thought_signature may lead to degraded model performance. Additional "
+                          "data, function call `default_api:%s` , position %d. Please refer to "
+                          "https://ai.google.dev/gemini-api/docs/thought-signatures for more "
+                          "details." % (calls[0]["functionCall"]["name"], i + 1))
+        if signature != SIGNATURE:
+            raise Invalid("Corrupted thought signature.")
 
 
 def validate(body):
@@ -234,6 +263,8 @@ class FakeGemini(FakeOpenAI):
                 vectors = self.embed(body, model_name)
             else:
                 validate(body)
+                if faults.signatures:
+                    check_signatures(body["contents"])
         except (ValueError, Invalid, AttributeError, TypeError) as e:
             return self.error(conn, 400, str(e) or "Invalid request", keep)
         return await self.answer(conn, req, m.group(3), params, body, model_id, base, faults,
@@ -293,6 +324,8 @@ class FakeGemini(FakeOpenAI):
         """The stream's GenerateContentResponse chunks, each with cumulative usage."""
         if faults.tool:
             pieces = [{"functionCall": {"name": "get_weather", "args": TOOL_ARGS}}]
+            if faults.signatures:
+                pieces[0]["thoughtSignature"] = SIGNATURE
         else:
             pieces = [{"text": t} for t in self.pieces(model, faults.chunks)]
         if not pieces:
