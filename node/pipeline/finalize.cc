@@ -32,7 +32,9 @@ runtime::Outcome OutcomeOf(const Status& s) {
 void Finalize(RequestContext& ctx) {
   ctx.StopOwnTime();
   const runtime::Outcome outcome = OutcomeOf(ctx.outcome);
-  const std::string_view deployment = ctx.deployment != nullptr ? ctx.deployment->id : "";
+  // Both arms views: a std::string arm would make the view point into a temporary.
+  const std::string_view deployment =
+      ctx.deployment != nullptr ? std::string_view(ctx.deployment->id) : std::string_view();
   if (ctx.services.metrics != nullptr) {
     runtime::RequestRecord record;
     record.team = ctx.tags.team;
