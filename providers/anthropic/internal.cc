@@ -67,21 +67,6 @@ simdjson::error_code JsonLease::Iterate(simdjson::ondemand::document* doc) {
 
 const char* JsonLease::scratch_begin() const { return State().scratch.data(); }
 
-std::string JsonError(simdjson::error_code code) {
-  switch (code) {
-    case simdjson::EMPTY:
-      return "empty document";
-    case simdjson::NUMBER_ERROR:
-      return "a malformed number, or an integer beyond 64 bits";
-    case simdjson::DEPTH_ERROR:
-      return "nesting too deep";
-    case simdjson::UTF8_ERROR:
-      return "invalid UTF-8";
-    default:
-      return std::string("invalid JSON (") + simdjson::error_message(code) + ")";
-  }
-}
-
 void MergeUsage(simdjson::dom::object usage, UsageCounts* counts) {
   for (auto [key, value] : usage) {
     // message_delta may carry the input counts as null: nothing new, keep message_start's.

@@ -12,6 +12,7 @@
 #include "common/status.h"
 #include "providers/adapter.h"
 #include "providers/anthropic/wire_types.h"
+#include "providers/json_text.h"
 
 namespace edge::providers::anthropic::internal {
 
@@ -36,8 +37,7 @@ class JsonLease {
   const char* scratch_begin() const;
 };
 
-// A short description of a simdjson failure for error messages.
-std::string JsonError(simdjson::error_code code);
+using providers::JsonError;  // providers/json_text.h
 
 // Folds an Anthropic usage object into *counts: the counts present (and not null) replace
 // earlier ones, as message_delta's are cumulative and may repeat or omit message_start's.

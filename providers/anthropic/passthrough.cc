@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "providers/anthropic/internal.h"
+#include "providers/json_text.h"
 
 namespace edge::providers::anthropic {
 namespace {
@@ -14,21 +15,6 @@ namespace {
 using simdjson::SUCCESS;
 namespace dom = simdjson::dom;
 namespace ondemand = simdjson::ondemand;
-
-bool IsJsonSpace(char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r'; }
-
-// The token without the whitespace simdjson counts as part of it.
-std::string_view TrimToken(std::string_view token) {
-  while (!token.empty() && IsJsonSpace(token.back())) token.remove_suffix(1);
-  return token;
-}
-
-std::string JsonString(std::string_view s) {
-  rapidjson::StringBuffer buf;
-  rapidjson::Writer<rapidjson::StringBuffer> w(buf);
-  w.String(s.data(), static_cast<rapidjson::SizeType>(s.size()));
-  return std::string(buf.GetString(), buf.GetSize());
-}
 
 // The events whose JSON the relay reads; content deltas, the bulk, are never parsed.
 bool WorthReading(std::string_view name) {

@@ -22,6 +22,7 @@
 #include "providers/anthropic/internal.h"
 #include "providers/anthropic/request_internal.h"
 #include "providers/openai_params.h"
+#include "providers/json_text.h"
 
 namespace edge::providers::anthropic::internal {
 namespace {
@@ -198,8 +199,6 @@ Status WriteBody(const ChatParams& p, std::string_view model, bool stream, Write
   w.EndObject();
   return Status::Ok();
 }
-
-bool IsJsonSpace(char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r'; }
 
 // Forwards a reader's events to the writer. RapidJSON 1.1's Writer::RawNumber writes the
 // number as a string, so raw numbers go through RawValue to keep their spelling.

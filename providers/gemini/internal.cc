@@ -87,21 +87,6 @@ simdjson::error_code JsonLease::Parse(std::string_view json, dom::element* root)
   return st.parser.parse(st.scratch.data(), json.size(), false).get(*root);
 }
 
-std::string JsonError(simdjson::error_code code) {
-  switch (code) {
-    case simdjson::EMPTY:
-      return "empty document";
-    case simdjson::NUMBER_ERROR:
-      return "a malformed number, or an integer beyond 64 bits";
-    case simdjson::DEPTH_ERROR:
-      return "nesting too deep";
-    case simdjson::UTF8_ERROR:
-      return "invalid UTF-8";
-    default:
-      return std::string("invalid JSON (") + simdjson::error_message(code) + ")";
-  }
-}
-
 void Key(JsonWriter& w, std::string_view key) {
   w.Key(key.data(), static_cast<rapidjson::SizeType>(key.size()));
 }

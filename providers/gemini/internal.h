@@ -14,6 +14,7 @@
 #include "common/result.h"
 #include "common/status.h"
 #include "providers/adapter.h"
+#include "providers/json_text.h"
 
 namespace edge::providers::gemini::internal {
 
@@ -39,8 +40,7 @@ class JsonLease {
   int slot_;
 };
 
-// A short description of a simdjson failure for error messages.
-std::string JsonError(simdjson::error_code code);
+using providers::JsonError;  // providers/json_text.h
 
 // Status for malformed provider output: an upstream failure (502), never the client's fault.
 inline Status Malformed(std::string_view what) {

@@ -10,6 +10,7 @@
 #include "providers/openai/chat_wire.h"
 #include "providers/openai/internal.h"
 #include "providers/openai/openai.h"
+#include "providers/json_text.h"
 
 namespace edge::providers::openai {
 namespace {
@@ -17,13 +18,6 @@ namespace {
 using simdjson::SUCCESS;
 namespace dom = simdjson::dom;
 namespace ondemand = simdjson::ondemand;
-
-bool IsJsonSpace(char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r'; }
-
-std::string_view TrimToken(std::string_view token) {
-  while (!token.empty() && IsJsonSpace(token.back())) token.remove_suffix(1);
-  return token;
-}
 
 // Makes every top-level "stream" member say `stream`, inserting one when absent and true.
 // The body comes from RewriteRequest, so it is one JSON object that has a "model" member.

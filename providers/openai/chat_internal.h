@@ -10,6 +10,7 @@
 
 #include "common/status.h"
 #include "providers/adapter.h"
+#include "providers/json_text.h"
 
 namespace edge::providers::openai::internal {
 
@@ -18,8 +19,7 @@ inline Status Malformed(std::string_view provider, std::string_view what) {
   return Unavailable(std::string(provider) + ": malformed response: " + std::string(what));
 }
 
-// A short description of a simdjson failure for error messages.
-std::string JsonError(simdjson::error_code code);
+using providers::JsonError;  // providers/json_text.h
 
 // Reads an OpenAI usage object from a DOM (prompt_tokens, completion_tokens,
 // prompt_tokens_details.cached_tokens). Missing, null or negative numbers count as 0;

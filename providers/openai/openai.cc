@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "providers/openai/internal.h"
+#include "providers/json_text.h"
 
 namespace edge::providers::openai {
 namespace {
@@ -183,21 +184,6 @@ struct Splice {
   size_t end;
   std::string text;
 };
-
-bool IsJsonSpace(char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r'; }
-
-// The token without the whitespace simdjson counts as part of it.
-std::string_view TrimToken(std::string_view token) {
-  while (!token.empty() && IsJsonSpace(token.back())) token.remove_suffix(1);
-  return token;
-}
-
-std::string JsonString(std::string_view s) {
-  rapidjson::StringBuffer buf;
-  rapidjson::Writer<rapidjson::StringBuffer> writer(buf);
-  writer.String(s.data(), static_cast<rapidjson::SizeType>(s.size()));
-  return std::string(buf.GetString(), buf.GetSize());
-}
 
 Status Unreadable() { return BadBody("request body is not a valid JSON object"); }
 

@@ -23,21 +23,6 @@ int64_t NonNegative(dom::element v) {
 
 }  // namespace
 
-std::string JsonError(simdjson::error_code code) {
-  switch (code) {
-    case simdjson::EMPTY:
-      return "empty document";
-    case simdjson::NUMBER_ERROR:
-      return "a malformed number, or an integer beyond 64 bits";
-    case simdjson::DEPTH_ERROR:
-      return "nesting too deep";
-    case simdjson::UTF8_ERROR:
-      return "invalid UTF-8";
-    default:
-      return std::string("invalid JSON (") + simdjson::error_message(code) + ")";
-  }
-}
-
 Usage ReadDomUsage(dom::object usage) {
   Usage u;
   for (auto [key, value] : usage) {

@@ -6,6 +6,7 @@
 
 #include "providers/openai/internal.h"
 #include "providers/openai/openai.h"
+#include "providers/json_text.h"
 
 namespace edge::providers::openai {
 namespace {
@@ -121,8 +122,6 @@ bool ReadChunk(std::string_view data, ChunkFacts* facts) {
   }
   return internal::AtEnd(doc);
 }
-
-bool IsJsonSpace(char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r'; }
 
 // Removes the member json[key, end) together with one comma next to it. The parser placed
 // key on a member's opening quote, so only whitespace separates it from the ',' or '{'
