@@ -8,8 +8,12 @@ namespace edge::pipeline {
 
 Next InspectBody(RequestContext& ctx) {
   const std::string& body = ctx.exchange->request().body;
-  if (ctx.api == Api::kChatCompletions || ctx.api == Api::kEmbeddings) {
-    // Already canonical: validate and read what routing needs, copy nothing.
+  // A stateful Responses request can only pass through to OpenAI: it is routed on its model
+  // like a chat body, and the attempt refuses other providers (stage_upstream.cc).
+  const std::string_view stateful =
+      ctx.api == Api::kResponses ? providers::api::ResponsesStatefulFeature(body) : "";
+  if (ctx.api == Api::kChatCompletions || ctx.api == Api::kEmbeddings || !stateful.empty()) {
+    // Sent upstream as it came: validate and read what routing needs, copy nothing.
     Result<providers::openai::RequestInfo> info = providers::openai::InspectRequest(body);
     if (!info.ok()) {
       ReplyError(ctx, info.status(), "invalid_request_body");
@@ -18,20 +22,7 @@ Next InspectBody(RequestContext& ctx) {
     ctx.request.model = std::move(info->model);
     ctx.request.stream = info->stream;
     ctx.request.client_wants_usage = info->client_wants_usage;
-  } else if (std::string_view feature = ctx.api == Api::kResponses
-                                            ? providers::api::ResponsesStatefulFeature(body)
-                                            : std::string_view();
-             !feature.empty()) {
-    // Stateful Responses requests can only pass through to OpenAI: route on the model and
-    // let the attempt refuse other providers (stage_upstream.cc).
-    Result<providers::openai::RequestInfo> info = providers::openai::InspectRequest(body);
-    if (!info.ok()) {
-      ReplyError(ctx, info.status(), "invalid_request_body");
-      return Next::kReplied;
-    }
-    ctx.request.model = std::move(info->model);
-    ctx.request.stream = info->stream;
-    ctx.stateful_feature = std::string(feature);
+    ctx.stateful_feature = std::string(stateful);
   } else {
     Result<providers::api::CanonicalRequest> canonical = ctx.client_api->ToCanonical(body);
     if (!canonical.ok()) {
