@@ -19,7 +19,9 @@ bool HasWhitespace(const char* at, size_t n) {
 
 }  // namespace
 
-// llhttp's C callbacks. Data callbacks may come in pieces when a token spans two reads.
+// llhttp's C callbacks. Data callbacks may come in pieces when a token spans two reads, so
+// they only append; every decision is taken at a point that does not depend on where the
+// reads were cut (a complete callback, or a byte position: see Execute()).
 struct ParserCallbacks {
   static RequestParser* Self(llhttp_t* p) { return static_cast<RequestParser*>(p->data); }
 
@@ -27,20 +29,19 @@ struct ParserCallbacks {
     RequestParser* self = Self(p);
     self->started_ = true;
     self->request_.started_us = NowMicros();
-    return 0;
+    return HPE_PAUSED;  // Execute() learns where the head begins and caps it from there
   }
   static int OnUrl(llhttp_t* p, const char* at, size_t n) {
-    RequestParser* self = Self(p);
-    if (!self->CheckHeaderBytes(at + n)) return HPE_USER;
-    self->request_.target.append(at, n);
+    Self(p)->request_.target.append(at, n);
     return 0;
   }
   static int OnHeaderField(llhttp_t* p, const char* at, size_t n) {
     RequestParser* self = Self(p);
     // llhttp's loose build accepts "Name : value" and would hand us "Name " as the name.
-    if (HasWhitespace(at, n)) return self->Fail(400, "whitespace in a header field name");
-    if (self->headers_complete_) return self->CountTrailer(n);
-    if (!self->CheckHeaderBytes(at + n)) return HPE_USER;
+    // Refused where the name ends, not in the piece a read's end handed over: a malformed
+    // byte later in the name is then llhttp's error in every split.
+    if (HasWhitespace(at, n)) self->name_has_space_ = true;
+    if (self->headers_complete_) return 0;  // a trailer field: dropped
     if (!self->field_open_) {
       self->field_ = &self->request_.headers.AddEmpty();
       self->field_open_ = true;
@@ -51,6 +52,7 @@ struct ParserCallbacks {
   static int OnHeaderFieldComplete(llhttp_t* p) {
     RequestParser* self = Self(p);
     self->field_open_ = false;
+    if (self->name_has_space_) return self->Fail(400, "whitespace in a header field name");
     if (++self->fields_ > self->limits_.max_header_fields) {
       return self->Fail(431, "too many header fields");
     }
@@ -58,14 +60,14 @@ struct ParserCallbacks {
   }
   static int OnHeaderValue(llhttp_t* p, const char* at, size_t n) {
     RequestParser* self = Self(p);
-    if (n > 0 && self->FoldBefore(at)) return self->Fail(400, "obsolete line folding in a header");
-    if (self->headers_complete_) return self->CountTrailer(n);
-    if (!self->CheckHeaderBytes(at + n)) return HPE_USER;
+    if (n > 0 && self->FoldBefore(at)) self->folded_ = true;  // refused when the value ends
+    if (self->headers_complete_) return 0;
     if (self->field_ != nullptr) self->field_->second.append(at, n);
     return 0;
   }
   static int OnHeaderValueComplete(llhttp_t* p) {
     RequestParser* self = Self(p);
+    if (self->folded_) return self->Fail(400, "obsolete line folding in a header");
     if (self->headers_complete_ || self->field_ == nullptr) return 0;
     std::string& v = self->field_->second;  // llhttp keeps trailing whitespace
     while (!v.empty() && (v.back() == ' ' || v.back() == '\t')) v.pop_back();
@@ -78,7 +80,9 @@ struct ParserCallbacks {
     if (p->content_length > self->limits_.max_body_bytes - self->request_.body.size()) {
       return self->Fail(413, "request body too large");
     }
-    return 0;
+    if (p->content_length != 0) return 0;
+    self->trailers_ = true;  // the last chunk: the trailer section, capped, begins here
+    return HPE_PAUSED;
   }
   static int OnBody(llhttp_t* p, const char* at, size_t n) {
     RequestParser* self = Self(p);
@@ -92,7 +96,10 @@ struct ParserCallbacks {
     RequestParser* self = Self(p);
     self->complete_ = true;
     self->request_.complete_us = NowMicros();
-    self->request_.keep_alive = llhttp_should_keep_alive(p) != 0 && !self->upgrade_;
+    // RFC 9112 9.6: a "close" option closes, whatever else the field says; llhttp 8.1 lets
+    // "keep-alive" win on HTTP/1.0 ("Connection: close, keep-alive").
+    self->request_.keep_alive =
+        llhttp_should_keep_alive(p) != 0 && !self->upgrade_ && (p->flags & F_CONNECTION_CLOSE) == 0;
     return HPE_PAUSED;  // one request at a time: the next waits for Next()
   }
 
@@ -127,19 +134,6 @@ int RequestParser::Fail(int status, const char* message) {
     error_message_ = message;
   }
   return HPE_USER;
-}
-
-int RequestParser::CountTrailer(size_t n) {
-  trailer_bytes_ += n;
-  if (trailer_bytes_ > limits_.max_header_bytes) return Fail(431, "trailer fields too large");
-  return 0;
-}
-
-bool RequestParser::CheckHeaderBytes(const char* end) {
-  uint64_t used = header_bytes_before_ + static_cast<uint64_t>(end - chunk_begin_);
-  if (used <= limits_.max_header_bytes) return true;
-  Fail(431, "request header block too large");
-  return false;
 }
 
 // True when the value starting at `at` follows a line break (after optional blanks):
@@ -201,59 +195,93 @@ int RequestParser::CheckTargetAndHost() {
   size_t path = target.find_first_of("/?", authority);
   if (path == authority) return Fail(400, "absolute URI without a host");
   if (path == std::string::npos) {
-    target = "/";
+    target.assign(1, '/');
   } else if (target[path] == '?') {
-    target = "/" + target.substr(path);
+    target.replace(0, path, 1, '/');
   } else {
     target.erase(0, path);
   }
   return 0;
 }
 
+// The head and the trailer section are capped by byte position, not by what the data
+// callbacks have seen: llhttp reports a token only when it ends or when a read ends, and
+// stops at a malformed byte without reporting the token it was in. Counting in callbacks
+// made the verdict depend on the reads: a head over the cap with a bad byte past the cap
+// was 400 when read at once (the bad byte stopped llhttp before any callback crossed the
+// cap) and 431 when read in pieces (a read's end reported the token early). So llhttp is
+// paused where a capped section begins (OnMessageBegin, OnChunkHeader of the last chunk)
+// and is never given a byte past the cap: the first such byte is 431, whatever the reads.
 RequestParser::Outcome RequestParser::Execute(std::string_view data, size_t* consumed) {
   *consumed = 0;
   if (error_status_ != 0) return Outcome::kError;
   chunk_begin_ = data.data();
-  llhttp_errno_t err = llhttp_execute(&parser_, data.data(), data.size());
-  size_t used = data.size();
-  Outcome outcome = Outcome::kNeedMore;
-  if (err == HPE_PAUSED && complete_) {
-    used = static_cast<size_t>(llhttp_get_error_pos(&parser_) - data.data());
-    outcome = Outcome::kComplete;
-  } else if (err != HPE_OK) {
-    if (error_status_ == 0) {
-      error_status_ = 400;
-      error_message_ = err == HPE_PAUSED_UPGRADE
-                           ? "protocol upgrade is not supported"
-                           : std::string("malformed request: ") + llhttp_get_error_reason(&parser_);
+  const char* p = data.data();
+  const char* const end = p + data.size();
+  while (p < end) {
+    const char* stop = end;
+    bool capped = InCappedSection();
+    if (capped) {
+      uint64_t room = limits_.max_header_bytes - section_bytes_;
+      if (room == 0) {
+        Fail(431, trailers_ ? "trailer section too large" : "request header block too large");
+        return Outcome::kError;
+      }
+      if (room < static_cast<uint64_t>(end - p)) stop = p + room;
     }
-    return Outcome::kError;
-  } else if (started_ && !headers_complete_) {
-    header_bytes_before_ += data.size();
-    if (header_bytes_before_ > limits_.max_header_bytes) {
-      Fail(431, "request header block too large");
-      return Outcome::kError;
+    llhttp_errno_t err = llhttp_execute(&parser_, p, static_cast<size_t>(stop - p));
+    const char* reached = err == HPE_OK ? stop : llhttp_get_error_pos(&parser_);
+    if (capped) section_bytes_ += static_cast<uint64_t>(reached - p);
+    if (err == HPE_PAUSED && complete_) {
+      *consumed = static_cast<size_t>(reached - data.data());
+      RememberTail(data.substr(0, *consumed));
+      return Outcome::kComplete;
     }
+    if (err == HPE_PAUSED) {  // a capped section begins at `reached`
+      llhttp_resume(&parser_);
+      section_bytes_ = 0;
+      p = reached;
+      continue;
+    }
+    if (err != HPE_OK) return LlhttpError(err);
+    p = stop;
   }
-  *consumed = used;
-  for (size_t i = used; i > 0; --i) {  // remember how the chunk ended, for FoldBefore()
+  *consumed = data.size();
+  RememberTail(data);
+  return Outcome::kNeedMore;
+}
+
+RequestParser::Outcome RequestParser::LlhttpError(llhttp_errno_t err) {
+  if (error_status_ == 0) {
+    error_status_ = 400;
+    error_message_ = err == HPE_PAUSED_UPGRADE
+                         ? "protocol upgrade is not supported"
+                         : std::string("malformed request: ") + llhttp_get_error_reason(&parser_);
+  }
+  return Outcome::kError;
+}
+
+// Remembers how the data ended, for FoldBefore().
+void RequestParser::RememberTail(std::string_view data) {
+  for (size_t i = data.size(); i > 0; --i) {
     char c = data[i - 1];
     if (c == ' ' || c == '\t') continue;
     tail_was_lf_ = c == '\n';
     break;
   }
-  return outcome;
 }
 
 void RequestParser::Next() {
   if (llhttp_get_errno(&parser_) == HPE_PAUSED) llhttp_resume(&parser_);
   field_ = nullptr;
-  header_bytes_before_ = 0;
-  trailer_bytes_ = 0;
+  section_bytes_ = 0;
   fields_ = 0;
   started_ = false;
   headers_complete_ = false;
+  trailers_ = false;
   complete_ = false;
+  name_has_space_ = false;
+  folded_ = false;
   expect_continue_ = false;
   upgrade_ = false;
   field_open_ = false;

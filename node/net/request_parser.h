@@ -6,6 +6,10 @@
 // field names and obs-fold line folding (both request-smuggling vectors llhttp's loose
 // build accepts), Transfer-Encoding on HTTP/1.0, HTTP versions other than 1.x.
 //
+// The verdict and the request never depend on how the bytes were cut into reads: the same
+// bytes fed whole, in pieces or byte by byte give the same request or the same error.
+// (The size limits are why this needs care: see Execute() in the .cc.)
+//
 // One parser per connection; it parses one request at a time and stops after its last
 // byte, so that pipelined requests wait until the current response has ended. Internal to
 // node/net (the server and the fuzz target use it).
@@ -23,7 +27,9 @@ namespace edge::net {
 
 struct ParserLimits {
   uint64_t max_body_bytes = 32ull << 20;
-  uint32_t max_header_bytes = 64 * 1024;  // request line + fields (and trailers, apart)
+  // The head from the request line's first byte to the blank line's LF, both included
+  // (leading blank lines do not count); the trailer section of a chunked body, apart.
+  uint32_t max_header_bytes = 64 * 1024;
   uint32_t max_header_fields = 256;
 };
 
@@ -63,27 +69,31 @@ class RequestParser {
   friend struct ParserCallbacks;
 
   int Fail(int status, const char* message);
-  int CountTrailer(size_t n);
-  bool CheckHeaderBytes(const char* end);
   bool FoldBefore(const char* at) const;
   int HeadersComplete();
   int CheckTargetAndHost();
+  // The head or the trailer section is being read: the bytes that are capped.
+  bool InCappedSection() const { return (started_ && !headers_complete_) || trailers_; }
+  Outcome LlhttpError(llhttp_errno_t err);
+  void RememberTail(std::string_view data);
 
   llhttp_t parser_;
   ParserLimits limits_;
   HttpRequest request_;
   std::pair<std::string, std::string>* field_ = nullptr;  // the field being filled
   const char* chunk_begin_ = nullptr;                     // start of the data given to Execute
-  uint64_t header_bytes_before_ = 0;  // header bytes of this request in earlier chunks
-  uint64_t trailer_bytes_ = 0;
+  uint64_t section_bytes_ = 0;  // bytes of the head (or of the trailers) fed to llhttp so far
   uint32_t fields_ = 0;
   bool started_ = false;
   bool headers_complete_ = false;
+  bool trailers_ = false;  // the last chunk's size line has been read
   bool complete_ = false;
   bool expect_continue_ = false;
   bool upgrade_ = false;
-  bool field_open_ = false;   // a field name is being received
-  bool tail_was_lf_ = false;  // the previous chunk ended in LF (+ optional SP/HTAB)
+  bool field_open_ = false;      // a field name is being received
+  bool name_has_space_ = false;  // the field name being received holds a blank
+  bool folded_ = false;          // the value being received continues an obs-fold line
+  bool tail_was_lf_ = false;     // the previous chunk ended in LF (+ optional SP/HTAB)
   int error_status_ = 0;
   std::string error_message_;
 };

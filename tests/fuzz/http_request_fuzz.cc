@@ -1,6 +1,9 @@
 // RequestParser (llhttp plus our limits and smuggling checks) on arbitrary bytes, cut into
 // pieces at arbitrary points: never crashes, and whole-input and split feeding agree on
-// every request's verdict and content. The first byte picks the split pattern.
+// every request's verdict and content (what the server acts on: method, target, fields,
+// body, keep-alive, upgrade, 100-continue; the error's status and message). A parser whose
+// answer depends on how TCP cut the bytes is how a proxy and a server get desynchronised.
+// The first byte picks the split pattern.
 
 #include <cstddef>
 #include <cstdint>
@@ -18,14 +21,20 @@ using edge::net::RequestParser;
 
 // What feeding produced, request by request, for comparing two ways of feeding.
 struct Trace {
-  std::vector<std::string> requests;  // method, target, fields and body of each
+  std::vector<std::string> requests;  // what the server reads of each, see Describe()
   int error_status = 0;
+  std::string error_message;
 };
 
-std::string Describe(const edge::net::HttpRequest& r) {
+std::string Describe(const RequestParser& parser) {
+  const edge::net::HttpRequest& r = parser.request();
   std::string s = r.method + ' ' + r.target + ' ' + std::to_string(r.version_minor) + '\n';
   for (const auto& [name, value] : r.headers) s += name + ':' + value + '\n';
-  return s + r.body + (r.keep_alive ? "|ka" : "|close");
+  s += r.body;
+  s += r.keep_alive ? "|ka" : "|close";
+  s += parser.upgrade() ? "|upgrade" : "";
+  s += parser.expect_continue() ? "|100" : "";
+  return s;
 }
 
 // Feeds `in` in pieces whose sizes cycle through `steps` (0 = all at once).
@@ -48,6 +57,7 @@ Trace Run(std::string_view in, const std::vector<size_t>& steps) {
     if (outcome == RequestParser::Outcome::kError) {
       if (parser.error_status() < 400 || parser.error_message().empty()) std::abort();
       trace.error_status = parser.error_status();
+      trace.error_message = parser.error_message();
       return trace;
     }
     if (outcome == RequestParser::Outcome::kNeedMore) {
@@ -58,7 +68,7 @@ Trace Run(std::string_view in, const std::vector<size_t>& steps) {
     if (r.body.size() > limits.max_body_bytes || r.headers.size() > limits.max_header_fields) {
       std::abort();
     }
-    trace.requests.push_back(Describe(r));
+    trace.requests.push_back(Describe(parser));
     if (!r.keep_alive) break;  // the server stops reading here
     parser.Next();
   }
@@ -77,6 +87,9 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   Trace bytes = Run(in, {1});
   if (whole.requests != split.requests || whole.requests != bytes.requests) std::abort();
   if (whole.error_status != split.error_status || whole.error_status != bytes.error_status) {
+    std::abort();
+  }
+  if (whole.error_message != split.error_message || whole.error_message != bytes.error_message) {
     std::abort();
   }
   return 0;
