@@ -10,6 +10,8 @@
 // assistant call with the same id (Gemini matches responses by name and order, it has no
 // call ids).
 
+#include <functional>
+#include <map>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -229,7 +231,7 @@ class ContentsWriter {
       args_json = simdjson::to_string(parsed);
     }
     EDGE_ASSIGN_OR_RETURN(const std::string signature, ThoughtSignatureOf(id));
-    calls_.emplace_back(std::string(id), std::string(name));
+    calls_.insert_or_assign(std::string(id), std::string(name));
     Open("model");
     w_.StartObject();
     Key(w_, "functionCall");
@@ -252,13 +254,11 @@ class ContentsWriter {
     if (m["tool_call_id"].get_string().get(id) != SUCCESS) {
       return Bad("a tool message without tool_call_id");
     }
-    const std::string* name = nullptr;
-    for (auto it = calls_.rbegin(); it != calls_.rend() && name == nullptr; ++it) {
-      if (it->first == id) name = &it->second;
-    }
-    if (name == nullptr) {
+    const auto call = calls_.find(id);
+    if (call == calls_.end()) {
       return Bad("tool message for '" + std::string(id) + "' answers no earlier tool call");
     }
+    const std::string& name = call->second;
     std::vector<std::string> texts;
     if (content != nullptr) EDGE_RETURN_IF_ERROR(Texts(*content, &texts, "tool"));
     std::string joined;
@@ -268,7 +268,7 @@ class ContentsWriter {
     Key(w_, "functionResponse");
     w_.StartObject();
     Key(w_, "name");
-    String(w_, *name);
+    String(w_, name);
     Key(w_, "response");
     w_.StartObject();
     Key(w_, "content");
@@ -283,7 +283,11 @@ class ContentsWriter {
   std::string open_role_;
   int turns_ = 0;
   std::vector<std::string> system_;
-  std::vector<std::pair<std::string, std::string>> calls_;  // tool-call id, function name
+  // Tool-call id -> function name, of the latest call with that id. Looked up once per tool
+  // message, so it must not be a list searched from the back (a body of n calls and n results
+  // was quadratic); ordered rather than hashed, because the ids are the client's and an
+  // unseeded hash can be made to collide.
+  std::map<std::string, std::string, std::less<>> calls_;
   std::string audio_mime_;
 };
 

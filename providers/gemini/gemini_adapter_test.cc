@@ -288,6 +288,41 @@ TEST(GeminiAdapter, SendsThoughtSignaturesBackOnTheirCalls) {
   EXPECT_EQ(body->find("thoughtSignature"), std::string::npos) << *body;
 }
 
+TEST(GeminiAdapter, ManyToolResultsFindTheirCalls) {
+  // Thousands of calls answered in reverse order, then an id reused by a later call: each
+  // functionResponse names the function of the latest call with its id. (A body like this
+  // once cost a search through every earlier call per tool message.)
+  constexpr int kCalls = 5000;
+  std::string messages = R"([{"role":"user","content":"go"},{"role":"assistant","tool_calls":[)";
+  for (int i = 0; i < kCalls; ++i) {
+    if (i > 0) messages += ',';
+    messages += R"({"id":"id)" + std::to_string(i) +
+                R"(","type":"function","function":{"name":"f)" + std::to_string(i) +
+                R"(","arguments":"{}"}})";
+  }
+  messages += "]}";
+  for (int i = kCalls - 1; i >= 0; --i) {
+    messages += R"(,{"role":"tool","tool_call_id":"id)" + std::to_string(i) + R"(","content":"r"})";
+  }
+  messages += R"(,{"role":"assistant","tool_calls":[{"id":"id0","type":"function",)"
+              R"("function":{"name":"again","arguments":"{}"}}]},)"
+              R"({"role":"tool","tool_call_id":"id0","content":"r"}])";
+  Result<std::string> body = Translate(messages);
+  ASSERT_TRUE(body.ok()) << body.status().ToString();
+
+  std::vector<std::string> names;
+  const std::string key = R"("functionResponse":{"name":")";
+  for (size_t at = body->find(key); at != std::string::npos; at = body->find(key, at)) {
+    at += key.size();
+    names.push_back(body->substr(at, body->find('"', at) - at));
+  }
+  ASSERT_EQ(names.size(), static_cast<size_t>(kCalls) + 1);
+  for (int k = 0; k < kCalls; ++k) {
+    ASSERT_EQ(names[static_cast<size_t>(k)], "f" + std::to_string(kCalls - 1 - k)) << k;
+  }
+  EXPECT_EQ(names.back(), "again");
+}
+
 TEST(GeminiAdapter, RefusesMalformedSignaturesInIds) {
   // The separator is ours: what follows it must be the signature as we wrote it. A cut or
   // altered id is the client's error, said plainly rather than as Gemini's "corrupted".
