@@ -8,6 +8,7 @@
 // chat.completions JSON; answers are ChatResponse; streams are StreamDelta sequences. A
 // client API (providers/api/) converts its own shape to and from that form.
 
+#include <cstddef>
 #include <cstdint>
 #include <memory>
 #include <optional>
@@ -112,6 +113,11 @@ struct RetryHeaders {
   std::string retry_after{};     // Retry-After: seconds (or an HTTP date)
   std::string retry_after_ms{};  // retry-after-ms, else x-ms-retry-after-ms (Azure, OpenAI)
 };
+
+// More tool calls than any model makes in one answer. A stream decoder that meets more
+// fails the stream as malformed, so that a hostile upstream cannot make it track, and search
+// per delta, an unbounded number of calls.
+inline constexpr size_t kMaxStreamToolCalls = 1024;
 
 // Decodes one provider stream incrementally: bytes in as they arrive, deltas out.
 class StreamDecoder {

@@ -231,6 +231,34 @@ TEST(AnthropicStream, MalformedEventsAreErrorsNotCrashes) {
   }
 }
 
+TEST(AnthropicStream, MoreToolCallsThanTheCapAreMalformed) {
+  // Each tool_use block is looked up per delta: a stream of endless blocks must end as an
+  // upstream failure at the cap, not grow and slow down without bound.
+  auto tool_block = [](size_t i) {
+    const std::string n = std::to_string(i);
+    return "event: content_block_start\ndata: {\"type\":\"content_block_start\",\"index\":" + n +
+           ",\"content_block\":{\"type\":\"tool_use\",\"id\":\"toolu_" + n +
+           "\",\"name\":\"f\",\"input\":{}}}\n\n";
+  };
+  const std::string start =
+      "event: message_start\ndata: {\"type\":\"message_start\",\"message\":{\"id\":\"m\","
+      "\"model\":\"c\",\"usage\":{\"input_tokens\":5,\"output_tokens\":1}}}\n\n";
+  const std::string stop = "event: message_stop\ndata: {\"type\":\"message_stop\"}\n\n";
+  std::string at_cap = start;
+  for (size_t i = 0; i < kMaxStreamToolCalls; ++i) at_cap += tool_block(i);
+
+  Decoded r = Decode({at_cap, stop});
+  EXPECT_TRUE(r.feed.ok()) << r.feed.ToString();
+  EXPECT_TRUE(r.finish.ok()) << r.finish.ToString();
+  EXPECT_EQ(r.deltas.back(), "tool " + std::to_string(kMaxStreamToolCalls - 1) + " toolu_" +
+                                 std::to_string(kMaxStreamToolCalls - 1) + " f");
+
+  r = Decode({at_cap, tool_block(kMaxStreamToolCalls), stop});
+  EXPECT_EQ(r.feed.code(), Code::kUnavailable);
+  EXPECT_NE(r.feed.message().find("too many tool calls"), std::string::npos) << r.feed.ToString();
+  EXPECT_EQ(r.finish.code(), Code::kUnavailable);  // sticky
+}
+
 TEST(AnthropicPassthrough, ForwardsBytesExactlyAndReadsUsage) {
   const std::string sse = ReadTestdata("messages_stream.sse");
   std::mt19937 rng(7);

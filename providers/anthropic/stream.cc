@@ -151,6 +151,7 @@ class MessagesStreamDecoder final : public StreamDecoder {
         return Malformed("a tool_use block without id or name");
       }
       if (FindTool(index) != nullptr) return Malformed("a content block index used twice");
+      if (tools_.size() >= kMaxStreamToolCalls) return Malformed("too many tool calls");
       ToolBlock tool{index, static_cast<int>(tools_.size()), false, "{}"};
       dom::object input;
       if (block["input"].get_object().get(input) == SUCCESS && input.size() > 0) {

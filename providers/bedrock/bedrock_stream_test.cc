@@ -179,5 +179,34 @@ TEST(BedrockStream, MalformedEvents) {
   EXPECT_TRUE(r.deltas.empty());
 }
 
+TEST(BedrockStream, MoreToolCallsThanTheCapAreMalformed) {
+  // Each tool block is searched per delta: a stream of endless tool blocks ends as an
+  // upstream failure at the cap instead of growing and slowing without bound.
+  auto tool_block = [](size_t i) {
+    const std::string n = std::to_string(i);
+    return Event("contentBlockStart", R"({"contentBlockIndex":)" + n +
+                                          R"(,"start":{"toolUse":{"toolUseId":"t)" + n +
+                                          R"(","name":"f"}}})");
+  };
+  std::string at_cap = Event("messageStart", R"({"role":"assistant"})");
+  for (size_t i = 0; i < kMaxStreamToolCalls; ++i) at_cap += tool_block(i);
+  const std::string last_args = Event(
+      "contentBlockDelta", R"({"contentBlockIndex":)" + std::to_string(kMaxStreamToolCalls - 1) +
+                               R"(,"delta":{"toolUse":{"input":"{}"}}})");
+  const std::string stop = Event("messageStop", R"({"stopReason":"tool_use"})");
+
+  Outcome r = Decode(at_cap + last_args + stop, 4096);
+  ASSERT_TRUE(r.feed.ok()) << r.feed.ToString();
+  ASSERT_TRUE(r.finish.ok()) << r.finish.ToString();
+  ASSERT_GE(r.deltas.size(), 2u);
+  const StreamDelta& args = r.deltas[r.deltas.size() - 2];
+  EXPECT_EQ(args.kind, Kind::kToolCallArgs);
+  EXPECT_EQ(args.index, static_cast<int>(kMaxStreamToolCalls) - 1);
+
+  r = Decode(at_cap + tool_block(kMaxStreamToolCalls) + stop, 4096);
+  EXPECT_EQ(r.feed.code(), Code::kUnavailable);
+  EXPECT_NE(r.feed.message().find("too many tool calls"), std::string::npos) << r.feed.ToString();
+}
+
 }  // namespace
 }  // namespace edge::providers::bedrock

@@ -116,6 +116,7 @@ Status ConverseStreamDecoder::OnBlockStart(dom::element payload) {
   if (payload["contentBlockIndex"].get_int64().get(block) != SUCCESS) {
     return Malformed("contentBlockStart without contentBlockIndex");
   }
+  if (tool_blocks_.size() >= kMaxStreamToolCalls) return Malformed("too many tool calls");
   StreamDelta& d = Emit(StreamDelta::Kind::kToolCallStart);
   d.index = static_cast<int>(tool_blocks_.size());
   d.tool_id = std::string(StringMember(tool, "toolUseId"));

@@ -24,10 +24,6 @@ using simdjson::SUCCESS;
 namespace dom = simdjson::dom;
 using Kind = StreamDelta::Kind;
 
-// More distinct tool calls than any model makes in one answer: a hostile stream beyond it
-// is malformed rather than a slow quadratic scan.
-constexpr size_t kMaxToolCalls = 1024;
-
 class ChunkDecoder final : public StreamDecoder {
  public:
   explicit ChunkDecoder(std::string_view provider) : provider_(provider) {}
@@ -197,7 +193,7 @@ class ChunkDecoder final : public StreamDecoder {
       }
       int ours = FindCall(upstream_index, id, name);
       if (ours < 0) {
-        if (calls_.size() >= kMaxToolCalls) return Malformed("too many tool calls");
+        if (calls_.size() >= kMaxStreamToolCalls) return Malformed("too many tool calls");
         ours = static_cast<int>(calls_.size());
         calls_.push_back({upstream_index, id.empty() ? MadeUpId(ours) : std::string(id)});
         StreamDelta d;
