@@ -33,6 +33,26 @@ struct Usage {
   bool reported = false;
 };
 
+// The largest token count believed of a provider: far above any real call, far enough below
+// INT64_MAX that sums of a few counts (Anthropic's input plus cache writes plus cache reads,
+// input plus output for total_tokens) cannot overflow. A provider may send any integer up to
+// 2^63-1; every count read from an answer goes through ClampTokens.
+inline constexpr int64_t kMaxReportedTokens = 1'000'000'000'000;  // 1e12
+
+// A provider-reported count as billed: negative is 0, beyond kMaxReportedTokens is
+// kMaxReportedTokens.
+constexpr int64_t ClampTokens(int64_t n) {
+  return n < 0 ? 0 : n > kMaxReportedTokens ? kMaxReportedTokens : n;
+}
+
+// a + b for token counts, saturating instead of overflowing: a sum written into an answer
+// or a bill never wraps, whatever the counts came from.
+constexpr int64_t AddTokens(int64_t a, int64_t b) {
+  int64_t sum = 0;
+  if (__builtin_add_overflow(a, b, &sum)) return a > 0 ? INT64_MAX : INT64_MIN;
+  return sum;
+}
+
 // What the node tells an adapter about the deployment it calls. Filled from the config by
 // node/; providers never read the config themselves.
 struct Target {

@@ -24,8 +24,8 @@ ThreadState& State() {
 
 int64_t NonNegative(simdjson::dom::element v) {
   int64_t n = 0;
-  if (v.get_int64().get(n) != simdjson::SUCCESS || n < 0) return 0;
-  return n;
+  if (v.get_int64().get(n) != simdjson::SUCCESS) return 0;
+  return ClampTokens(n);
 }
 
 }  // namespace

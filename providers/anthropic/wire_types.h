@@ -27,7 +27,7 @@ struct UsageCounts {
   // writes and reads included; cached_input_tokens are the reads.
   Usage ToUsage() const {
     Usage u;
-    u.input_tokens = input + cache_creation + cache_read;
+    u.input_tokens = AddTokens(AddTokens(input, cache_creation), cache_read);
     u.output_tokens = output;
     u.cached_input_tokens = cache_read;
     u.reported = seen;

@@ -21,7 +21,7 @@ void WriteUsage(JsonWriter& w, const Usage& u) {
   Key(w, "completion_tokens");
   w.Int64(u.output_tokens);
   Key(w, "total_tokens");
-  w.Int64(u.input_tokens + u.output_tokens);
+  w.Int64(AddTokens(u.input_tokens, u.output_tokens));
   Key(w, "prompt_tokens_details");
   w.StartObject();
   Key(w, "cached_tokens");

@@ -39,7 +39,7 @@ void WriteUsage(JsonWriter& w, const Usage& u) {
   w.Int64(u.reasoning_tokens);
   w.EndObject();
   Key(w, "total_tokens");
-  w.Int64(u.input_tokens + u.output_tokens);
+  w.Int64(AddTokens(u.input_tokens, u.output_tokens));
   w.EndObject();
 }
 

@@ -74,8 +74,8 @@ std::string FinishReason(std::string_view stop_reason) {
 Usage ReadUsage(dom::element usage) {
   Usage u;
   const int64_t cache_read = CountMember(usage, "cacheReadInputTokens");
-  u.input_tokens =
-      CountMember(usage, "inputTokens") + cache_read + CountMember(usage, "cacheWriteInputTokens");
+  u.input_tokens = AddTokens(AddTokens(CountMember(usage, "inputTokens"), cache_read),
+                             CountMember(usage, "cacheWriteInputTokens"));
   u.output_tokens = CountMember(usage, "outputTokens");
   u.cached_input_tokens = cache_read;
   u.reported = usage["inputTokens"].error() == SUCCESS || usage["outputTokens"].error() == SUCCESS;

@@ -114,7 +114,7 @@ Status ReadVectors(dom::element root, std::vector<dom::element>* vectors, Usage*
     for (dom::element v : arr) vectors->push_back(v);
     int64_t n = 0;
     if (root["meta"]["billed_units"]["input_tokens"].get_int64().get(n) == SUCCESS && n >= 0) {
-      usage->input_tokens = n;
+      usage->input_tokens = ClampTokens(n);
       usage->reported = true;
     }
   } else {

@@ -165,8 +165,8 @@ std::string_view StringMember(simdjson::dom::element obj, std::string_view key) 
 
 int64_t CountMember(simdjson::dom::element obj, std::string_view key) {
   int64_t n = 0;
-  if (obj[key].get_int64().get(n) != simdjson::SUCCESS || n < 0) return 0;
-  return n;
+  if (obj[key].get_int64().get(n) != simdjson::SUCCESS) return 0;
+  return ClampTokens(n);
 }
 
 std::string_view BareType(std::string_view type) {

@@ -30,8 +30,8 @@ int64_t NonNegative(dom::object obj, std::string_view key, bool* seen) {
   dom::element v;
   if (obj[key].get(v) != SUCCESS) return 0;
   if (seen != nullptr) *seen = true;
-  if (v.get_int64().get(n) != SUCCESS || n < 0) return 0;
-  return n;
+  if (v.get_int64().get(n) != SUCCESS) return 0;
+  return ClampTokens(n);
 }
 
 bool IsFilterReason(std::string_view r) {
@@ -116,10 +116,11 @@ std::string ModelPath(std::string_view model) {
 Usage ReadUsageMetadata(dom::object usage) {
   Usage u;
   bool seen = false;
-  u.input_tokens = NonNegative(usage, "promptTokenCount", &seen) +
-                   NonNegative(usage, "toolUsePromptTokenCount", nullptr);
+  u.input_tokens = AddTokens(NonNegative(usage, "promptTokenCount", &seen),
+                             NonNegative(usage, "toolUsePromptTokenCount", nullptr));
   u.reasoning_tokens = NonNegative(usage, "thoughtsTokenCount", nullptr);
-  u.output_tokens = NonNegative(usage, "candidatesTokenCount", &seen) + u.reasoning_tokens;
+  u.output_tokens =
+      AddTokens(NonNegative(usage, "candidatesTokenCount", &seen), u.reasoning_tokens);
   u.cached_input_tokens = NonNegative(usage, "cachedContentTokenCount", nullptr);
   u.reported = seen;
   return u;

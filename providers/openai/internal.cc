@@ -41,8 +41,8 @@ void Release(ThreadState& st) {
 
 int64_t NonNegative(simdjson::ondemand::value v) {
   int64_t n = 0;
-  if (v.get_int64().get(n) != simdjson::SUCCESS || n < 0) return 0;
-  return n;
+  if (v.get_int64().get(n) != simdjson::SUCCESS) return 0;
+  return ClampTokens(n);
 }
 
 // One count of a *_tokens_details object: cached_tokens, reasoning_tokens.

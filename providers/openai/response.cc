@@ -17,8 +17,8 @@ namespace dom = simdjson::dom;
 
 int64_t NonNegative(dom::element v) {
   int64_t n = 0;
-  if (v.get_int64().get(n) != SUCCESS || n < 0) return 0;
-  return n;
+  if (v.get_int64().get(n) != SUCCESS) return 0;
+  return ClampTokens(n);
 }
 
 }  // namespace
