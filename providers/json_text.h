@@ -5,6 +5,7 @@
 
 #include <simdjson.h>
 
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -24,5 +25,9 @@ inline std::string_view TrimToken(std::string_view token) {
 
 // `s` as a JSON string literal, quotes included.
 std::string JsonString(std::string_view s);
+
+// The first key found twice in one object anywhere under `root`, or nullopt. Objects of up
+// to 16 members are compared pairwise, larger ones sorted: linear-logarithmic at worst.
+std::optional<std::string_view> DuplicateKey(simdjson::dom::element root);
 
 }  // namespace edge::providers

@@ -217,11 +217,12 @@ TEST(AnthropicBuildChat, BadMessagesAreNamed) {
        "messages[1].tool_calls[0].function.arguments must be a JSON object"},
       {R"([{"role":"user","content":"Hi"},{"role":"assistant","tool_calls":[{"id":"t",
           "function":{"name":"f","arguments":"{\"a\":"}}]}])",
-       "messages[1].tool_calls[0].function.arguments is not valid JSON: Invalid value."},
+       "messages[1].tool_calls[0].function.arguments is not valid JSON: The JSON document has an "
+       "improper structure: missing or superfluous commas, braces, missing keys, etc. at offset 5"},
       {R"([{"role":"user","content":"Hi"},{"role":"assistant","tool_calls":[{"id":"t",
           "function":{"name":"f","arguments":"{} {}"}}]}])",
-       "messages[1].tool_calls[0].function.arguments is not valid JSON: The document root must "
-       "not be followed by other values."},
+       "messages[1].tool_calls[0].function.arguments is not valid JSON: unexpected content after "
+       "the JSON value at offset 3"},
       {R"([{"role":"tool","content":"x"}])",
        "messages[0]: a tool message needs a string tool_call_id"},
       {R"([{"role":"assistant","content":"x","function_call":{"name":"f"}}])",

@@ -12,9 +12,6 @@
 // outputs); json_object has no equivalent and is ignored: OpenAI itself requires the
 // messages to ask for JSON in that mode, so the model is asked anyway.
 
-#include <rapidjson/error/en.h>
-#include <rapidjson/reader.h>
-
 #include <string>
 #include <string_view>
 #include <vector>
@@ -23,6 +20,7 @@
 #include "providers/anthropic/request_internal.h"
 #include "providers/openai_params.h"
 #include "providers/json_text.h"
+#include "providers/json_tree.h"
 
 namespace edge::providers::anthropic::internal {
 namespace {
@@ -200,28 +198,6 @@ Status WriteBody(const ChatParams& p, std::string_view model, bool stream, Write
   return Status::Ok();
 }
 
-// Forwards a reader's events to the writer. RapidJSON 1.1's Writer::RawNumber writes the
-// number as a string, so raw numbers go through RawValue to keep their spelling.
-struct CopyToWriter {
-  Writer& w;
-  bool Null() { return w.Null(); }
-  bool Bool(bool b) { return w.Bool(b); }
-  bool Int(int i) { return w.Int(i); }
-  bool Uint(unsigned u) { return w.Uint(u); }
-  bool Int64(int64_t i) { return w.Int64(i); }
-  bool Uint64(uint64_t u) { return w.Uint64(u); }
-  bool Double(double d) { return w.Double(d); }
-  bool RawNumber(const char* s, rapidjson::SizeType n, bool) {
-    return w.RawValue(s, n, rapidjson::kNumberType);
-  }
-  bool String(const char* s, rapidjson::SizeType n, bool) { return w.String(s, n); }
-  bool StartObject() { return w.StartObject(); }
-  bool Key(const char* s, rapidjson::SizeType n, bool) { return w.Key(s, n); }
-  bool EndObject(rapidjson::SizeType n) { return w.EndObject(n); }
-  bool StartArray() { return w.StartArray(); }
-  bool EndArray(rapidjson::SizeType n) { return w.EndArray(n); }
-};
-
 }  // namespace
 
 void WriteElement(dom::element value, Writer& w) {
@@ -258,23 +234,16 @@ Status WriteArguments(std::string_view arguments, const std::string& where, Writ
     w.EndObject();
     return Status::Ok();
   }
-  // RapidJSON stops at a NUL as at the end of the input; in JSON text a raw NUL is invalid.
-  if (arguments[first] != '{' || arguments.find('\0') != std::string_view::npos) {
-    return InvalidArgument(where + " must be a JSON object");
+  if (arguments[first] != '{') return InvalidArgument(where + " must be a JSON object");
+  // The client's text, numbers as written; duplicate keys pass as they came, since the node
+  // reads nothing inside.
+  JsonTree tree;
+  JsonReadOptions options;
+  options.refuse_duplicate_keys = false;
+  if (Status s = tree.Parse(arguments, options); !s.ok()) {
+    return InvalidArgument(where + " " + s.message());
   }
-  // Validated and copied in one pass: the reader drives the writer. Numbers stay as written
-  // and nesting depth costs heap, not stack.
-  rapidjson::Reader reader;
-  rapidjson::MemoryStream ms(arguments.data(), arguments.size());
-  rapidjson::EncodedInputStream<rapidjson::UTF8<>, rapidjson::MemoryStream> in(ms);
-  constexpr unsigned kFlags = rapidjson::kParseValidateEncodingFlag |
-                              rapidjson::kParseIterativeFlag |
-                              rapidjson::kParseNumbersAsStringsFlag;
-  CopyToWriter copy{w};
-  if (reader.Parse<kFlags>(in, copy).IsError()) {
-    return InvalidArgument(
-        where + " is not valid JSON: " + rapidjson::GetParseError_En(reader.GetParseErrorCode()));
-  }
+  WriteJson(w, tree.root());
   return Status::Ok();
 }
 

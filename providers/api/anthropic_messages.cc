@@ -40,9 +40,12 @@ void WriteUsage(JsonWriter& w, const Usage& u) {
 // or not an object (a call cut off by max_tokens) become {}, as Anthropic's SDK does with
 // input it cannot parse.
 void WriteInput(JsonWriter& w, std::string_view arguments) {
-  rapidjson::Document doc;
-  if (internal::ParseRequest(arguments, &doc).ok()) {
-    doc.Accept(w);
+  JsonTree tree;
+  JsonReadOptions options;
+  options.refuse_duplicate_keys = false;  // the provider's words, passed as they came
+  options.max_depth = internal::kMaxDepth;
+  if (tree.Parse(arguments, options).ok() && tree.root().IsObject()) {
+    WriteJson(w, tree.root());
   } else {
     w.StartObject();
     w.EndObject();

@@ -58,7 +58,7 @@ Status ReadToolResult(const Json& block, std::string_view path, std::string* tex
     return Status::Ok();
   }
   if (!content->IsArray()) return WrongType(content_path, "a string or an array");
-  for (rapidjson::SizeType i = 0; i < content->Size(); ++i) {
+  for (size_t i = 0; i < content->Size(); ++i) {
     const std::string p = Path(content_path, i);
     std::string_view type, piece;
     EDGE_RETURN_IF_ERROR(BlockType((*content)[i], p, &type));
@@ -85,7 +85,7 @@ struct ToolResult {
 Status WriteUserTurn(const Json& blocks, std::string_view path, JsonWriter& w) {
   std::vector<ToolResult> results;
   std::vector<Part> result_images, parts;
-  for (rapidjson::SizeType i = 0; i < blocks.Size(); ++i) {
+  for (size_t i = 0; i < blocks.Size(); ++i) {
     const Json& block = blocks[i];
     const std::string p = Path(path, i);
     std::string_view type;
@@ -114,7 +114,7 @@ Status WriteUserTurn(const Json& blocks, std::string_view path, JsonWriter& w) {
 Status WriteAssistantTurn(const Json& blocks, std::string_view path, JsonWriter& w) {
   std::string text;
   std::vector<CallOut> calls;
-  for (rapidjson::SizeType i = 0; i < blocks.Size(); ++i) {
+  for (size_t i = 0; i < blocks.Size(); ++i) {
     const Json& block = blocks[i];
     const std::string p = Path(path, i);
     std::string_view type, piece;
@@ -142,7 +142,7 @@ Status WriteMessages(const Json& root, JsonWriter& w) {
   const Json* messages = Find(root, "messages");
   if (messages == nullptr) return Missing("messages");
   if (!messages->IsArray()) return WrongType("messages", "an array");
-  for (rapidjson::SizeType i = 0; i < messages->Size(); ++i) {
+  for (size_t i = 0; i < messages->Size(); ++i) {
     const Json& m = (*messages)[i];
     const std::string p = Path("messages", i);
     if (!m.IsObject()) return WrongType(p, "an object");
@@ -175,10 +175,10 @@ Status WriteSystem(const Json& root, JsonWriter& w) {
   if (system == nullptr) return Status::Ok();
   std::vector<Part> parts;
   if (system->IsString()) {
-    if (system->GetStringLength() == 0) return Status::Ok();
+    if (system->text().empty()) return Status::Ok();
     parts.emplace_back().text = View(*system);
   } else if (system->IsArray()) {
-    for (rapidjson::SizeType i = 0; i < system->Size(); ++i) {
+    for (size_t i = 0; i < system->Size(); ++i) {
       const std::string p = Path("system", i);
       std::string_view type;
       EDGE_RETURN_IF_ERROR(BlockType((*system)[i], p, &type));
@@ -194,7 +194,7 @@ Status WriteSystem(const Json& root, JsonWriter& w) {
 }
 
 // Returns through *count how many tools were written.
-Status WriteTools(const Json& root, JsonWriter& w, rapidjson::SizeType* count) {
+Status WriteTools(const Json& root, JsonWriter& w, size_t* count) {
   *count = 0;
   const Json* tools = Find(root, "tools");
   if (tools == nullptr) return Status::Ok();
@@ -202,7 +202,7 @@ Status WriteTools(const Json& root, JsonWriter& w, rapidjson::SizeType* count) {
   if (tools->Empty()) return Status::Ok();
   Key(w, "tools");
   w.StartArray();
-  for (rapidjson::SizeType i = 0; i < tools->Size(); ++i) {
+  for (size_t i = 0; i < tools->Size(); ++i) {
     const Json& tool = (*tools)[i];
     const std::string p = Path("tools", i);
     if (!tool.IsObject()) return WrongType(p, "an object");
@@ -252,7 +252,7 @@ Status WriteStop(const Json& root, JsonWriter& w) {
   if (stops->Empty()) return Status::Ok();
   Key(w, "stop");
   w.StartArray();
-  for (rapidjson::SizeType i = 0; i < stops->Size(); ++i) {
+  for (size_t i = 0; i < stops->Size(); ++i) {
     if (!(*stops)[i].IsString()) return WrongType(Path("stop_sequences", i), "a string");
     String(w, View((*stops)[i]));
   }
@@ -263,8 +263,9 @@ Status WriteStop(const Json& root, JsonWriter& w) {
 }  // namespace
 
 Result<CanonicalRequest> AnthropicToCanonical(std::string_view body) {
-  rapidjson::Document doc;
-  EDGE_RETURN_IF_ERROR(ParseRequest(body, &doc));
+  JsonTree tree;
+  EDGE_RETURN_IF_ERROR(ParseRequest(body, &tree));
+  const Json& doc = tree.root();
   CanonicalRequest req;
   EDGE_RETURN_IF_ERROR(ReadModel(doc, &req));
   EDGE_RETURN_IF_ERROR(ReadBool(doc, "", "stream", &req.stream));
@@ -286,7 +287,7 @@ Result<CanonicalRequest> AnthropicToCanonical(std::string_view body) {
   EDGE_RETURN_IF_ERROR(WriteStop(doc, w));
   EDGE_RETURN_IF_ERROR(CopyNumber(doc, "", "temperature", "temperature", w));
   EDGE_RETURN_IF_ERROR(CopyNumber(doc, "", "top_p", "top_p", w));
-  rapidjson::SizeType tools = 0;
+  size_t tools = 0;
   EDGE_RETURN_IF_ERROR(WriteTools(doc, w, &tools));
   EDGE_RETURN_IF_ERROR(WriteToolChoice(doc, tools > 0, w));
   FinishCanonical(buf, w, &req);  // Anthropic clients always get usage, in message_delta

@@ -1,62 +1,19 @@
 #include "providers/api/internal.h"
 
-#include <rapidjson/error/en.h>
-
 #include <algorithm>
 
 namespace edge::providers::api::internal {
-namespace {
 
-// The deepest nesting of arrays and objects in `text`, counted outside strings; stops
-// counting past `limit`. Malformed text is left to the parser.
-int NestingDepth(std::string_view text, int limit) {
-  int depth = 0, deepest = 0;
-  bool in_string = false, escaped = false;
-  for (char c : text) {
-    if (in_string) {
-      if (escaped) {
-        escaped = false;
-      } else if (c == '\\') {
-        escaped = true;
-      } else if (c == '"') {
-        in_string = false;
-      }
-    } else if (c == '"') {
-      in_string = true;
-    } else if (c == '[' || c == '{') {
-      deepest = std::max(deepest, ++depth);
-      if (deepest > limit) return deepest;
-    } else if (c == ']' || c == '}') {
-      --depth;
-    }
-  }
-  return deepest;
-}
-
-}  // namespace
-
-Status ParseRequest(std::string_view body, rapidjson::Document* doc) {
+Status ParseRequest(std::string_view body, JsonTree* doc) {
   if (body.find_first_not_of(" \t\r\n") == std::string_view::npos) {
     return InvalidArgument("request body is empty; expected a JSON object");
   }
-  // RapidJSON stops at a NUL as at the end of input; in JSON text a raw NUL is never valid.
-  if (body.find('\0') != std::string_view::npos) {
-    return InvalidArgument("request body is not valid JSON: a NUL byte");
+  JsonReadOptions options;
+  options.max_depth = kMaxDepth;
+  if (Status s = doc->Parse(body, options); !s.ok()) {
+    return InvalidArgument("request body " + s.message());
   }
-  if (NestingDepth(body, kMaxDepth) > kMaxDepth) {
-    return InvalidArgument("request body is not valid JSON: nested too deeply");
-  }
-  doc->Parse<rapidjson::kParseValidateEncodingFlag | rapidjson::kParseFullPrecisionFlag>(
-      body.data(), body.size());
-  if (doc->HasParseError()) {
-    if (doc->GetParseError() == rapidjson::kParseErrorStringInvalidEncoding) {
-      return InvalidArgument("request body is not valid UTF-8");
-    }
-    return InvalidArgument(std::string("request body is not valid JSON: ") +
-                           rapidjson::GetParseError_En(doc->GetParseError()) + " at offset " +
-                           std::to_string(doc->GetErrorOffset()));
-  }
-  if (!doc->IsObject()) return InvalidArgument("request body must be a JSON object");
+  if (!doc->root().IsObject()) return InvalidArgument("request body must be a JSON object");
   return Status::Ok();
 }
 
@@ -80,19 +37,8 @@ Status WrongType(std::string_view path, std::string_view what) {
 }
 
 const Json* Find(const Json& obj, std::string_view name) {
-  if (!obj.IsObject()) return nullptr;
-  // Index loop: RapidJSON 1.1's member iterators make clang warn about C++20's reversed
-  // comparison operators.
-  const rapidjson::SizeType n = obj.MemberCount();
-  for (rapidjson::SizeType i = 0; i < n; ++i) {
-    const auto& m = obj.MemberBegin()[i];
-    if (View(m.name) == name) return m.value.IsNull() ? nullptr : &m.value;
-  }
-  return nullptr;
-}
-
-std::string_view View(const Json& s) {
-  return std::string_view(s.GetString(), s.GetStringLength());
+  const Json* v = obj.Find(name);
+  return v == nullptr || v->IsNull() ? nullptr : v;
 }
 
 Status ReadString(const Json& obj, std::string_view parent, std::string_view name, bool required,
@@ -133,12 +79,7 @@ void NullableString(JsonWriter& w, std::string_view s) {
   }
 }
 
-std::string Serialize(const Json& v) {
-  rapidjson::StringBuffer buf;
-  JsonWriter w(buf);
-  v.Accept(w);
-  return std::string(buf.GetString(), buf.GetSize());
-}
+std::string Serialize(const Json& v) { return ToJsonText(v); }
 
 Status CopyNumber(const Json& obj, std::string_view parent, std::string_view name,
                   std::string_view out_key, JsonWriter& w) {
@@ -146,7 +87,7 @@ Status CopyNumber(const Json& obj, std::string_view parent, std::string_view nam
   if (v == nullptr) return Status::Ok();
   if (!v->IsNumber()) return WrongType(Path(parent, name), "a number");
   Key(w, out_key);
-  v->Accept(w);
+  WriteJson(w, *v);  // as the client wrote it
   return Status::Ok();
 }
 
@@ -154,11 +95,10 @@ Status CopyPositiveInt(const Json& obj, std::string_view parent, std::string_vie
                        bool required, std::string_view out_key, JsonWriter& w) {
   const Json* v = Find(obj, name);
   if (v == nullptr) return required ? Missing(Path(parent, name)) : Status::Ok();
-  if (!v->IsInt64() || v->GetInt64() < 1) {
-    return WrongType(Path(parent, name), "a positive integer");
-  }
+  const std::optional<int64_t> n = v->Int64();
+  if (!n || *n < 1) return WrongType(Path(parent, name), "a positive integer");
   Key(w, out_key);
-  w.Int64(v->GetInt64());
+  w.Int64(*n);
   return Status::Ok();
 }
 
@@ -275,7 +215,7 @@ void WriteNamedSchema(JsonWriter& w, std::string_view type, std::string_view nam
   if (!description.empty()) KeyString(w, "description", description);
   if (schema != nullptr) {
     Key(w, schema_key);
-    schema->Accept(w);
+    WriteJson(w, *schema);
   }
   if (strict) {
     Key(w, "strict");

@@ -2,14 +2,8 @@
 
 // Helpers shared by the client API files; not part of the module's interface.
 //
-// Requests are read with RapidJSON's DOM rather than simdjson: they are rewritten into
-// another shape, and whole subtrees (JSON schemas, tool inputs) are copied into the
-// canonical body, which RapidJSON's Accept() does in one call; it also holds every JSON
-// number (integers beyond 64 bits as doubles), so one tree serves all bodies.
-
-#include <rapidjson/document.h>
-#include <rapidjson/stringbuffer.h>
-#include <rapidjson/writer.h>
+// Requests are read into a JsonTree (simdjson On-Demand; numbers keep their text) and
+// rewritten into another shape with RapidJSON's writer, which never reads client bytes.
 
 #include <cstdint>
 #include <optional>
@@ -20,18 +14,19 @@
 #include "common/result.h"
 #include "providers/adapter.h"
 #include "providers/api/client_api.h"
+#include "providers/json_tree.h"
 
 namespace edge::providers::api::internal {
 
-using Json = rapidjson::Value;
-using JsonWriter = rapidjson::Writer<rapidjson::StringBuffer>;
+using Json = JsonNode;
+using providers::JsonWriter;
 
 // Deeper nesting is refused before parsing: Accept() and our walks recurse per level.
 constexpr int kMaxDepth = 128;
 
-// Parses a client's body: a UTF-8 JSON object nested at most kMaxDepth deep. Errors are
-// InvalidArgument with a message fit for the client.
-Status ParseRequest(std::string_view body, rapidjson::Document* doc);
+// Parses a client's body: a UTF-8 JSON object nested at most kMaxDepth deep, each key at
+// most once per object. Errors are InvalidArgument with a message fit for the client.
+Status ParseRequest(std::string_view body, JsonTree* doc);
 
 // "parent.name", or "name" at the top level; "parent[i]" for array elements.
 std::string Path(std::string_view parent, std::string_view name);
@@ -40,12 +35,11 @@ std::string Path(std::string_view parent, size_t index);
 Status Missing(std::string_view path);                           // missing required parameter
 Status WrongType(std::string_view path, std::string_view what);  // 'path' must be <what>
 
-// The member `name` of object `obj`, or nullptr when absent or null. With duplicate
-// members the first counts; the canonical body is written anew, so no later reader can
-// see another one.
+// The member `name` of object `obj`, or nullptr when absent or null (client bodies hold no
+// duplicate keys: ParseRequest refuses them).
 const Json* Find(const Json& obj, std::string_view name);
 
-std::string_view View(const Json& string_value);
+inline std::string_view View(const Json& string_value) { return string_value.text(); }
 
 // Typed reads of an optional member (absent or null leaves *out untouched and returns Ok,
 // unless `required`); a member of another type is an InvalidArgument naming its path.

@@ -60,7 +60,7 @@ Status ReadContent(const Json& item, std::string_view path, std::vector<Part>* p
     return Status::Ok();
   }
   if (!content->IsArray()) return WrongType(p, "a string or an array");
-  for (rapidjson::SizeType i = 0; i < content->Size(); ++i) {
+  for (size_t i = 0; i < content->Size(); ++i) {
     EDGE_RETURN_IF_ERROR(ReadPart((*content)[i], Path(p, i), &parts->emplace_back()));
   }
   return Status::Ok();
@@ -104,7 +104,7 @@ class InputWriter {
   }
 
  private:
-  std::string_view TypeAt(rapidjson::SizeType i) const {
+  std::string_view TypeAt(size_t i) const {
     std::string_view type;
     if (!ItemType(items_[i], "", &type).ok()) return "";
     return type;
@@ -167,7 +167,7 @@ class InputWriter {
         return WrongType(Path(p, "output"), "a string or an array");
       }
       std::string text;
-      for (rapidjson::SizeType k = 0; k < output->Size(); ++k) {
+      for (size_t k = 0; k < output->Size(); ++k) {
         Part part;
         EDGE_RETURN_IF_ERROR(ReadPart((*output)[k], Path(Path(p, "output"), k), &part));
         if (part.kind == Part::Kind::kImage) {
@@ -185,7 +185,7 @@ class InputWriter {
 
   const Json& items_;
   JsonWriter& w_;
-  rapidjson::SizeType i_ = 0;
+  size_t i_ = 0;
 };
 
 Status WriteMessages(const Json& root, JsonWriter& w) {
@@ -222,7 +222,7 @@ Status WriteTools(const Json& root, JsonWriter& w, bool* have_tools) {
   *have_tools = true;
   Key(w, "tools");
   w.StartArray();
-  for (rapidjson::SizeType i = 0; i < tools->Size(); ++i) {
+  for (size_t i = 0; i < tools->Size(); ++i) {
     const Json& tool = (*tools)[i];
     const std::string p = Path("tools", i);
     std::string_view type, name, description;
@@ -320,7 +320,7 @@ std::string_view StatefulFeature(const Json& root) {
     return "background";
   }
   if (const Json* input = Find(root, "input"); input != nullptr && input->IsArray()) {
-    for (rapidjson::SizeType i = 0; i < input->Size(); ++i) {
+    for (size_t i = 0; i < input->Size(); ++i) {
       std::string_view type;
       if ((*input)[i].IsObject() && ReadString((*input)[i], "", "type", false, &type).ok() &&
           type == "item_reference") {
@@ -332,8 +332,9 @@ std::string_view StatefulFeature(const Json& root) {
 }
 
 Result<CanonicalRequest> ResponsesToCanonical(std::string_view body) {
-  rapidjson::Document doc;
-  EDGE_RETURN_IF_ERROR(ParseRequest(body, &doc));
+  JsonTree tree;
+  EDGE_RETURN_IF_ERROR(ParseRequest(body, &tree));
+  const Json& doc = tree.root();
   CanonicalRequest req;
   EDGE_RETURN_IF_ERROR(ReadModel(doc, &req));
   if (std::string_view feature = StatefulFeature(doc); !feature.empty()) return Stateful(feature);
@@ -361,9 +362,9 @@ Result<CanonicalRequest> ResponsesToCanonical(std::string_view body) {
 namespace edge::providers::api {
 
 std::string_view ResponsesStatefulFeature(std::string_view body) {
-  rapidjson::Document doc;
-  if (!internal::ParseRequest(body, &doc).ok()) return "";
-  return internal::StatefulFeature(doc);
+  JsonTree tree;
+  if (!internal::ParseRequest(body, &tree).ok()) return "";
+  return internal::StatefulFeature(tree.root());
 }
 
 }  // namespace edge::providers::api

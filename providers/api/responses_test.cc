@@ -77,7 +77,7 @@ TEST(ResponsesStatefulFeature, NamesWhatOnlyAPassThroughCanServe) {
 }
 
 TEST(ResponsesToCanonical, MalformedRequestsNameTheProblem) {
-  EXPECT_EQ(ErrorOf("nope"), "request body is not valid JSON: Invalid value. at offset 1");
+  EXPECT_EQ(ErrorOf("nope"), "request body is not valid JSON: malformed literal at offset 0");
   EXPECT_EQ(ErrorOf(R"({"input":"x"})"), "missing required parameter: 'model'");
   EXPECT_EQ(ErrorOf(R"({"model":""})"), "'model' must not be empty");
   EXPECT_EQ(ErrorOf(R"({"model":"m"})"), "missing required parameter: 'input'");

@@ -1,7 +1,5 @@
 #include "providers/openai/openai.h"
 
-#include <rapidjson/document.h>
-#include <rapidjson/error/en.h>
 #include <rapidjson/stringbuffer.h>
 #include <rapidjson/writer.h>
 #include <simdjson.h>
@@ -11,6 +9,7 @@
 
 #include "providers/openai/internal.h"
 #include "providers/json_text.h"
+#include "providers/json_tree.h"
 
 namespace edge::providers::openai {
 namespace {
@@ -40,7 +39,8 @@ Status Duplicate(std::string_view name) {
 }
 
 // The two parsed trees InspectRequest reads, behind one small interface: simdjson's DOM
-// (the fast path) and RapidJSON's (for what simdjson 3.0 refuses: integers beyond 64 bits).
+// (the fast path) and a JsonTree (for the numbers simdjson 3.0 refuses but JSON allows:
+// integers beyond 64 bits, exponents beyond a double's range; they pass through as text).
 struct SimdjsonTree {
   using Value = dom::element;
   static bool IsNull(Value v) { return v.is_null(); }
@@ -58,8 +58,8 @@ struct SimdjsonTree {
   }
 };
 
-struct RapidJsonTree {
-  using Value = const rapidjson::Value&;
+struct JsonTreeView {
+  using Value = const JsonNode&;
   static bool IsNull(Value v) { return v.IsNull(); }
   static bool GetBool(Value v, bool* b) {
     if (!v.IsBool()) return false;
@@ -68,16 +68,14 @@ struct RapidJsonTree {
   }
   static bool GetString(Value v, std::string_view* s) {
     if (!v.IsString()) return false;
-    *s = std::string_view(v.GetString(), v.GetStringLength());
+    *s = v.text();
     return true;
   }
   template <typename Fn>
   static bool ForEachMember(Value v, Fn&& fn) {
     if (!v.IsObject()) return false;
-    for (const auto& m : v.GetObject()) {
-      if (!fn(std::string_view(m.name.GetString(), m.name.GetStringLength()), m.value)) {
-        return false;
-      }
+    for (const JsonNode& m : v) {
+      if (!fn(m.name(), m)) return false;
     }
     return true;
   }
@@ -146,21 +144,11 @@ Result<RequestInfo> ReadRequest(typename Tree::Value root) {
   return info;
 }
 
-// RapidJSON validates and reads what simdjson refused for its numbers alone.
-Result<RequestInfo> InspectWithRapidJson(std::string_view body) {
-  // RapidJSON stops at a NUL as at the end of input; in JSON text a raw NUL is never valid.
-  if (body.find('\0') != std::string_view::npos) {
-    return BadBody("request body is not valid JSON: a NUL byte");
-  }
-  rapidjson::Document doc;
-  doc.Parse<rapidjson::kParseValidateEncodingFlag | rapidjson::kParseIterativeFlag>(body.data(),
-                                                                                    body.size());
-  if (doc.HasParseError()) {
-    return BadBody(std::string("request body is not valid JSON: ") +
-                   rapidjson::GetParseError_En(doc.GetParseError()) + " at offset " +
-                   std::to_string(doc.GetErrorOffset()));
-  }
-  return ReadRequest<RapidJsonTree>(doc);
+// A JsonTree validates and reads what simdjson refused for its numbers alone.
+Result<RequestInfo> InspectWithTree(std::string_view body) {
+  JsonTree tree;
+  if (Status s = tree.Parse(body); !s.ok()) return BadBody("request body " + s.message());
+  return ReadRequest<JsonTreeView>(tree.root());
 }
 
 }  // namespace
@@ -170,10 +158,17 @@ Result<RequestInfo> InspectRequest(std::string_view body) {
     internal::DomLease lease;
     dom::element root;
     const simdjson::error_code err = lease.Parse(body, &root);
-    if (err == SUCCESS) return ReadRequest<SimdjsonTree>(root);
+    if (err == SUCCESS) {
+      // As JsonTree does: a key twice in one object is refused, wherever it is.
+      if (auto dup = DuplicateKey(root)) {
+        return BadBody("request body has a duplicate key " + JsonString(*dup) +
+                       " (a key may appear only once in an object)");
+      }
+      return ReadRequest<SimdjsonTree>(root);
+    }
     if (err != simdjson::NUMBER_ERROR) return ParseError(err);
   }
-  return InspectWithRapidJson(body);
+  return InspectWithTree(body);
 }
 
 namespace {

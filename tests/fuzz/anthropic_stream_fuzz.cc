@@ -5,7 +5,6 @@
 // relay's output is the input byte for byte (but an unfinished tail); what the translators
 // produce is valid JSON.
 
-#include <rapidjson/document.h>
 
 #include <cstddef>
 #include <cstdint>
@@ -14,6 +13,7 @@
 #include <string_view>
 #include <vector>
 
+#include "tests/fuzz/fuzz_json.h"
 #include "providers/anthropic/adapter.h"
 #include "providers/anthropic/passthrough.h"
 
@@ -76,12 +76,7 @@ std::string Relay(std::string_view in, const std::vector<size_t>& steps) {
   return out;
 }
 
-bool IsJson(const std::string& text) {
-  rapidjson::Document d;
-  d.Parse<rapidjson::kParseIterativeFlag | rapidjson::kParseValidateEncodingFlag>(text.data(),
-                                                                                   text.size());
-  return !d.HasParseError();
-}
+using edge::fuzz::IsJson;
 
 // The same bytes as a request, an answer and an error body.
 void CheckJsonParsers(std::string_view in) {

@@ -5,7 +5,6 @@
 // numbered densely with JSON-object arguments; what the translators produce is valid JSON;
 // every tool call id an answer gives (thought signatures ride in them) is accepted back.
 
-#include <rapidjson/document.h>
 #include <rapidjson/stringbuffer.h>
 #include <rapidjson/writer.h>
 
@@ -16,6 +15,7 @@
 #include <string_view>
 #include <vector>
 
+#include "tests/fuzz/fuzz_json.h"
 #include "providers/gemini/adapter.h"
 
 namespace {
@@ -30,12 +30,7 @@ void Check(bool ok) {
   if (!ok) std::abort();
 }
 
-bool IsJson(std::string_view text) {
-  rapidjson::Document d;
-  d.Parse<rapidjson::kParseIterativeFlag | rapidjson::kParseValidateEncodingFlag>(text.data(),
-                                                                                  text.size());
-  return !d.HasParseError();
-}
+using edge::fuzz::IsJson;
 
 // A client sends the answer's tool calls back with their results: the request must build
 // (an id's thought signature decodes) and name each call's function.

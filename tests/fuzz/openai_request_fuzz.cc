@@ -1,9 +1,9 @@
 // InspectRequest and RewriteRequest on arbitrary bytes. Checks: never crashes; errors are
 // InvalidArgument with a message; every body InspectRequest accepts is rewritten, and the
 // rewrite is valid JSON that differs from the input only in "model" and (when asked)
-// stream_options.include_usage, compared after parsing both with RapidJSON.
+// stream_options.include_usage: both are read with a JsonTree (numbers as written) and
+// compared after writing them out minified, the input with the edits applied.
 
-#include <rapidjson/document.h>
 #include <rapidjson/stringbuffer.h>
 #include <rapidjson/writer.h>
 
@@ -13,70 +13,65 @@
 #include <string>
 #include <string_view>
 
+#include "providers/json_tree.h"
 #include "providers/openai/openai.h"
 
 namespace {
+
+using edge::providers::JsonNode;
+using edge::providers::JsonTree;
+using edge::providers::JsonWriter;
 
 void Check(bool ok) {
   if (!ok) std::abort();
 }
 
-bool ParseJson(std::string_view text, rapidjson::Document* d) {
-  d->Parse<rapidjson::kParseIterativeFlag | rapidjson::kParseValidateEncodingFlag>(text.data(),
-                                                                                   text.size());
-  return !d->HasParseError();
+void Key(JsonWriter& w, std::string_view key) {
+  w.Key(key.data(), static_cast<rapidjson::SizeType>(key.size()));
 }
 
-std::string Serialize(const rapidjson::Value& v) {
+// stream_options as RewriteRequest leaves it: include_usage true, first when it was absent.
+void WriteOptions(JsonWriter& w, const JsonNode& options) {
+  w.StartObject();
+  if (options.Find("include_usage") == nullptr) {
+    Key(w, "include_usage");
+    w.Bool(true);
+  }
+  for (const JsonNode& m : options) {
+    Key(w, m.name());
+    if (m.name() == "include_usage") {
+      w.Bool(true);
+    } else {
+      edge::providers::WriteJson(w, m);
+    }
+  }
+  w.EndObject();
+}
+
+// What the rewrite should be: the input's document with the edits applied.
+std::string Expected(const JsonNode& root, std::string_view model, bool ask_usage) {
   rapidjson::StringBuffer buf;
-  rapidjson::Writer<rapidjson::StringBuffer> w(buf);
-  v.Accept(w);
+  JsonWriter w(buf);
+  w.StartObject();
+  for (const JsonNode& m : root) {
+    Key(w, m.name());
+    if (m.name() == "model") {
+      w.String(model.data(), static_cast<rapidjson::SizeType>(model.size()));
+    } else if (m.name() == "stream_options" && ask_usage) {
+      WriteOptions(w, m);  // an object, or null, which becomes one
+    } else {
+      edge::providers::WriteJson(w, m);
+    }
+  }
+  if (ask_usage && root.Find("stream_options") == nullptr) {
+    Key(w, "stream_options");
+    w.StartObject();
+    Key(w, "include_usage");
+    w.Bool(true);
+    w.EndObject();
+  }
+  w.EndObject();
   return std::string(buf.GetString(), buf.GetSize());
-}
-
-// Index loops rather than iterators: RapidJSON 1.1's member iterators make clang warn about
-// C++20's reversed operators.
-rapidjson::Value* Member(rapidjson::Value& obj, const char* name) {
-  for (rapidjson::SizeType i = 0; i < obj.MemberCount(); ++i) {
-    if (obj.MemberBegin()[i].name == name) return &obj.MemberBegin()[i].value;
-  }
-  return nullptr;
-}
-
-// What the rewrite should be: the input's document with the edits applied by RapidJSON.
-std::string Expected(rapidjson::Document& d, std::string_view model, bool ask_usage) {
-  auto& a = d.GetAllocator();
-  for (rapidjson::SizeType i = 0; i < d.MemberCount(); ++i) {
-    auto& m = d.MemberBegin()[i];
-    if (m.name == "model") m.value.SetString(model.data(), model.size(), a);
-  }
-  if (!ask_usage) return Serialize(d);
-  rapidjson::Value* options = Member(d, "stream_options");
-  if (options == nullptr) {
-    rapidjson::Value added(rapidjson::kObjectType);
-    added.AddMember("include_usage", true, a);
-    d.AddMember("stream_options", added, a);
-    return Serialize(d);
-  }
-  if (options->IsNull()) options->SetObject();
-  bool found = false;
-  for (rapidjson::SizeType i = 0; i < options->MemberCount(); ++i) {
-    auto& m = options->MemberBegin()[i];
-    if (m.name == "include_usage") {
-      m.value.SetBool(true);
-      found = true;
-    }
-  }
-  if (!found) {  // RewriteRequest puts it first
-    rapidjson::Value first(rapidjson::kObjectType);
-    first.AddMember("include_usage", true, a);
-    for (rapidjson::SizeType i = 0; i < options->MemberCount(); ++i) {
-      auto& m = options->MemberBegin()[i];
-      first.AddMember(m.name, m.value, a);
-    }
-    *options = first;
-  }
-  return Serialize(d);
 }
 
 }  // namespace
@@ -94,15 +89,18 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   }
   Check(!info->model.empty());
   Check(!info->client_wants_usage || info->stream);
+  // What InspectRequest accepts, the node's reader accepts too: one policy for every API
+  // (valid UTF-8 JSON, numbers of any length, no key twice in one object).
+  JsonTree in;
+  edge::providers::JsonReadOptions deep;
+  deep.max_depth = 1100;  // as deep as simdjson's DOM goes
+  Check(in.Parse(body, deep).ok() && in.root().IsObject());
   for (bool ask_usage : {false, true}) {
     auto r = edge::providers::openai::RewriteRequest(body, model, ask_usage);
     Check(r.ok());
-    rapidjson::Document out, in;
-    // simdjson takes some numbers RapidJSON cannot hold (0e1000074); no comparison then.
-    if (!ParseJson(body, &in)) continue;
-    Check(in.IsObject());
-    Check(ParseJson(*r, &out) && out.IsObject());
-    Check(Serialize(out) == Expected(in, model, ask_usage));
+    JsonTree out;
+    Check(out.Parse(*r, deep).ok() && out.root().IsObject());
+    Check(edge::providers::ToJsonText(out.root()) == Expected(in.root(), model, ask_usage));
   }
   return 0;
 }

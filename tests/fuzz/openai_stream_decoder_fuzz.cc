@@ -4,7 +4,6 @@
 // Checks: never crashes; decoding does not depend on the split; tool-call indexes are dense;
 // what is produced from valid requests is valid JSON; errors carry an HTTP error status.
 
-#include <rapidjson/document.h>
 
 #include <cstddef>
 #include <cstdint>
@@ -13,6 +12,7 @@
 #include <string_view>
 #include <vector>
 
+#include "tests/fuzz/fuzz_json.h"
 #include "providers/azure/adapter.h"
 #include "providers/openai/adapter.h"
 #include "providers/openai/openai.h"
@@ -60,12 +60,7 @@ std::string Decode(const Adapter& adapter, std::string_view in, const std::vecto
   return seen;
 }
 
-bool IsJson(std::string_view text) {
-  rapidjson::Document d;
-  d.Parse<rapidjson::kParseIterativeFlag | rapidjson::kParseValidateEncodingFlag>(text.data(),
-                                                                                  text.size());
-  return !d.HasParseError();
-}
+using edge::fuzz::IsJson;
 
 // The same bytes as a request, an answer, embeddings and an error body.
 void CheckJsonParsers(const Adapter& adapter, std::string_view in) {
