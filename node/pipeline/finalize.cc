@@ -24,6 +24,18 @@ runtime::Outcome OutcomeOf(const Status& s) {
   }
 }
 
+// The model label of a request's metrics: the alias when the config has it. Anything else
+// is the client's own text (up to the whole body), which a series would keep for the life
+// of the process and every scrape would carry: one fixed label counts all of it.
+std::string_view ModelLabel(const RequestContext& ctx) {
+  const std::string& model = ctx.request.model;
+  if (model.empty()) return {};  // refused before a model was read
+  if (ctx.snapshot != nullptr && ctx.snapshot->config.deployments_by_alias.contains(model)) {
+    return model;
+  }
+  return runtime::kUnknownModelLabel;
+}
+
 }  // namespace
 
 // Records how the request ended: the usage counters (GET /metrics), and a log line for
@@ -40,7 +52,7 @@ void Finalize(RequestContext& ctx) {
     record.team = ctx.tags.team;
     record.feature = ctx.tags.feature;
     record.env = ctx.tags.env;
-    record.model = ctx.request.model;
+    record.model = ModelLabel(ctx);
     record.deployment = deployment;
     record.outcome = outcome;
     record.usage = ctx.usage ? &*ctx.usage : nullptr;

@@ -12,6 +12,14 @@ constexpr std::array<std::string_view, 5> kLabelNames = {"team", "feature", "env
                                                          "deployment"};
 constexpr std::array<std::string_view, 3> kTokenTypes = {"input", "output", "cached_input"};
 
+// `value` cut to at most `max` bytes, without splitting a UTF-8 sequence.
+std::string_view Capped(std::string_view value, size_t max) {
+  if (value.size() <= max) return value;
+  size_t n = max;
+  while (n > 0 && (static_cast<unsigned char>(value[n]) & 0xC0) == 0x80) --n;
+  return value.substr(0, n);
+}
+
 void AppendEscaped(std::string& out, std::string_view value) {
   for (char c : value) {
     if (c == '\\' || c == '"') {
@@ -50,11 +58,11 @@ UsageMetrics::UsageMetrics(size_t shards) {
 
 void UsageMetrics::Shard::Record(const RequestRecord& r) {
   std::lock_guard<std::mutex> lock(mu_);
-  key_.assign(r.team).push_back(kSeparator);
-  key_.append(r.feature).push_back(kSeparator);
-  key_.append(r.env).push_back(kSeparator);
-  key_.append(r.model).push_back(kSeparator);
-  key_.append(r.deployment);
+  key_.assign(Capped(r.team, kMaxLabelBytes)).push_back(kSeparator);
+  key_.append(Capped(r.feature, kMaxLabelBytes)).push_back(kSeparator);
+  key_.append(Capped(r.env, kMaxLabelBytes)).push_back(kSeparator);
+  key_.append(Capped(r.model, kMaxLabelBytes)).push_back(kSeparator);
+  key_.append(Capped(r.deployment, kMaxLabelBytes));
   auto it = series_.find(std::string_view(key_));
   if (it == series_.end()) {
     if (series_.size() >= kMaxSeries) {

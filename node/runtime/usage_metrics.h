@@ -9,6 +9,11 @@
 //
 // `estimated="true"` counts tokens the provider never reported: streams the client
 // cancelled or a timeout cut (providers::UsageSoFar).
+//
+// Label values are never a client's free text: `model` is a configured alias, "" when the
+// request was refused before its model was read, or kUnknownModelLabel for a name the
+// config does not have (the pipeline's finalize decides). Series are bounded in number
+// (kMaxSeries) and every label value in length (kMaxLabelBytes).
 
 #include <array>
 #include <cstdint>
@@ -27,6 +32,9 @@ namespace edge::runtime {
 enum class Outcome { kOk, kRejected, kCancelled, kTimeout, kError };
 inline constexpr std::array<std::string_view, 5> kOutcomeNames = {"ok", "rejected", "cancelled",
                                                                   "timeout", "error"};
+
+// The model label of requests for a model the config does not have.
+inline constexpr std::string_view kUnknownModelLabel = "_unknown";
 
 // One finished request. Label values are tag values (validated) or config names.
 struct RequestRecord {
@@ -66,6 +74,9 @@ class UsageMetrics {
   // Series per shard at most; further label combinations are counted under labels all
   // "_overflow", so totals stay right while memory stays bounded.
   static constexpr size_t kMaxSeries = 10000;
+  // A longer label value is cut (at a UTF-8 character boundary): a defence against a long
+  // value reaching a label, which each of up to kMaxSeries series would keep.
+  static constexpr size_t kMaxLabelBytes = 256;
 
  private:
   std::vector<std::unique_ptr<Shard>> shards_;

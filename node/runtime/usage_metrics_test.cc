@@ -77,5 +77,22 @@ TEST(UsageMetrics, SeriesBeyondTheCapShareOneOverflowSeries) {
             std::string::npos);
 }
 
+TEST(UsageMetrics, LongLabelValuesAreCut) {
+  // A label value is kept for the life of the process and sent on every scrape: however
+  // long a value reaches Record, a series holds at most kMaxLabelBytes of it.
+  UsageMetrics metrics(1);
+  const std::string huge(1 << 20, 'm');
+  // 255 ASCII bytes then a 3-byte character across the cut: the character goes whole.
+  const std::string split = std::string(UsageMetrics::kMaxLabelBytes - 1, 'd') + "\xe2\x82\xac";
+  metrics.shard(0).Record({"t", "f", "e", huge, split, Outcome::kOk, nullptr});
+  metrics.shard(0).Record({"t", "f", "e", huge + "other", split, Outcome::kOk, nullptr});
+  const std::string text = metrics.RenderPrometheus();
+  EXPECT_LT(text.size(), 8u * UsageMetrics::kMaxLabelBytes) << text.size();
+  const std::string model = "model=\"" + std::string(UsageMetrics::kMaxLabelBytes, 'm') + "\"";
+  const std::string deployment =
+      "deployment=\"" + std::string(UsageMetrics::kMaxLabelBytes - 1, 'd') + "\"";
+  EXPECT_NE(text.find(model + "," + deployment + ",outcome=\"ok\"} 2\n"), std::string::npos);
+}
+
 }  // namespace
 }  // namespace edge::runtime

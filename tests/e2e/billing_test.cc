@@ -133,5 +133,31 @@ TEST_F(Billing, AStreamCutByATimeoutKeepsTheProvidersPromptCount) {
   EXPECT_GT(Metric({"llm_edge_tokens_total", series, "type=\"output\"", "estimated=\"true\""}), 1);
 }
 
+TEST_F(Billing, AModelTheConfigDoesNotHaveIsCountedAsUnknown) {
+  // The model a client names is its own text, up to the whole body: as a label it would stay
+  // in memory for good and go out on every scrape. Only configured aliases are labels.
+  const std::string name = "no-such-model-" + std::string(1 << 20, 'x');
+  for (int i = 0; i < 3; ++i) {
+    auto r = Request(node_->port(), "POST", "/v1/chat/completions", AuthHeaders(),
+                     ChatBody(name + std::to_string(i), false));
+    ASSERT_TRUE(r);
+    EXPECT_EQ(r->status, 404);
+  }
+  // Each request is counted once its reply is sent: wait for all three.
+  const std::vector<std::string> unknown = {"llm_edge_requests_total", "model=\"_unknown\"",
+                                            "outcome=\"rejected\""};
+  long counted = AwaitMetric(unknown);
+  for (int i = 0; i < 100 && counted < 3; ++i) {
+    std::this_thread::sleep_for(50ms);
+    counted = Metric(unknown);
+  }
+  EXPECT_EQ(counted, 3);
+  auto metrics = Request(node_->admin_port(), "GET", "/metrics",
+                         {{"Authorization", std::string("Bearer ") + kAdminKey}});
+  ASSERT_TRUE(metrics);
+  EXPECT_EQ(metrics->body.find("no-such-model"), std::string::npos);
+  EXPECT_LT(metrics->body.size(), 64u * 1024);
+}
+
 }  // namespace
 }  // namespace edge::e2e
