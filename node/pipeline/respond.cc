@@ -1,7 +1,7 @@
 // Turns the upstream's answer into the client's: a stream relayed as it flows (held back
-// until content starts, so that a failing deployment can still be replaced unseen), or a
-// whole body; failures classified, retried on the next candidate where allowed, else shown
-// in the client API's error shape.
+// until content starts, up to kMaxHeldBeforeContent, so that a failing deployment can still
+// be replaced unseen), or a whole body; failures classified, retried on the next candidate
+// where allowed, else shown in the client API's error shape.
 
 #include "node/pipeline/attempt.h"
 #include "node/pipeline/edge_headers.h"
@@ -19,6 +19,16 @@ namespace {
 
 // A non-streaming answer larger than this is refused rather than held in memory.
 constexpr size_t kMaxUpstreamBody = 64u << 20;
+
+// What a stream may hold back before its content starts. Holding is what lets a deployment
+// that fails before any content be dropped for the next one unseen; but while the node holds,
+// the client has nothing to push back with, so the upstream is never paused, and an upstream
+// sending only SSE comments grew a node by gigabytes. Real preambles are far smaller (a role
+// chunk, message_start, the Responses API's response.created echoing instructions and tools).
+// Past this the node commits to the stream: the head and what is held go to the client, and
+// back-pressure holds the upstream again. Failing the attempt instead would turn a request
+// with a legitimately large preamble into a 502 on every deployment.
+constexpr size_t kMaxHeldBeforeContent = 256u << 10;
 
 const providers::Adapter& AdapterOf(const RequestContext& ctx) {
   if (ctx.mode == Mode::kAnthropicPassthrough) return providers::anthropic::AnthropicAdapter();
@@ -47,12 +57,15 @@ void SendClientHead(RequestContext& ctx) {
   ctx.streaming_to_client = true;
 }
 
-// Sends `out`, or holds it back while no content has flowed yet.
+// Sends `out`, or holds it back while no content has flowed yet and little is held.
 void Forward(RequestContext& ctx, std::string& out, bool force_head) {
   if (!ctx.streaming_to_client) {
     ctx.held.append(out);
     out.clear();
-    if (!ctx.relay->content_started() && !force_head) return;
+    if (!ctx.relay->content_started() && !force_head &&
+        ctx.held.size() <= kMaxHeldBeforeContent) {
+      return;
+    }
     SendClientHead(ctx);
     out.swap(ctx.held);
   }
@@ -73,9 +86,10 @@ void Fail(RequestContext& ctx, const providers::ProviderError& error) {
   if (ctx.call != nullptr && !ctx.upstream_done) ctx.call->Cancel();
   ctx.upstream_done = true;
   // Content reached the client: the provider bills this stream, so the node does too. A
-  // stream that failed before any content is an error the provider does not bill.
+  // stream that failed before any content (even one whose long preamble was sent on) is an
+  // error the provider does not bill.
   ctx.usage.reset();
-  if (ctx.relay && ctx.streaming_to_client) {
+  if (ctx.relay && ctx.streaming_to_client && ctx.relay->content_started()) {
     ctx.usage = BilledStreamUsage(*ctx.relay, ctx.exchange->request().body);
   }
   std::string who = "upstream " + ctx.deployment->id;

@@ -3,8 +3,9 @@
 // One interface over the ways a provider stream becomes the client's stream: byte relays
 // when the client speaks the provider's API (OpenAI chat, Anthropic messages, Responses to
 // OpenAI), and a decode -> canonical deltas -> encode chain otherwise. respond.cc holds the
-// relay's output back until content_started(), so a stream that fails before any content
-// can still fall back to another deployment without the client seeing it.
+// relay's output back until content_started() (or until 256 KiB are held), so a stream that
+// fails before any content can still fall back to another deployment without the client
+// seeing it.
 
 #include <memory>
 #include <optional>

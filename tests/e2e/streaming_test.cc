@@ -4,12 +4,23 @@
 #include <gtest/gtest.h>
 #include <sys/resource.h>
 
+#include <fstream>
 #include <thread>
 
 #include "tests/e2e/harness/cluster.h"
 
 namespace edge::e2e {
 namespace {
+
+// The resident set of process `pid` in KiB (VmRSS), or -1.
+long RssKib(pid_t pid) {
+  std::ifstream status("/proc/" + std::to_string(pid) + "/status");
+  std::string line;
+  while (std::getline(status, line)) {
+    if (line.rfind("VmRSS:", 0) == 0) return std::stol(line.substr(6));
+  }
+  return -1;
+}
 
 class Streaming : public ::testing::Test {
  protected:
@@ -150,6 +161,43 @@ TEST_F(Streaming, AClientThatStopsReadingPausesItsUpstream) {
   auto events = SseData(r->body);
   EXPECT_EQ(events.size(), 100000u + 3u);  // role, contents, finish, [DONE]
   EXPECT_EQ(events.back(), "[DONE]");
+}
+
+TEST_F(Streaming, CommentsBeforeContentAreNotHeldWithoutBound) {
+  // 16 MiB of SSE comments before the first chunk, to a client that reads nothing at first.
+  // The node holds a stream back until content starts (so a failing deployment can still be
+  // replaced), but only so much: then it sends the head and what it held, and the slow
+  // client pauses the upstream again. A node of its own, so that its memory is its own.
+  std::string base = "http://127.0.0.1:" + std::to_string(fake_->port()) + "/v1";
+  std::string models = StandardModels(
+      fake_->port(), OpenAiDeployment("chat-comments", "gpt-4o-mini@comments=1024", base));
+  Node node(*dir_, TestConfig(models), "node-comments");
+  ASSERT_TRUE(node.ok()) << node.process().Stderr();
+  const long rss_before = RssKib(node.process().pid());
+  ASSERT_GT(rss_before, 0);
+  long completed_before = fake_->Stat("streams_completed");
+
+  auto c = Connection::Open(node.port());
+  ASSERT_TRUE(c);
+  c->SetReceiveBuffer(16 * 1024);
+  ASSERT_TRUE(c->Send(RequestBytes("POST", "/v1/chat/completions", AuthHeaders(),
+                                   ChatBody("chat-comments", true))));
+  std::this_thread::sleep_for(3s);
+  EXPECT_EQ(fake_->Stat("streams_completed"), completed_before)
+      << "the node read the whole upstream while the client read nothing";
+  const long grown_kib = RssKib(node.process().pid()) - rss_before;
+  EXPECT_LT(grown_kib, 8 * 1024) << "the node grew by " << grown_kib << " KiB";
+
+  auto r = c->ReadResponse(180s);
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->status, 200);
+  EXPECT_NE(r->body.find(": ppp"), std::string::npos);  // comments relayed as they came
+  auto events = SseData(r->body);
+  ASSERT_FALSE(events.empty());
+  EXPECT_EQ(events.back(), "[DONE]");
+  auto health = Request(node.admin_port(), "GET", "/healthz");
+  ASSERT_TRUE(health);
+  EXPECT_EQ(health->status, 200);
 }
 
 TEST_F(Streaming, AThousandConcurrentStreamsAllComplete) {

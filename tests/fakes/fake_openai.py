@@ -27,6 +27,8 @@ from fake_http import Connection, run_fake  # noqa: E402
 
 DEFAULT_CHUNKS = 5
 TOOL_PIECES = ['{"location"', ':"Paris"}']   # a streamed tool call's argument pieces
+# One SSE comment event of 16 KiB (@comments=N sends N of them before a stream's first event).
+COMMENT_EVENT = b": " + b"p" * (16 * 1024 - 4) + b"\n\n"
 
 # Azure OpenAI: {resource}/openai/deployments/{deployment}/{operation}?api-version=...
 AZURE_PATH = re.compile(r"^/openai/deployments/([^/]+)/(chat/completions|embeddings)$")
@@ -51,6 +53,7 @@ class Faults:
         self.cached = 0          # prompt_tokens_details.cached_tokens
         self.azure_filter = False   # first stream chunk: Azure's prompt_filter_results chunk
         self.retry_ms = 0        # Azure 429: only `retry-after-ms: N`, no Retry-After
+        self.comments = 0        # SSE comment events (16 KiB each) before a stream's first event
         self.apply(spec)
 
     def apply(self, spec):
@@ -74,6 +77,8 @@ class Faults:
                 self.cached = int(value)
             elif name == "retry_ms":
                 self.retry_ms = int(value)
+            elif name == "comments":
+                self.comments = max(0, int(value))
             else:
                 raise ValueError("unknown fault switch %r" % sw)
         return self
@@ -549,7 +554,8 @@ class FakeOpenAI:
         through here, so the switches act alike: @delay=MS waits before each content event;
         @break=N resets the connection after N content events (all of them if there are
         fewer, so before any closing events, or at the very end), but never before the first
-        `lead` events. `extra` adds (name, value) headers. Returns whether the connection
+        `lead` events. @comments=N sends N SSE comment events of 16 KiB before the first event
+        (SSE streams only). `extra` adds (name, value) headers. Returns whether the connection
         stays open."""
         events = list(events)
         chunked = req.version == "HTTP/1.1"
@@ -570,6 +576,13 @@ class FakeOpenAI:
         self.stats["active_streams"] += 1
         outcome = "streams_cancelled"
         try:
+            if content_type.startswith("text/event-stream"):
+                for _ in range(faults.comments):
+                    if watcher.done() and (conn.eof or watcher.exception()):
+                        raise ConnectionResetError
+                    conn.writer.write(b"%x\r\n%s\r\n" % (len(COMMENT_EVENT), COMMENT_EVENT)
+                                      if chunked else COMMENT_EVENT)
+                    await conn.writer.drain()
             sent = 0   # content events
             for i, (is_content, data) in enumerate(events):
                 if i >= lead and sent == break_at:
