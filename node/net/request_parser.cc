@@ -1,5 +1,7 @@
 #include "node/net/request_parser.h"
 
+#include <algorithm>
+
 #include <uv.h>
 
 #include <cstring>
@@ -10,6 +12,8 @@ namespace {
 
 // Request buffers that grew past this for one big request are released afterwards.
 constexpr size_t kKeepBodyCapacity = 64 * 1024;
+// The most reserved for a body on its Content-Length alone, before its bytes arrive.
+constexpr uint64_t kReserveBodyBytes = 1 << 20;
 
 int64_t NowMicros() { return static_cast<int64_t>(uv_hrtime() / 1000); }
 
@@ -163,7 +167,10 @@ int RequestParser::HeadersComplete() {
     if (parser_.content_length > limits_.max_body_bytes) {
       return Fail(413, "request body too large");
     }
-    request_.body.reserve(parser_.content_length);
+    // What a client announces is not yet memory it has sent: reserve at most kReserveBodyBytes
+    // up front, and let the body grow as bytes arrive (a limit set very high must not turn a
+    // header line into an allocation failure that ends the process).
+    request_.body.reserve(std::min<uint64_t>(parser_.content_length, kReserveBodyBytes));
   }
   if (parser_.http_minor >= 1) {
     const std::string* expect = request_.headers.Find("expect");

@@ -162,6 +162,20 @@ TEST(RequestParserTest, ExpectContinueIsReportedAtHeaders) {
   EXPECT_EQ(p.request().body, "abc");
 }
 
+TEST(RequestParserTest, AnnouncedLengthIsNotReservedBeyondABound) {
+  // An operator may set a huge limit; a header line must not become a huge allocation.
+  ParserLimits limits = SmallLimits();
+  limits.max_body_bytes = 1'000'000'000'000'000;
+  RequestParser p(limits);
+  size_t used = 0;
+  ASSERT_EQ(p.Execute("POST /a HTTP/1.1\r\nHost: a\r\nContent-Length: 999999999999999\r\n\r\nab",
+                      &used),
+            Outcome::kNeedMore);
+  EXPECT_TRUE(p.headers_complete());
+  EXPECT_EQ(p.request().body, "ab");
+  EXPECT_LE(p.request().body.capacity(), size_t{1} << 20);
+}
+
 TEST(RequestParserTest, UpgradeIsNotKeptAlive) {
   ExpectComplete("GET / HTTP/1.1\r\nHost: a\r\nConnection: upgrade\r\nUpgrade: websocket\r\n\r\n",
                  [](RequestParser& p) {
