@@ -19,7 +19,7 @@ command -v valgrind >/dev/null || { echo "valgrind not found" >&2; exit 1; }
 [ -x "$BIN" ] || { echo "no binary at $BIN" >&2; exit 1; }
 
 TMP=$(mktemp -d)
-trap 'kill $(jobs -p) 2>/dev/null || true; rm -rf "$TMP"' EXIT
+trap 'kill $(jobs -p) 2>/dev/null || true; if [ -n "${KEEP_TMP:-}" ]; then echo "kept $TMP" >&2; else rm -rf "$TMP"; fi' EXIT
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
 FAKE=$(free_port)
 python3 tests/fakes/fake_openai.py --port "$FAKE" >"$TMP/fake.log" 2>&1 &

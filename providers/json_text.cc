@@ -30,39 +30,44 @@ std::string JsonString(std::string_view s) {
   return std::string(buf.GetString(), buf.GetSize());
 }
 
-std::optional<std::string_view> DuplicateKey(simdjson::dom::element root) {
-  // Depth first with an explicit stack: the document's depth is bounded by the parser, but
-  // the walk should not care.
-  std::vector<simdjson::dom::element> todo{root};
-  std::vector<std::string_view> names;
-  while (!todo.empty()) {
-    const simdjson::dom::element e = todo.back();
-    todo.pop_back();
-    if (simdjson::dom::array arr; e.get_array().get(arr) == simdjson::SUCCESS) {
-      for (simdjson::dom::element child : arr) {
-        if (child.is_array() || child.is_object()) todo.push_back(child);
-      }
-      continue;
+namespace {
+
+// Recursive: the DOM parser bounds the depth (1024). Runs on every chat request, so nothing
+// allocates for objects of up to 16 members, which are compared pairwise in place.
+std::optional<std::string_view> DuplicateIn(simdjson::dom::element e) {
+  if (simdjson::dom::array arr; e.get_array().get(arr) == simdjson::SUCCESS) {
+    for (simdjson::dom::element child : arr) {
+      if (auto dup = DuplicateIn(child)) return dup;
     }
-    simdjson::dom::object obj;
-    if (e.get_object().get(obj) != simdjson::SUCCESS) continue;
+    return std::nullopt;
+  }
+  simdjson::dom::object obj;
+  if (e.get_object().get(obj) != simdjson::SUCCESS) return std::nullopt;
+  if (obj.size() <= 16) {
+    for (auto i = obj.begin(); i != obj.end(); ++i) {
+      for (auto j = obj.begin(); j != i; ++j) {
+        if (i.key() == j.key()) return i.key();
+      }
+    }
+  } else {
+    thread_local std::vector<std::string_view> names;  // done with before recursing
     names.clear();
-    for (simdjson::dom::key_value_pair m : obj) {
-      if (names.size() <= 16) {
-        for (std::string_view seen : names) {
-          if (seen == m.key) return m.key;
-        }
-      }
-      names.push_back(m.key);
-      if (m.value.is_array() || m.value.is_object()) todo.push_back(m.value);
-    }
-    if (names.size() > 16) {
-      std::sort(names.begin(), names.end());
-      auto dup = std::adjacent_find(names.begin(), names.end());
-      if (dup != names.end()) return *dup;
-    }
+    for (simdjson::dom::key_value_pair m : obj) names.push_back(m.key);
+    std::sort(names.begin(), names.end());
+    auto dup = std::adjacent_find(names.begin(), names.end());
+    if (dup != names.end()) return *dup;
+    if (names.capacity() > 4096) std::vector<std::string_view>().swap(names);
+  }
+  for (simdjson::dom::key_value_pair m : obj) {
+    if (auto dup = DuplicateIn(m.value)) return dup;
   }
   return std::nullopt;
+}
+
+}  // namespace
+
+std::optional<std::string_view> DuplicateKey(simdjson::dom::element root) {
+  return DuplicateIn(root);
 }
 
 }  // namespace edge::providers
