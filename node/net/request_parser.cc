@@ -1,9 +1,8 @@
 #include "node/net/request_parser.h"
 
-#include <algorithm>
-
 #include <uv.h>
 
+#include <algorithm>
 #include <cstring>
 
 namespace edge::net {
