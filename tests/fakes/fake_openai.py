@@ -373,6 +373,7 @@ class FakeOpenAI:
         if not isinstance(inputs, list) or (inputs and isinstance(inputs[0], int)):
             inputs = [inputs]
         dims = body.get("dimensions") if isinstance(body.get("dimensions"), int) else 8
+        dims = max(1, min(dims, 3072))  # as OpenAI's largest; a huge number must not hang the fake
         data, prompt = [], 0
         for i, text in enumerate(inputs):
             n = len(text) if isinstance(text, list) else words(text)
