@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "common/result.h"
+#include "providers/json_tree.h"
 
 namespace edge::providers {
 
@@ -54,5 +55,30 @@ Result<std::optional<int64_t>> MaxTokens(const ChatParams& params);
 // `stop`: one string, or an array of strings (possibly empty); the views point into the
 // parsed body. InvalidArgument for anything else.
 Result<std::vector<std::string_view>> StopSequences(simdjson::dom::element stop);
+
+// How deep the translations read a canonical body: as deep as /v1/chat/completions and
+// /v1/embeddings accept (simdjson's DOM default, with which InspectRequest checks them).
+constexpr int kCanonicalMaxDepth = 1024;
+
+// The same readings over a JsonTree (json_tree.h), which keeps every number's text as it
+// arrived: what the translating adapters use, so that numbers they copy travel as written and
+// an integer beyond 64 bits is carried rather than refused. Members point into the tree and
+// live as long as it. The DOM versions above stay for readers that hold a simdjson DOM.
+struct ChatTreeParams {
+  using Member = const JsonNode*;  // nullptr when absent or null
+  Member messages = nullptr, max_tokens = nullptr, max_completion_tokens = nullptr, stop = nullptr,
+         temperature = nullptr, top_p = nullptr, presence_penalty = nullptr,
+         frequency_penalty = nullptr, seed = nullptr, tools = nullptr, tool_choice = nullptr,
+         parallel_tool_calls = nullptr, user = nullptr, response_format = nullptr,
+         reasoning_effort = nullptr;
+};
+ChatTreeParams ReadChatParams(const JsonNode& body);
+Status CheckSupported(const JsonNode& body, const ParamSupport& support);
+Result<std::optional<int64_t>> MaxTokens(const ChatTreeParams& params);
+Result<std::vector<std::string_view>> StopSequences(const JsonNode& stop);
+
+// A number node's value as a double (overflow gives +-inf, underflow 0); nullopt when the
+// node is not a number. For range checks only: what is written stays the node's text.
+std::optional<double> NumberValue(const JsonNode& number);
 
 }  // namespace edge::providers

@@ -333,5 +333,50 @@ TEST(AnthropicEmbeddings, NotOffered) {
   EXPECT_FALSE(AnthropicAdapter().ParseEmbeddings(Target{}, "{}", &usage).ok());
 }
 
+// A canonical body whose numbers a lossy copy would change: `1E-1` and `0.10` (which a double
+// prints as 0.1), `1E+2` (100.0), an integer beyond 64 bits, and a decimal of 780 zeros and a
+// one inside a tool call's arguments (0.0 as a double).
+std::string NumbersBody() {
+  const std::string tiny = "0." + std::string(780, '0') + "1";
+  return R"({"model":"m","temperature":1E-1,"top_p":0.10,"seed":123456789012345678901234567890,)"
+         R"("messages":[{"role":"user","content":"hi"},)"
+         R"({"role":"assistant","content":null,"tool_calls":[{"id":"call_1","type":"function",)"
+         R"("function":{"name":"f","arguments":"{\"x\":)" +
+         tiny +
+         R"(,\"n\":1E+2}"}}]},)"
+         R"({"role":"tool","tool_call_id":"call_1","content":"ok"}],)"
+         R"("tools":[{"type":"function","function":{"name":"f","parameters":{"type":"object",)"
+         R"("properties":{"x":{"type":"number","minimum":1E+2,)"
+         R"("maximum":123456789012345678901234567890}}}}}]})";
+}
+
+// The spellings NumbersBody's numbers must keep in a provider body; `temperature` and `top_p`
+// under the provider's names.
+void ExpectNumbersAsWritten(const std::string& body, std::string_view temperature,
+                            std::string_view top_p) {
+  const std::string tiny = "0." + std::string(780, '0') + "1";
+  EXPECT_NE(body.find(std::string(temperature) + ":1E-1"), std::string::npos) << body;
+  EXPECT_NE(body.find(std::string(top_p) + ":0.10"), std::string::npos) << body;
+  EXPECT_NE(body.find(R"("minimum":1E+2)"), std::string::npos) << body;
+  EXPECT_NE(body.find(R"("maximum":123456789012345678901234567890)"), std::string::npos) << body;
+  EXPECT_NE(body.find(R"("x":)" + tiny + R"(,"n":1E+2)"), std::string::npos) << body;
+}
+
+TEST(AnthropicBuildChat, NumbersTravelAsWritten) {
+  Result<HttpCall> call = Build(NumbersBody());
+  ASSERT_TRUE(call.ok()) << call.status().ToString();
+  ExpectNumbersAsWritten(call->body, R"("temperature")", R"("top_p")");
+  // The range check reads the value; the spelling is kept.
+  EXPECT_NE(BuildBody(R"({"messages":[{"role":"user","content":"x"}],"temperature":1E0})")
+                .find(R"("temperature":1E0)"),
+            std::string::npos);
+  EXPECT_EQ(BuildBody(R"({"messages":[{"role":"user","content":"x"}],"temperature":1E+1})"),
+            "error: 'temperature' must be a number from 0 to 1 for anthropic");
+  EXPECT_EQ(BuildBody(R"({"messages":[{"role":"user","content":"x"}],"temperature":1e999})"),
+            "error: 'temperature' must be a number from 0 to 1 for anthropic");
+  EXPECT_EQ(BuildBody(R"({"messages":[{"role":"user","content":"x"}],"max_tokens":1E+2})"),
+            "error: 'max_tokens' must be a positive integer");
+}
+
 }  // namespace
 }  // namespace edge::providers::anthropic

@@ -8,8 +8,6 @@
 // turn, role "tool" messages become tool_result blocks of a user turn (placed first in that
 // turn, as the API requires), and empty text is dropped.
 
-#include <simdjson.h>
-
 #include <string>
 #include <string_view>
 #include <vector>
@@ -19,16 +17,13 @@
 namespace edge::providers::anthropic::internal {
 namespace {
 
-using simdjson::SUCCESS;
-namespace dom = simdjson::dom;
-
 enum class Role { kSystem, kUser, kAssistant, kTool };
 
 std::string At(size_t i) { return "messages[" + std::to_string(i) + "]"; }
 
-Result<Role> RoleOf(dom::element message, size_t i) {
+Result<Role> RoleOf(const JsonNode& message, size_t i) {
   std::string_view role;
-  if (!message.is_object() || message["role"].get_string().get(role) != SUCCESS) {
+  if (!message.IsObject() || !GetString(Get(message, "role"), &role)) {
     return InvalidArgument(At(i) + " must be an object with a string 'role'");
   }
   if (role == "system" || role == "developer") return Role::kSystem;
@@ -46,22 +41,21 @@ bool SameTurn(Role a, Role b) {
 }
 
 // The text of a system, developer or tool message: a string or text parts.
-Status CollectTexts(std::optional<dom::element> content, const std::string& where,
+Status CollectTexts(const JsonNode* content, const std::string& where,
                     std::vector<std::string_view>* texts) {
-  if (!content) return Status::Ok();
+  if (content == nullptr) return Status::Ok();
   std::string_view s;
-  if (content->get_string().get(s) == SUCCESS) {
+  if (GetString(content, &s)) {
     if (!s.empty()) texts->push_back(s);
     return Status::Ok();
   }
-  dom::array parts;
-  if (content->get_array().get(parts) != SUCCESS) {
+  if (!content->IsArray()) {
     return InvalidArgument(where + ".content must be a string or an array of parts");
   }
-  for (dom::element part : parts) {
+  for (const JsonNode& part : *content) {
     std::string_view type, text;
-    if (part["type"].get_string().get(type) != SUCCESS || type != "text" ||
-        part["text"].get_string().get(text) != SUCCESS) {
+    if (!GetString(Get(part, "type"), &type) || type != "text" ||
+        !GetString(Get(part, "text"), &text)) {
       return InvalidArgument(where + ".content: only text parts are supported here");
     }
     if (!text.empty()) texts->push_back(text);
@@ -111,11 +105,11 @@ void WriteUrlSource(std::string_view url, Writer& w) {
   w.EndObject();
 }
 
-Status WriteImage(dom::element part, const std::string& where, Writer& w) {
+Status WriteImage(const JsonNode& part, const std::string& where, Writer& w) {
   std::string_view url;
-  const std::optional<dom::element> image = Get(part, "image_url");
-  if (!image || (image->get_string().get(url) != SUCCESS &&  // older clients: a bare string
-                 (*image)["url"].get_string().get(url) != SUCCESS)) {
+  const JsonNode* image = Get(part, "image_url");
+  if (!GetString(image, &url) &&  // older clients: a bare string
+      !GetString(Get(image, "url"), &url)) {
     return InvalidArgument(where + ": image_url.url must be a string");
   }
   std::string_view media_type, data;
@@ -141,9 +135,9 @@ Status WriteImage(dom::element part, const std::string& where, Writer& w) {
 }
 
 // OpenAI's file part: only inline PDFs have an Anthropic equivalent (a document block).
-Status WriteFile(dom::element part, const std::string& where, Writer& w) {
+Status WriteFile(const JsonNode& part, const std::string& where, Writer& w) {
   std::string_view url, media_type, data;
-  if (part["file"]["file_data"].get_string().get(url) != SUCCESS ||
+  if (!GetString(Get(Get(part, "file"), "file_data"), &url) ||
       !SplitDataUrl(url, &media_type, &data) || media_type != "application/pdf") {
     return InvalidArgument(where +
                            ": anthropic takes file parts only as base64 PDF data (file_data)");
@@ -157,30 +151,29 @@ Status WriteFile(dom::element part, const std::string& where, Writer& w) {
 }
 
 // User or assistant content (string or parts) as blocks; counts the blocks written.
-Status WriteContentBlocks(std::optional<dom::element> content, Role role, const std::string& where,
-                          Writer& w, int* blocks) {
-  if (!content) return Status::Ok();
+Status WriteContentBlocks(const JsonNode* content, Role role, const std::string& where, Writer& w,
+                          int* blocks) {
+  if (content == nullptr) return Status::Ok();
   std::string_view s;
-  if (content->get_string().get(s) == SUCCESS) {
+  if (GetString(content, &s)) {
     if (!s.empty()) {
       WriteTextBlock(s, w);
       ++*blocks;
     }
     return Status::Ok();
   }
-  dom::array parts;
-  if (content->get_array().get(parts) != SUCCESS) {
+  if (!content->IsArray()) {
     return InvalidArgument(where + ".content must be a string or an array of parts");
   }
   size_t j = 0;
-  for (dom::element part : parts) {
+  for (const JsonNode& part : *content) {
     const std::string part_at = where + ".content[" + std::to_string(j++) + "]";
     std::string_view type, text;
-    if (part["type"].get_string().get(type) != SUCCESS) {
+    if (!GetString(Get(part, "type"), &type)) {
       return InvalidArgument(part_at + " must be an object with a string 'type'");
     }
     if (type == "text" || (type == "refusal" && role == Role::kAssistant)) {
-      if (part[type].get_string().get(text) != SUCCESS) {
+      if (!GetString(Get(part, type), &text)) {
         return InvalidArgument(part_at + "." + std::string(type) + " must be a string");
       }
       if (!text.empty()) {
@@ -201,22 +194,19 @@ Status WriteContentBlocks(std::optional<dom::element> content, Role role, const 
   return Status::Ok();
 }
 
-Status WriteToolUses(dom::element message, const std::string& where, Writer& w, int* blocks) {
-  const std::optional<dom::element> tool_calls = Get(message, "tool_calls");
-  if (!tool_calls) return Status::Ok();
-  dom::array calls;
-  if (tool_calls->get_array().get(calls) != SUCCESS) {
-    return InvalidArgument(where + ".tool_calls must be an array");
-  }
+Status WriteToolUses(const JsonNode& message, const std::string& where, Writer& w, int* blocks) {
+  const JsonNode* calls = Get(message, "tool_calls");
+  if (calls == nullptr) return Status::Ok();
+  if (!calls->IsArray()) return InvalidArgument(where + ".tool_calls must be an array");
   size_t j = 0;
-  for (dom::element call : calls) {
+  for (const JsonNode& call : *calls) {
     const std::string call_at = where + ".tool_calls[" + std::to_string(j++) + "]";
     std::string_view id, name, arguments;
-    if (call["id"].get_string().get(id) != SUCCESS ||
-        call["function"]["name"].get_string().get(name) != SUCCESS) {
+    const JsonNode* fn = Get(call, "function");
+    if (!GetString(Get(call, "id"), &id) || !GetString(Get(fn, "name"), &name)) {
       return InvalidArgument(call_at + " needs a string id and function.name");
     }
-    if (call["function"]["arguments"].get_string().get(arguments) != SUCCESS) arguments = "";
+    if (!GetString(Get(fn, "arguments"), &arguments)) arguments = "";
     w.StartObject();
     w.Key("type");
     w.String("tool_use");
@@ -232,9 +222,9 @@ Status WriteToolUses(dom::element message, const std::string& where, Writer& w, 
   return Status::Ok();
 }
 
-Status WriteToolResult(dom::element message, const std::string& where, Writer& w) {
+Status WriteToolResult(const JsonNode& message, const std::string& where, Writer& w) {
   std::string_view id;
-  if (message["tool_call_id"].get_string().get(id) != SUCCESS) {
+  if (!GetString(Get(message, "tool_call_id"), &id)) {
     return InvalidArgument(where + ": a tool message needs a string tool_call_id");
   }
   std::vector<std::string_view> texts;
@@ -257,19 +247,18 @@ Status WriteToolResult(dom::element message, const std::string& where, Writer& w
   return Status::Ok();
 }
 
-bool HasToolCalls(dom::element message) {
-  dom::array calls;
-  const std::optional<dom::element> v = Get(message, "tool_calls");
-  return v && (v->get_array().get(calls) != SUCCESS || calls.size() > 0);
+bool HasToolCalls(const JsonNode& message) {
+  const JsonNode* v = Get(message, "tool_calls");
+  return v != nullptr && (!v->IsArray() || !v->Empty());
 }
 
 // The content of one turn, made of the messages at `run` (all of the turn's role).
-Status WriteTurnContent(const std::vector<dom::element>& msgs, const std::vector<Role>& roles,
+Status WriteTurnContent(const std::vector<const JsonNode*>& msgs, const std::vector<Role>& roles,
                         const std::vector<size_t>& run, Writer& w) {
   std::string_view only;
   const size_t first = run.front();
-  if (run.size() == 1 && roles[first] != Role::kTool && !HasToolCalls(msgs[first]) &&
-      msgs[first]["content"].get_string().get(only) == SUCCESS && !only.empty()) {
+  if (run.size() == 1 && roles[first] != Role::kTool && !HasToolCalls(*msgs[first]) &&
+      GetString(msgs[first]->Find("content"), &only) && !only.empty()) {
     WriteString(only, w);  // the common case keeps the API's plain-string form
     return Status::Ok();
   }
@@ -277,14 +266,14 @@ Status WriteTurnContent(const std::vector<dom::element>& msgs, const std::vector
   w.StartArray();
   for (size_t i : run) {  // tool results must open a user turn
     if (roles[i] != Role::kTool) continue;
-    EDGE_RETURN_IF_ERROR(WriteToolResult(msgs[i], At(i), w));
+    EDGE_RETURN_IF_ERROR(WriteToolResult(*msgs[i], At(i), w));
     ++blocks;
   }
   for (size_t i : run) {
     if (roles[i] == Role::kTool) continue;
     EDGE_RETURN_IF_ERROR(WriteContentBlocks(Get(msgs[i], "content"), roles[i], At(i), w, &blocks));
     if (roles[i] == Role::kAssistant) {
-      EDGE_RETURN_IF_ERROR(WriteToolUses(msgs[i], At(i), w, &blocks));
+      EDGE_RETURN_IF_ERROR(WriteToolUses(*msgs[i], At(i), w, &blocks));
     }
   }
   w.EndArray();
@@ -308,11 +297,11 @@ void WriteSystem(const std::vector<std::string_view>& system, Writer& w) {
 
 }  // namespace
 
-Status WriteConversation(dom::array messages, Writer& w) {
-  std::vector<dom::element> msgs;
+Status WriteConversation(const JsonNode& messages, Writer& w) {
+  std::vector<const JsonNode*> msgs;
   std::vector<Role> roles;
   std::vector<std::string_view> system;
-  for (dom::element m : messages) {
+  for (const JsonNode& m : messages) {
     EDGE_ASSIGN_OR_RETURN(Role role, RoleOf(m, msgs.size()));
     if (role == Role::kSystem) {
       EDGE_RETURN_IF_ERROR(CollectTexts(Get(m, "content"), At(msgs.size()), &system));
@@ -321,7 +310,7 @@ Status WriteConversation(dom::array messages, Writer& w) {
       return InvalidArgument(At(msgs.size()) +
                              ": legacy function_call is not supported; use tool_calls");
     }
-    msgs.push_back(m);
+    msgs.push_back(&m);
     roles.push_back(role);
   }
   WriteSystem(system, w);

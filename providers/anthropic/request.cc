@@ -18,17 +18,16 @@
 
 #include "providers/anthropic/internal.h"
 #include "providers/anthropic/request_internal.h"
-#include "providers/openai_params.h"
 #include "providers/json_text.h"
 #include "providers/json_tree.h"
+#include "providers/openai_params.h"
 
 namespace edge::providers::anthropic::internal {
 namespace {
 
-using simdjson::SUCCESS;
-namespace dom = simdjson::dom;
-
 constexpr ParamSupport kSupport{.provider = "anthropic"};
+
+using ChatParams = ChatTreeParams;
 
 Result<int64_t> MaxTokensOrDefault(const ChatParams& p) {
   EDGE_ASSIGN_OR_RETURN(const std::optional<int64_t> n, MaxTokens(p));
@@ -36,20 +35,21 @@ Result<int64_t> MaxTokensOrDefault(const ChatParams& p) {
 }
 
 // A number in [0, 1]: Anthropic's range for temperature and top_p (OpenAI's temperature
-// goes to 2; rescaling would change its meaning, so above 1 is refused).
-Status WriteUnitNumber(const char* key, const std::optional<dom::element>& v, Writer& w) {
-  if (!v) return Status::Ok();
-  double d = 0;
-  if (v->get_double().get(d) != SUCCESS || !(d >= 0 && d <= 1)) {
+// goes to 2; rescaling would change its meaning, so above 1 is refused). Written as the
+// client spelled it.
+Status WriteUnitNumber(const char* key, const JsonNode* v, Writer& w) {
+  if (v == nullptr) return Status::Ok();
+  const std::optional<double> d = NumberValue(*v);
+  if (!d || !(*d >= 0 && *d <= 1)) {
     return InvalidArgument(std::string("'") + key + "' must be a number from 0 to 1 for anthropic");
   }
   w.Key(key);
-  WriteElement(*v, w);
+  WriteJson(w, *v);
   return Status::Ok();
 }
 
-Status WriteStop(const std::optional<dom::element>& stop, Writer& w) {
-  if (!stop) return Status::Ok();
+Status WriteStop(const JsonNode* stop, Writer& w) {
+  if (stop == nullptr) return Status::Ok();
   EDGE_ASSIGN_OR_RETURN(const std::vector<std::string_view> list, StopSequences(*stop));
   if (list.empty()) return Status::Ok();
   w.Key("stop_sequences");
@@ -59,34 +59,33 @@ Status WriteStop(const std::optional<dom::element>& stop, Writer& w) {
   return Status::Ok();
 }
 
-Status WriteTools(const std::optional<dom::element>& tools, Writer& w) {
-  if (!tools) return Status::Ok();
-  dom::array list;
-  if (tools->get_array().get(list) != SUCCESS) return InvalidArgument("'tools' must be an array");
-  if (list.size() == 0) return Status::Ok();
+Status WriteTools(const JsonNode* tools, Writer& w) {
+  if (tools == nullptr) return Status::Ok();
+  if (!tools->IsArray()) return InvalidArgument("'tools' must be an array");
+  if (tools->Empty()) return Status::Ok();
   w.Key("tools");
   w.StartArray();
   size_t i = 0;
-  for (dom::element tool : list) {
+  for (const JsonNode& tool : *tools) {
     const std::string at = "tools[" + std::to_string(i++) + "]";
     std::string_view type, name, description;
-    if (tool["type"].get_string().get(type) != SUCCESS || type != "function") {
+    if (!GetString(Get(tool, "type"), &type) || type != "function") {
       return InvalidArgument(at + ": only tools of type 'function' are supported by anthropic");
     }
-    if (tool["function"]["name"].get_string().get(name) != SUCCESS || name.empty()) {
+    const JsonNode* fn = Get(tool, "function");
+    if (!GetString(Get(fn, "name"), &name) || name.empty()) {
       return InvalidArgument(at + ".function.name must be a non-empty string");
     }
     w.StartObject();
     w.Key("name");
     WriteString(name, w);
-    if (tool["function"]["description"].get_string().get(description) == SUCCESS) {
+    if (GetString(Get(fn, "description"), &description)) {
       w.Key("description");
       WriteString(description, w);
     }
     w.Key("input_schema");
-    dom::element schema;
-    if (tool["function"]["parameters"].get(schema) == SUCCESS && schema.is_object()) {
-      WriteElement(schema, w);
+    if (const JsonNode* schema = Get(fn, "parameters"); schema != nullptr && schema->IsObject()) {
+      WriteJson(w, *schema);
     } else {  // OpenAI allows a function without parameters; Anthropic needs a schema
       constexpr std::string_view kEmpty = R"({"type":"object","properties":{}})";
       w.RawValue(kEmpty.data(), kEmpty.size(), rapidjson::kObjectType);
@@ -100,18 +99,20 @@ Status WriteTools(const std::optional<dom::element>& tools, Writer& w) {
 // tool_choice, and parallel_tool_calls false as disable_parallel_tool_use.
 Status WriteToolChoice(const ChatParams& p, Writer& w) {
   bool parallel = true;
-  if (p.parallel_tool_calls && p.parallel_tool_calls->get_bool().get(parallel) != SUCCESS) {
-    return InvalidArgument("'parallel_tool_calls' must be a boolean");
+  if (p.parallel_tool_calls != nullptr) {
+    if (!p.parallel_tool_calls->IsBool()) {
+      return InvalidArgument("'parallel_tool_calls' must be a boolean");
+    }
+    parallel = p.parallel_tool_calls->GetBool();
   }
-  dom::array tools;
-  const bool have_tools = p.tools && p.tools->get_array().get(tools) == SUCCESS && tools.size() > 0;
+  const bool have_tools = p.tools != nullptr && p.tools->IsArray() && !p.tools->Empty();
   // Anthropic refuses tool_choice without tools; OpenAI callers send "none" or "auto" alone.
   if (!have_tools || (!p.tool_choice && parallel)) return Status::Ok();
   std::string_view mode = "auto", name;
-  if (p.tool_choice && p.tool_choice->get_string().get(mode) != SUCCESS) {
+  if (p.tool_choice != nullptr && !GetString(p.tool_choice, &mode)) {
     std::string_view type;
-    if ((*p.tool_choice)["type"].get_string().get(type) != SUCCESS || type != "function" ||
-        (*p.tool_choice)["function"]["name"].get_string().get(name) != SUCCESS) {
+    if (!GetString(Get(p.tool_choice, "type"), &type) || type != "function" ||
+        !GetString(Get(Get(p.tool_choice, "function"), "name"), &name)) {
       return InvalidArgument(
           "'tool_choice' must be auto, none, required or {type: function, function: {name}}");
     }
@@ -137,16 +138,15 @@ Status WriteToolChoice(const ChatParams& p, Writer& w) {
   return Status::Ok();
 }
 
-Status WriteResponseFormat(const std::optional<dom::element>& format, Writer& w) {
-  if (!format) return Status::Ok();
+Status WriteResponseFormat(const JsonNode* format, Writer& w) {
+  if (format == nullptr) return Status::Ok();
   std::string_view type;
-  if ((*format)["type"].get_string().get(type) != SUCCESS) {
+  if (!GetString(Get(format, "type"), &type)) {
     return InvalidArgument("'response_format' must be an object with a string 'type'");
   }
   if (type == "text" || type == "json_object") return Status::Ok();
-  dom::element schema;
-  if (type != "json_schema" || (*format)["json_schema"]["schema"].get(schema) != SUCCESS ||
-      !schema.is_object()) {
+  const JsonNode* schema = Get(Get(format, "json_schema"), "schema");
+  if (type != "json_schema" || schema == nullptr || !schema->IsObject()) {
     return InvalidArgument(
         "'response_format' must be text, json_object, or json_schema "
         "with a 'json_schema.schema' object");
@@ -158,7 +158,7 @@ Status WriteResponseFormat(const std::optional<dom::element>& format, Writer& w)
   w.Key("type");
   w.String("json_schema");
   w.Key("schema");
-  WriteElement(schema, w);
+  WriteJson(w, *schema);
   w.EndObject();
   w.EndObject();
   return Status::Ok();
@@ -171,11 +171,10 @@ Status WriteBody(const ChatParams& p, std::string_view model, bool stream, Write
   WriteString(model, w);
   w.Key("max_tokens");
   w.Int64(max_tokens);
-  dom::array messages;
-  if (p.messages->get_array().get(messages) != SUCCESS || messages.size() == 0) {
+  if (!p.messages->IsArray() || p.messages->Empty()) {
     return InvalidArgument("'messages' must be a non-empty array");
   }
-  EDGE_RETURN_IF_ERROR(WriteConversation(messages, w));
+  EDGE_RETURN_IF_ERROR(WriteConversation(*p.messages, w));
   EDGE_RETURN_IF_ERROR(WriteStop(p.stop, w));
   EDGE_RETURN_IF_ERROR(WriteUnitNumber("temperature", p.temperature, w));
   EDGE_RETURN_IF_ERROR(WriteUnitNumber("top_p", p.top_p, w));
@@ -183,7 +182,7 @@ Status WriteBody(const ChatParams& p, std::string_view model, bool stream, Write
   EDGE_RETURN_IF_ERROR(WriteToolChoice(p, w));
   EDGE_RETURN_IF_ERROR(WriteResponseFormat(p.response_format, w));
   std::string_view user;
-  if (p.user && p.user->get_string().get(user) == SUCCESS && !user.empty()) {
+  if (GetString(p.user, &user) && !user.empty()) {
     w.Key("metadata");
     w.StartObject();
     w.Key("user_id");
@@ -199,32 +198,6 @@ Status WriteBody(const ChatParams& p, std::string_view model, bool stream, Write
 }
 
 }  // namespace
-
-void WriteElement(dom::element value, Writer& w) {
-  const std::string json = simdjson::to_string(value);
-  rapidjson::Type type = rapidjson::kNullType;
-  switch (value.type()) {
-    case dom::element_type::OBJECT:
-      type = rapidjson::kObjectType;
-      break;
-    case dom::element_type::ARRAY:
-      type = rapidjson::kArrayType;
-      break;
-    case dom::element_type::STRING:
-      type = rapidjson::kStringType;
-      break;
-    case dom::element_type::BOOL:
-      type = rapidjson::kTrueType;
-      break;
-    case dom::element_type::NULL_VALUE:
-      type = rapidjson::kNullType;
-      break;
-    default:
-      type = rapidjson::kNumberType;
-      break;
-  }
-  w.RawValue(json.data(), json.size(), type);
-}
 
 Status WriteArguments(std::string_view arguments, const std::string& where, Writer& w) {
   size_t first = 0;
@@ -249,19 +222,20 @@ Status WriteArguments(std::string_view arguments, const std::string& where, Writ
 
 Result<std::string> MessagesBody(std::string_view openai_body, std::string_view model,
                                  bool stream) {
-  JsonLease lease;
-  lease.Load(openai_body);
-  dom::element root;
-  if (auto err = lease.Dom(&root); err != SUCCESS) {
-    return InvalidArgument("request body: " + JsonError(err));
+  // The canonical body was checked when it arrived (duplicate keys refused, depth at most
+  // 1024), so the tree keeps duplicates rather than judging them again.
+  JsonTree tree;
+  JsonReadOptions options;
+  options.refuse_duplicate_keys = false;
+  options.max_depth = kCanonicalMaxDepth;
+  if (Status s = tree.Parse(openai_body, options); !s.ok()) {
+    return InvalidArgument("request body " + s.message());
   }
-  dom::object body;
-  if (root.get_object().get(body) != SUCCESS) {
-    return InvalidArgument("request body must be a JSON object");
-  }
+  const JsonNode& body = tree.root();
+  if (!body.IsObject()) return InvalidArgument("request body must be a JSON object");
   EDGE_RETURN_IF_ERROR(CheckSupported(body, kSupport));
   const ChatParams params = ReadChatParams(body);
-  if (!params.messages || !params.messages->is_array()) {
+  if (params.messages == nullptr || !params.messages->IsArray()) {
     return InvalidArgument("'messages' must be a non-empty array");
   }
   rapidjson::StringBuffer buf;

@@ -15,8 +15,7 @@
 namespace edge::providers::bedrock::internal {
 namespace {
 
-namespace dom = simdjson::dom;
-using simdjson::SUCCESS;
+using ChatParams = ChatTreeParams;
 
 Status Bad(std::string message) { return InvalidArgument(std::move(message)); }
 
@@ -87,17 +86,24 @@ Result<std::string> ImageBlock(std::string_view url) {
   });
 }
 
-Result<std::string> PartBlock(dom::element part, bool allow_images) {
-  const std::string_view type = StringMember(part, "type");
+// Whether `v` is a string; its content in *out.
+bool GetString(const JsonNode* v, std::string_view* out) {
+  if (v == nullptr || !v->IsString()) return false;
+  *out = v->text();
+  return true;
+}
+
+Result<std::string> PartBlock(const JsonNode& part, bool allow_images) {
+  const std::string_view type = StringMember(&part, "type");
   if (type == "text") {
     std::string_view text;
-    if (part["text"].get_string().get(text) != SUCCESS) return Bad("a text part needs 'text'");
+    if (!GetString(part.Find("text"), &text)) return Bad("a text part needs 'text'");
     return text.empty() ? std::string() : TextBlock(text);
   }
   if (type == "image_url" && allow_images) {
     std::string_view url;
-    if (part["image_url"].get_string().get(url) != SUCCESS &&
-        part["image_url"]["url"].get_string().get(url) != SUCCESS) {
+    const JsonNode* image = part.Find("image_url");
+    if (!GetString(image, &url) && !GetString(Member(image, "url"), &url)) {
       return Bad("an image_url part needs 'image_url.url'");
     }
     return ImageBlock(url);
@@ -107,19 +113,18 @@ Result<std::string> PartBlock(dom::element part, bool allow_images) {
 
 // Text (and, for users, image) blocks of a message's `content`: a string, parts, or null or
 // absent. Empty texts are left out: Converse refuses blank text blocks.
-Status ContentBlocks(dom::element message, bool allow_images, std::vector<std::string>* out) {
-  dom::element content;
-  if (!Member(message, "content", &content)) return Status::Ok();
+Status ContentBlocks(const JsonNode& message, bool allow_images, std::vector<std::string>* out) {
+  const JsonNode* content = Member(&message, "content");
+  if (content == nullptr) return Status::Ok();
   std::string_view text;
-  if (content.get_string().get(text) == SUCCESS) {
+  if (GetString(content, &text)) {
     if (!text.empty()) out->push_back(TextBlock(text));
     return Status::Ok();
   }
-  dom::array parts;
-  if (content.get_array().get(parts) != SUCCESS) {
+  if (!content->IsArray()) {
     return Bad("message 'content' must be a string, an array of parts or null");
   }
-  for (dom::element part : parts) {
+  for (const JsonNode& part : *content) {
     EDGE_ASSIGN_OR_RETURN(std::string block, PartBlock(part, allow_images));
     if (!block.empty()) out->push_back(std::move(block));
   }
@@ -127,17 +132,24 @@ Status ContentBlocks(dom::element message, bool allow_images, std::vector<std::s
 }
 
 // An OpenAI tool call -> {"toolUse":{"toolUseId","name","input":{...}}}.
-Result<std::string> ToolUseBlock(dom::element call) {
-  const std::string_view id = StringMember(call, "id");
+Result<std::string> ToolUseBlock(const JsonNode& call) {
+  const std::string_view id = StringMember(&call, "id");
+  const JsonNode* fn = call.Find("function");
   std::string_view name, arguments;
-  if (id.empty() || call["function"]["name"].get_string().get(name) != SUCCESS || name.empty()) {
+  if (id.empty() || !GetString(Member(fn, "name"), &name) || name.empty()) {
     return Bad("a tool call needs 'id' and 'function.name'");
   }
-  if (call["function"]["arguments"].get_string().get(arguments) != SUCCESS) arguments = {};
-  DomLease lease;  // the request body holds the other lease
-  dom::element input;
-  if (!arguments.empty() && (lease.Parse(arguments, &input) != SUCCESS || !input.is_object())) {
-    return Bad("tool call '" + std::string(id) + "': 'arguments' must be a JSON object");
+  if (!GetString(Member(fn, "arguments"), &arguments)) arguments = {};
+  // The client's text, numbers as written; duplicate keys pass as they came, since the node
+  // reads nothing inside.
+  JsonTree input;
+  if (!arguments.empty()) {
+    JsonReadOptions options;
+    options.refuse_duplicate_keys = false;
+    options.max_depth = kCanonicalMaxDepth;
+    if (!input.Parse(arguments, options).ok() || !input.root().IsObject()) {
+      return Bad("tool call '" + std::string(id) + "': 'arguments' must be a JSON object");
+    }
   }
   return Json([&](JsonWriter& w) {
     w.StartObject();
@@ -152,7 +164,7 @@ Result<std::string> ToolUseBlock(dom::element call) {
       w.StartObject();
       w.EndObject();
     } else {
-      WriteElement(w, input);
+      WriteJson(w, input.root());
     }
     w.EndObject();
     w.EndObject();
@@ -160,8 +172,8 @@ Result<std::string> ToolUseBlock(dom::element call) {
 }
 
 // An OpenAI tool message -> {"toolResult":{"toolUseId","content":[{"text"}...]}}.
-Result<std::string> ToolResultBlock(dom::element message) {
-  const std::string_view id = StringMember(message, "tool_call_id");
+Result<std::string> ToolResultBlock(const JsonNode& message) {
+  const std::string_view id = StringMember(&message, "tool_call_id");
   if (id.empty()) return Bad("a tool message needs 'tool_call_id'");
   std::vector<std::string> blocks;
   EDGE_RETURN_IF_ERROR(ContentBlocks(message, false, &blocks));
@@ -188,8 +200,8 @@ void AddBlocks(std::string_view role, std::vector<std::string> blocks, std::vect
   for (std::string& b : blocks) dst.push_back(std::move(b));
 }
 
-Status ReadMessage(dom::element m, std::vector<std::string>* system, std::vector<Turn>* turns) {
-  const std::string_view role = StringMember(m, "role");
+Status ReadMessage(const JsonNode& m, std::vector<std::string>* system, std::vector<Turn>* turns) {
+  const std::string_view role = StringMember(&m, "role");
   std::vector<std::string> blocks;
   if (role == "system" || role == "developer") {
     return ContentBlocks(m, false, system);
@@ -201,9 +213,8 @@ Status ReadMessage(dom::element m, std::vector<std::string>* system, std::vector
   }
   if (role == "assistant") {
     EDGE_RETURN_IF_ERROR(ContentBlocks(m, false, &blocks));
-    dom::array calls;
-    if (m["tool_calls"].get_array().get(calls) == SUCCESS) {
-      for (dom::element call : calls) {
+    if (const JsonNode* calls = m.Find("tool_calls"); calls != nullptr && calls->IsArray()) {
+      for (const JsonNode& call : *calls) {
         EDGE_ASSIGN_OR_RETURN(std::string block, ToolUseBlock(call));
         blocks.push_back(std::move(block));
       }
@@ -227,13 +238,12 @@ void WriteBlocks(JsonWriter& w, const std::vector<std::string>& blocks) {
 }
 
 Status WriteMessages(const ChatParams& p, JsonWriter& w) {
-  dom::array messages;
-  if (!p.messages || p.messages->get_array().get(messages) != SUCCESS || messages.size() == 0) {
+  if (p.messages == nullptr || !p.messages->IsArray() || p.messages->Empty()) {
     return Bad("'messages' must be a non-empty array");
   }
   std::vector<std::string> system;
   std::vector<Turn> turns;
-  for (dom::element m : messages) EDGE_RETURN_IF_ERROR(ReadMessage(m, &system, &turns));
+  for (const JsonNode& m : *p.messages) EDGE_RETURN_IF_ERROR(ReadMessage(m, &system, &turns));
   if (turns.empty()) return Bad("'messages' holds no user or assistant content");
   WriteKey(w, "messages");
   w.StartArray();
@@ -253,16 +263,13 @@ Status WriteMessages(const ChatParams& p, JsonWriter& w) {
   return Status::Ok();
 }
 
-// An optional number member, as inferenceConfig's `to`.
+// An optional number member, as inferenceConfig's `to`, written as the client spelled it.
 Status WriteNumber(const ChatParams::Member& v, std::string_view from, std::string_view to,
                    JsonWriter& w) {
-  if (!v) return Status::Ok();
-  double d = 0;
-  if (v->get_double().get(d) != SUCCESS) {
-    return Bad(std::string("'").append(from).append("' must be a number"));
-  }
+  if (v == nullptr) return Status::Ok();
+  if (!v->IsNumber()) return Bad(std::string("'").append(from).append("' must be a number"));
   WriteKey(w, to);
-  w.Double(d);
+  WriteJson(w, *v);
   return Status::Ok();
 }
 
@@ -278,7 +285,7 @@ Status WriteInferenceConfig(const ChatParams& p, JsonWriter& out) {
   }
   EDGE_RETURN_IF_ERROR(WriteNumber(p.temperature, "temperature", "temperature", w));
   EDGE_RETURN_IF_ERROR(WriteNumber(p.top_p, "top_p", "topP", w));
-  if (p.stop) {
+  if (p.stop != nullptr) {
     EDGE_ASSIGN_OR_RETURN(const std::vector<std::string_view> stops, StopSequences(*p.stop));
     WriteKey(w, "stopSequences");
     w.StartArray();
@@ -293,11 +300,11 @@ Status WriteInferenceConfig(const ChatParams& p, JsonWriter& out) {
   return Status::Ok();
 }
 
-Status WriteToolSpec(dom::element tool, JsonWriter& w) {
-  dom::element fn;
+Status WriteToolSpec(const JsonNode& tool, JsonWriter& w) {
+  const JsonNode* fn = Member(&tool, "function");
   std::string_view name;
-  if (StringMember(tool, "type") != "function" || !Member(tool, "function", &fn) ||
-      fn["name"].get_string().get(name) != SUCCESS || name.empty()) {
+  if (StringMember(&tool, "type") != "function" || fn == nullptr ||
+      !GetString(fn->Find("name"), &name) || name.empty()) {
     return Bad("each tool must be {type: function, function: {name, ...}}");
   }
   w.StartObject();
@@ -306,16 +313,15 @@ Status WriteToolSpec(dom::element tool, JsonWriter& w) {
   WriteKey(w, "name");
   WriteString(w, name);
   std::string_view description;
-  if (fn["description"].get_string().get(description) == SUCCESS) {
+  if (GetString(fn->Find("description"), &description)) {
     WriteKey(w, "description");
     WriteString(w, description);
   }
   WriteKey(w, "inputSchema");
   w.StartObject();
   WriteKey(w, "json");
-  dom::element params;
-  if (Member(fn, "parameters", &params) && params.is_object()) {
-    WriteElement(w, params);
+  if (const JsonNode* params = Member(fn, "parameters"); params != nullptr && params->IsObject()) {
+    WriteJson(w, *params);
   } else {
     constexpr std::string_view kEmptySchema = R"({"type":"object","properties":{}})";
     w.RawValue(kEmptySchema.data(), kEmptySchema.size(), rapidjson::kObjectType);
@@ -328,9 +334,9 @@ Status WriteToolSpec(dom::element tool, JsonWriter& w) {
 
 // OpenAI tool_choice -> Converse toolChoice: "auto" {auto}, "required" {any}, a named
 // function {tool:{name}}; "none" (no Converse equivalent) and absent write nothing.
-Status WriteToolChoice(dom::element choice, JsonWriter& w) {
+Status WriteToolChoice(const JsonNode& choice, JsonWriter& w) {
   std::string_view s;
-  if (choice.get_string().get(s) == SUCCESS) {
+  if (GetString(&choice, &s)) {
     if (s == "none") return Status::Ok();
     if (s != "auto" && s != "required")
       return Bad("unknown 'tool_choice' '" + std::string(s) + "'");
@@ -340,7 +346,7 @@ Status WriteToolChoice(dom::element choice, JsonWriter& w) {
     return Status::Ok();
   }
   std::string_view name;
-  if (choice["function"]["name"].get_string().get(name) != SUCCESS || name.empty())
+  if (!GetString(Member(choice.Find("function"), "name"), &name) || name.empty())
     return Bad("'tool_choice' must be a string or {type: function, function: {name}}");
   WriteKey(w, "toolChoice");
   w.StartObject();
@@ -354,17 +360,14 @@ Status WriteToolChoice(dom::element choice, JsonWriter& w) {
 }
 
 Status WriteToolConfig(const ChatParams& p, JsonWriter& w) {
-  dom::array tools;
-  if (!p.tools || p.tools->get_array().get(tools) != SUCCESS || tools.size() == 0) {
-    return Status::Ok();
-  }
+  if (p.tools == nullptr || !p.tools->IsArray() || p.tools->Empty()) return Status::Ok();
   WriteKey(w, "toolConfig");
   w.StartObject();
   WriteKey(w, "tools");
   w.StartArray();
-  for (dom::element tool : tools) EDGE_RETURN_IF_ERROR(WriteToolSpec(tool, w));
+  for (const JsonNode& tool : *p.tools) EDGE_RETURN_IF_ERROR(WriteToolSpec(tool, w));
   w.EndArray();
-  if (p.tool_choice) EDGE_RETURN_IF_ERROR(WriteToolChoice(*p.tool_choice, w));
+  if (p.tool_choice != nullptr) EDGE_RETURN_IF_ERROR(WriteToolChoice(*p.tool_choice, w));
   w.EndObject();
   return Status::Ok();
 }
@@ -372,14 +375,17 @@ Status WriteToolConfig(const ChatParams& p, JsonWriter& w) {
 }  // namespace
 
 Result<std::string> ConverseRequestBody(std::string_view openai_body) {
-  DomLease lease;
-  dom::element root;
-  const simdjson::error_code err = lease.Parse(openai_body, &root);
-  if (err != SUCCESS) {
-    return Bad(std::string("request body is not valid JSON: ") + simdjson::error_message(err));
+  // The canonical body was checked when it arrived (duplicate keys refused, depth at most
+  // 1024), so the tree keeps duplicates rather than judging them again.
+  JsonTree tree;
+  JsonReadOptions options;
+  options.refuse_duplicate_keys = false;
+  options.max_depth = kCanonicalMaxDepth;
+  if (Status s = tree.Parse(openai_body, options); !s.ok()) {
+    return Bad("request body " + s.message());
   }
-  dom::object body;
-  if (root.get_object().get(body) != SUCCESS) return Bad("request body must be a JSON object");
+  const JsonNode& body = tree.root();
+  if (!body.IsObject()) return Bad("request body must be a JSON object");
   // Converse has no n, logprobs, logit_bias, penalties or reasoning_effort: refused, naming
   // them, as the other translating adapters do, rather than silently answered without.
   EDGE_RETURN_IF_ERROR(CheckSupported(body, ParamSupport{.provider = "bedrock"}));

@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "providers/bedrock/internal.h"
+#include "providers/openai_params.h"
 
 namespace edge::providers::bedrock::internal {
 namespace {
@@ -28,19 +29,15 @@ Family FamilyOf(std::string_view model) {
 Status Bad(std::string message) { return InvalidArgument(std::move(message)); }
 
 // OpenAI's `input`: a string or an array of strings (token arrays have no Bedrock form).
-Status ReadInputs(dom::element root, std::vector<std::string_view>* out) {
-  dom::element input;
-  std::string_view s;
-  dom::array arr;
-  if (!Member(root, "input", &input)) return Bad("missing required parameter: 'input'");
-  if (input.get_string().get(s) == SUCCESS) {
-    out->push_back(s);
-  } else if (input.get_array().get(arr) == SUCCESS) {
-    for (dom::element e : arr) {
-      if (e.get_string().get(s) != SUCCESS) {
-        return Bad("Bedrock embeddings take text inputs, not token arrays");
-      }
-      out->push_back(s);
+Status ReadInputs(const JsonNode& root, std::vector<std::string_view>* out) {
+  const JsonNode* input = Member(&root, "input");
+  if (input == nullptr) return Bad("missing required parameter: 'input'");
+  if (input->IsString()) {
+    out->push_back(input->text());
+  } else if (input->IsArray()) {
+    for (const JsonNode& e : *input) {
+      if (!e.IsString()) return Bad("Bedrock embeddings take text inputs, not token arrays");
+      out->push_back(e.text());
     }
   } else {
     return Bad("'input' must be a string or an array of strings");
@@ -49,7 +46,7 @@ Status ReadInputs(dom::element root, std::vector<std::string_view>* out) {
   return Status::Ok();
 }
 
-Result<std::string> TitanBody(dom::element root, const std::vector<std::string_view>& inputs) {
+Result<std::string> TitanBody(const JsonNode& root, const std::vector<std::string_view>& inputs) {
   if (inputs.size() != 1) {
     return Bad("Titan embeddings take one input per request; got " + std::to_string(inputs.size()));
   }
@@ -58,20 +55,19 @@ Result<std::string> TitanBody(dom::element root, const std::vector<std::string_v
   w.StartObject();
   WriteKey(w, "inputText");
   WriteString(w, inputs[0]);
-  int64_t dims = 0;
-  if (root["dimensions"].get_int64().get(dims) == SUCCESS) {
+  if (const JsonNode* dims = root.Find("dimensions"); dims != nullptr && dims->Int64()) {
     WriteKey(w, "dimensions");
-    w.Int64(dims);
+    w.Int64(*dims->Int64());
   }
   w.EndObject();
   return std::string(buf.GetString(), buf.GetSize());
 }
 
-Result<std::string> CohereBody(dom::element root, const std::vector<std::string_view>& inputs) {
+Result<std::string> CohereBody(const JsonNode& root, const std::vector<std::string_view>& inputs) {
   if (inputs.size() > kCohereMaxTexts) {
     return Bad("Cohere embeddings take at most 96 inputs per request");
   }
-  std::string_view input_type = StringMember(root, "input_type");
+  std::string_view input_type = StringMember(&root, "input_type");
   if (input_type.empty()) input_type = "search_document";
   rapidjson::StringBuffer buf;
   JsonWriter w(buf);
@@ -136,11 +132,16 @@ Result<HttpCall> BuildEmbeddingsCall(const Target& target, std::string_view open
   }
   HttpCall call;
   {
-    DomLease lease;
-    dom::element root;
-    if (auto err = lease.Parse(openai_body, &root); err != SUCCESS || !root.is_object()) {
+    // A JsonTree like the chat body: a number in a member the node ignores may be of any size.
+    // Already checked on arrival: duplicates are not judged again.
+    JsonTree tree;
+    JsonReadOptions options;
+    options.refuse_duplicate_keys = false;
+    options.max_depth = kCanonicalMaxDepth;
+    if (!tree.Parse(openai_body, options).ok() || !tree.root().IsObject()) {
       return Bad("request body must be a JSON object");
     }
+    const JsonNode& root = tree.root();
     std::vector<std::string_view> inputs;
     EDGE_RETURN_IF_ERROR(ReadInputs(root, &inputs));
     EDGE_ASSIGN_OR_RETURN(

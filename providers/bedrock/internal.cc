@@ -163,6 +163,16 @@ std::string_view StringMember(simdjson::dom::element obj, std::string_view key) 
   return s;
 }
 
+const JsonNode* Member(const JsonNode* obj, std::string_view key) {
+  const JsonNode* v = obj == nullptr ? nullptr : obj->Find(key);
+  return v == nullptr || v->IsNull() ? nullptr : v;
+}
+
+std::string_view StringMember(const JsonNode* obj, std::string_view key) {
+  const JsonNode* v = obj == nullptr ? nullptr : obj->Find(key);
+  return v != nullptr && v->IsString() ? v->text() : std::string_view();
+}
+
 int64_t CountMember(simdjson::dom::element obj, std::string_view key) {
   int64_t n = 0;
   if (obj[key].get_int64().get(n) != simdjson::SUCCESS) return 0;

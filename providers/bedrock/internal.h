@@ -12,6 +12,7 @@
 
 #include "common/result.h"
 #include "providers/adapter.h"
+#include "providers/json_tree.h"
 
 namespace edge::providers::bedrock::internal {
 
@@ -19,8 +20,8 @@ using JsonWriter = rapidjson::Writer<rapidjson::StringBuffer>;
 
 // simdjson reads past the end of its input, so JSON that is a view of someone else's buffer
 // is parsed from a padded per-thread copy by a per-thread parser, reused across calls (and
-// released when a huge document grew it). Up to two leases may be held at once on a thread
-// (a request body and a tool call's arguments inside it), each with its own parser.
+// released when a huge document grew it). Up to two leases may be held at once on a thread,
+// each with its own parser. Provider answers only: the request side reads JsonTrees.
 class DomLease {
  public:
   DomLease();
@@ -55,6 +56,13 @@ bool Member(simdjson::dom::element obj, std::string_view key, simdjson::dom::ele
 
 // A string member, or "" when absent or not a string.
 std::string_view StringMember(simdjson::dom::element obj, std::string_view key);
+
+// The same over a JsonTree (providers/json_tree.h), which the request side reads the
+// canonical body into, so that numbers it copies (WriteJson) go out as the client wrote them:
+// the member `key` when `obj` is an object holding it with a non-null value, else nullptr; a
+// string member, or "" when absent or not a string.
+const JsonNode* Member(const JsonNode* obj, std::string_view key);
+std::string_view StringMember(const JsonNode* obj, std::string_view key);
 
 // A non-negative integer member, or 0.
 int64_t CountMember(simdjson::dom::element obj, std::string_view key);

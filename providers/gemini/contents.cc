@@ -18,12 +18,10 @@
 #include <vector>
 
 #include "providers/gemini/internal.h"
+#include "providers/openai_params.h"
 
 namespace edge::providers::gemini::internal {
 namespace {
-
-using simdjson::SUCCESS;
-namespace dom = simdjson::dom;
 
 Status Bad(std::string message) { return InvalidArgument("gemini: " + std::move(message)); }
 
@@ -46,17 +44,17 @@ class ContentsWriter {
  public:
   explicit ContentsWriter(JsonWriter& w) : w_(w) {}
 
-  Status Message(dom::object m) {
+  Status Message(const JsonNode& m) {
     std::string_view role;
-    if (m["role"].get_string().get(role) != SUCCESS) return Bad("a message without a role");
-    dom::element content;
-    const bool has_content = m["content"].get(content) == SUCCESS && !content.is_null();
+    if (!GetString(Get(m, "role"), &role)) return Bad("a message without a role");
+    const JsonNode* content = Get(m, "content");
+    if (content != nullptr && content->IsNull()) content = nullptr;
     if (role == "system" || role == "developer") {
-      return has_content ? Texts(content, &system_, role) : Status::Ok();
+      return content != nullptr ? Texts(*content, &system_, role) : Status::Ok();
     }
-    if (role == "user") return has_content ? UserContent(content) : Status::Ok();
-    if (role == "assistant") return Assistant(m, has_content ? &content : nullptr);
-    if (role == "tool") return ToolResult(m, has_content ? &content : nullptr);
+    if (role == "user") return content != nullptr ? UserContent(*content) : Status::Ok();
+    if (role == "assistant") return Assistant(m, content);
+    if (role == "tool") return ToolResult(m, content);
     if (role == "function") return Bad("the legacy 'function' role is not supported; use tools");
     return Bad("unknown message role '" + std::string(role) + "'");
   }
@@ -119,20 +117,20 @@ class ContentsWriter {
   }
 
   // A content that may only hold text: a string or text (and refusal) parts.
-  static Status Texts(dom::element content, std::vector<std::string>* out, std::string_view role) {
+  static Status Texts(const JsonNode& content, std::vector<std::string>* out,
+                      std::string_view role) {
     std::string_view s;
-    if (content.get_string().get(s) == SUCCESS) {
+    if (GetString(&content, &s)) {
       if (!s.empty()) out->emplace_back(s);
       return Status::Ok();
     }
-    dom::array parts;
-    if (content.get_array().get(parts) != SUCCESS) {
+    if (!content.IsArray()) {
       return Bad("the content of a " + std::string(role) + " message must be text");
     }
-    for (dom::element part : parts) {
+    for (const JsonNode& part : content) {
       std::string_view type;
-      if (part["type"].get_string().get(type) != SUCCESS || (type != "text" && type != "refusal") ||
-          part[type].get_string().get(s) != SUCCESS) {
+      if (!GetString(Get(part, "type"), &type) || (type != "text" && type != "refusal") ||
+          !GetString(Get(part, type), &s)) {
         return Bad("a " + std::string(role) + " message may only hold text parts");
       }
       if (!s.empty()) out->emplace_back(s);
@@ -140,28 +138,27 @@ class ContentsWriter {
     return Status::Ok();
   }
 
-  Status UserContent(dom::element content) {
+  Status UserContent(const JsonNode& content) {
     std::string_view s;
-    if (content.get_string().get(s) == SUCCESS) {
+    if (GetString(&content, &s)) {
       if (!s.empty()) {
         Open("user");
         TextPart(s);
       }
       return Status::Ok();
     }
-    dom::array parts;
-    if (content.get_array().get(parts) != SUCCESS) {
+    if (!content.IsArray()) {
       return Bad("a user message's content must be a string or an array of parts");
     }
-    for (dom::element part : parts) EDGE_RETURN_IF_ERROR(UserPart(part));
+    for (const JsonNode& part : content) EDGE_RETURN_IF_ERROR(UserPart(part));
     return Status::Ok();
   }
 
-  Status UserPart(dom::element part) {
+  Status UserPart(const JsonNode& part) {
     std::string_view type, s, mime, data;
-    if (part["type"].get_string().get(type) != SUCCESS) return Bad("a content part without type");
+    if (!GetString(Get(part, "type"), &type)) return Bad("a content part without type");
     if (type == "text") {
-      if (part["text"].get_string().get(s) != SUCCESS) return Bad("a text part without text");
+      if (!GetString(Get(part, "text"), &s)) return Bad("a text part without text");
       if (!s.empty()) {
         Open("user");
         TextPart(s);
@@ -169,8 +166,8 @@ class ContentsWriter {
       return Status::Ok();
     }
     if (type == "image_url") {
-      if (part["image_url"]["url"].get_string().get(s) != SUCCESS &&
-          part["image_url"].get_string().get(s) != SUCCESS) {
+      if (!GetString(Get(Get(part, "image_url"), "url"), &s) &&
+          !GetString(Get(part, "image_url"), &s)) {
         return Bad("an image_url part without a url");
       }
       if (!ParseDataUrl(s, &mime, &data)) {
@@ -178,15 +175,14 @@ class ContentsWriter {
       }
     } else if (type == "input_audio") {
       std::string_view format;
-      if (part["input_audio"]["data"].get_string().get(data) != SUCCESS ||
-          part["input_audio"]["format"].get_string().get(format) != SUCCESS) {
+      const JsonNode* audio = Get(part, "input_audio");
+      if (!GetString(Get(audio, "data"), &data) || !GetString(Get(audio, "format"), &format)) {
         return Bad("an input_audio part without data or format");
       }
       audio_mime_ = "audio/" + std::string(format);
       mime = audio_mime_;
     } else if (type == "file") {
-      if (part["file"]["file_data"].get_string().get(s) != SUCCESS ||
-          !ParseDataUrl(s, &mime, &data)) {
+      if (!GetString(Get(Get(part, "file"), "file_data"), &s) || !ParseDataUrl(s, &mime, &data)) {
         return Bad("file parts must carry file_data as a base64 data: URL (no file ids)");
       }
     } else {
@@ -197,38 +193,40 @@ class ContentsWriter {
     return Status::Ok();
   }
 
-  Status Assistant(dom::object m, const dom::element* content) {
+  Status Assistant(const JsonNode& m, const JsonNode* content) {
     std::vector<std::string> texts;
     if (content != nullptr) EDGE_RETURN_IF_ERROR(Texts(*content, &texts, "assistant"));
     for (const std::string& text : texts) {
       Open("model");
       TextPart(text);
     }
-    dom::element v;
-    if (m["function_call"].get(v) == SUCCESS && !v.is_null()) {
+    if (const JsonNode* v = Get(m, "function_call"); v != nullptr && !v->IsNull()) {
       return Bad("the legacy 'function_call' is not supported; use tool_calls");
     }
-    dom::array calls;
-    if (m["tool_calls"].get_array().get(calls) != SUCCESS) return Status::Ok();
-    for (dom::element call : calls) EDGE_RETURN_IF_ERROR(FunctionCall(call));
+    const JsonNode* calls = Get(m, "tool_calls");
+    if (calls == nullptr || !calls->IsArray()) return Status::Ok();
+    for (const JsonNode& call : *calls) EDGE_RETURN_IF_ERROR(FunctionCall(call));
     return Status::Ok();
   }
 
-  Status FunctionCall(dom::element call) {
+  Status FunctionCall(const JsonNode& call) {
     std::string_view id, name, args;
-    if (call["id"].get_string().get(id) != SUCCESS) id = "";
-    if (call["function"]["name"].get_string().get(name) != SUCCESS || name.empty()) {
+    if (!GetString(Get(call, "id"), &id)) id = "";
+    const JsonNode* fn = Get(call, "function");
+    if (!GetString(Get(fn, "name"), &name) || name.empty()) {
       return Bad("a tool call without function.name");
     }
-    if (call["function"]["arguments"].get_string().get(args) != SUCCESS) args = "";
-    std::string args_json = "{}";
+    if (!GetString(Get(fn, "arguments"), &args)) args = "";
+    // The client's text, numbers as written; duplicate keys pass as they came, since the node
+    // reads nothing inside.
+    JsonTree parsed;
     if (args.find_first_not_of(" \t\r\n") != std::string_view::npos) {
-      JsonLease inner(Slot::kInner);
-      dom::element parsed;
-      if (inner.Parse(args, &parsed) != SUCCESS || !parsed.is_object()) {
+      JsonReadOptions options;
+      options.refuse_duplicate_keys = false;
+      options.max_depth = kCanonicalMaxDepth;
+      if (!parsed.Parse(args, options).ok() || !parsed.root().IsObject()) {
         return Bad("the arguments of tool call '" + std::string(id) + "' are not a JSON object");
       }
-      args_json = simdjson::to_string(parsed);
     }
     EDGE_ASSIGN_OR_RETURN(const std::string signature, ThoughtSignatureOf(id));
     calls_.insert_or_assign(std::string(id), std::string(name));
@@ -239,7 +237,12 @@ class ContentsWriter {
     Key(w_, "name");
     String(w_, name);
     Key(w_, "args");
-    w_.RawValue(args_json.data(), args_json.size(), rapidjson::kObjectType);
+    if (parsed.root().IsObject()) {
+      WriteJson(w_, parsed.root());
+    } else {
+      w_.StartObject();
+      w_.EndObject();
+    }
     w_.EndObject();
     if (!signature.empty()) {
       Key(w_, "thoughtSignature");
@@ -249,9 +252,9 @@ class ContentsWriter {
     return Status::Ok();
   }
 
-  Status ToolResult(dom::object m, const dom::element* content) {
+  Status ToolResult(const JsonNode& m, const JsonNode* content) {
     std::string_view id;
-    if (m["tool_call_id"].get_string().get(id) != SUCCESS) {
+    if (!GetString(Get(m, "tool_call_id"), &id)) {
       return Bad("a tool message without tool_call_id");
     }
     const auto call = calls_.find(id);
@@ -293,14 +296,13 @@ class ContentsWriter {
 
 }  // namespace
 
-Status WriteContents(dom::array messages, JsonWriter& w) {
+Status WriteContents(const JsonNode& messages, JsonWriter& w) {
   Key(w, "contents");
   w.StartArray();
   ContentsWriter contents(w);
-  for (dom::element message : messages) {
-    dom::object m;
-    if (message.get_object().get(m) != SUCCESS) return Bad("each message must be an object");
-    EDGE_RETURN_IF_ERROR(contents.Message(m));
+  for (const JsonNode& message : messages) {
+    if (!message.IsObject()) return Bad("each message must be an object");
+    EDGE_RETURN_IF_ERROR(contents.Message(message));
   }
   return contents.End();
 }

@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "providers/gemini/internal.h"
+#include "providers/openai_params.h"
 
 namespace edge::providers::gemini::internal {
 namespace {
@@ -17,16 +18,15 @@ namespace dom = simdjson::dom;
 
 Status Bad(std::string message) { return InvalidArgument("gemini: " + std::move(message)); }
 
-Status ReadInputs(dom::object body, std::vector<std::string_view>* out) {
-  dom::element input;
+Status ReadInputs(const JsonNode& body, std::vector<std::string_view>* out) {
   std::string_view s;
-  dom::array arr;
-  if (body["input"].get(input) != SUCCESS) return Bad("missing required parameter: 'input'");
-  if (input.get_string().get(s) == SUCCESS) {
+  const JsonNode* input = Get(body, "input");
+  if (input == nullptr) return Bad("missing required parameter: 'input'");
+  if (GetString(input, &s)) {
     out->push_back(s);
-  } else if (input.get_array().get(arr) == SUCCESS) {
-    for (dom::element e : arr) {
-      if (e.get_string().get(s) != SUCCESS) {
+  } else if (input->IsArray()) {
+    for (const JsonNode& e : *input) {
+      if (!GetString(&e, &s)) {
         return Bad("embeddings take text inputs, not token arrays");
       }
       out->push_back(s);
@@ -41,22 +41,24 @@ Status ReadInputs(dom::object body, std::vector<std::string_view>* out) {
 }  // namespace
 
 Result<std::string> BatchEmbedBody(std::string_view openai_body, std::string_view model) {
-  JsonLease lease;
-  dom::element root;
-  dom::object body;
-  if (auto err = lease.Parse(openai_body, &root); err != SUCCESS) {
-    return InvalidArgument("request body is not valid JSON: " + JsonError(err));
+  // Read as a JsonTree like the chat body: a number the node does not read (in a member it
+  // ignores) may be of any size. Already checked on arrival: duplicates are not judged again.
+  JsonTree tree;
+  JsonReadOptions options;
+  options.refuse_duplicate_keys = false;
+  options.max_depth = kCanonicalMaxDepth;
+  if (Status s = tree.Parse(openai_body, options); !s.ok()) {
+    return InvalidArgument("request body " + s.message());
   }
-  if (root.get_object().get(body) != SUCCESS) {
-    return InvalidArgument("request body must be a JSON object");
-  }
+  const JsonNode& body = tree.root();
+  if (!body.IsObject()) return InvalidArgument("request body must be a JSON object");
   std::vector<std::string_view> inputs;
   EDGE_RETURN_IF_ERROR(ReadInputs(body, &inputs));
   int64_t dims = 0;
-  dom::element d;
-  if (body["dimensions"].get(d) == SUCCESS && !d.is_null() &&
-      (d.get_int64().get(dims) != SUCCESS || dims < 1)) {
-    return Bad("'dimensions' must be a positive integer");
+  if (const JsonNode* d = Get(body, "dimensions"); d != nullptr && !d->IsNull()) {
+    const std::optional<int64_t> n = d->Int64();
+    if (!n || *n < 1) return Bad("'dimensions' must be a positive integer");
+    dims = *n;
   }
   const std::string model_name = ModelPath(model);
   rapidjson::StringBuffer buf;

@@ -533,5 +533,43 @@ TEST(GeminiAdapter, ClassifiesErrors) {
   EXPECT_EQ(e.retry_after, "37");
 }
 
+// A canonical body whose numbers a lossy copy would change: `1E-1` and `0.10` (which a double
+// prints as 0.1), `1E+2` (100.0), an integer beyond 64 bits, and a decimal of 780 zeros and a
+// one inside a tool call's arguments (0.0 as a double).
+std::string NumbersBody() {
+  const std::string tiny = "0." + std::string(780, '0') + "1";
+  return R"({"model":"m","temperature":1E-1,"top_p":0.10,"seed":123456789012345678901234567890,)"
+         R"("messages":[{"role":"user","content":"hi"},)"
+         R"({"role":"assistant","content":null,"tool_calls":[{"id":"call_1","type":"function",)"
+         R"("function":{"name":"f","arguments":"{\"x\":)" +
+         tiny +
+         R"(,\"n\":1E+2}"}}]},)"
+         R"({"role":"tool","tool_call_id":"call_1","content":"ok"}],)"
+         R"("tools":[{"type":"function","function":{"name":"f","parameters":{"type":"object",)"
+         R"("properties":{"x":{"type":"number","minimum":1E+2,)"
+         R"("maximum":123456789012345678901234567890}}}}}]})";
+}
+
+// The spellings NumbersBody's numbers must keep in a provider body; `temperature` and `top_p`
+// under the provider's names.
+void ExpectNumbersAsWritten(const std::string& body, std::string_view temperature,
+                            std::string_view top_p) {
+  const std::string tiny = "0." + std::string(780, '0') + "1";
+  EXPECT_NE(body.find(std::string(temperature) + ":1E-1"), std::string::npos) << body;
+  EXPECT_NE(body.find(std::string(top_p) + ":0.10"), std::string::npos) << body;
+  EXPECT_NE(body.find(R"("minimum":1E+2)"), std::string::npos) << body;
+  EXPECT_NE(body.find(R"("maximum":123456789012345678901234567890)"), std::string::npos) << body;
+  EXPECT_NE(body.find(R"("x":)" + tiny + R"(,"n":1E+2)"), std::string::npos) << body;
+}
+
+TEST(GeminiAdapter, NumbersTravelAsWritten) {
+  Result<HttpCall> call = A().BuildChat(GeminiTarget(), NumbersBody(), false);
+  ASSERT_TRUE(call.ok()) << call.status().ToString();
+  ExpectNumbersAsWritten(call->body, R"("temperature")", R"("topP")");
+  // A seed is any integer: Gemini's to refuse one beyond its range, not the node's to round.
+  EXPECT_NE(call->body.find(R"("seed":123456789012345678901234567890)"), std::string::npos);
+  EXPECT_FALSE(Translate(R"([{"role":"user","content":"x"}])", R"("seed":1E+2)").ok());
+}
+
 }  // namespace
 }  // namespace edge::providers::gemini

@@ -20,9 +20,9 @@ struct SlotState {
   bool leased = false;
 };
 
-SlotState& State(int slot) {
-  thread_local SlotState states[2];
-  return states[slot];
+SlotState& State() {
+  thread_local SlotState state;
+  return state;
 }
 
 int64_t NonNegative(dom::object obj, std::string_view key, bool* seen) {
@@ -66,20 +66,20 @@ Status ReadPart(dom::object part, std::vector<Piece>* pieces) {
 
 }  // namespace
 
-JsonLease::JsonLease(Slot slot) : slot_(static_cast<int>(slot)) {
-  assert(!State(slot_).leased && "nested JSON lease on one slot");
-  State(slot_).leased = true;
+JsonLease::JsonLease() {
+  assert(!State().leased && "nested JSON lease on one thread");
+  State().leased = true;
 }
 
 JsonLease::~JsonLease() {
-  SlotState& st = State(slot_);
+  SlotState& st = State();
   st.leased = false;
   if (st.scratch.capacity() > kKeepBytes) std::string().swap(st.scratch);
   if (st.parser.capacity() > kKeepBytes) st.parser = dom::parser();
 }
 
 simdjson::error_code JsonLease::Parse(std::string_view json, dom::element* root) {
-  SlotState& st = State(slot_);
+  SlotState& st = State();
   st.scratch.resize(json.size() + simdjson::SIMDJSON_PADDING);
   if (!json.empty()) std::memcpy(st.scratch.data(), json.data(), json.size());
   // Stale bytes of an earlier document in the padding could complete a truncated atom.

@@ -15,19 +15,18 @@
 #include "common/status.h"
 #include "providers/adapter.h"
 #include "providers/json_text.h"
+#include "providers/json_tree.h"
 
 namespace edge::providers::gemini::internal {
 
 // simdjson reads up to SIMDJSON_PADDING bytes past its input, so JSON that is a view of
-// someone else's buffer is parsed from a zero-padded copy in a per-thread scratch. Two slots:
-// the document being translated (kOuter) and JSON held in its strings (kInner: a tool call's
-// arguments). One lease per slot and thread at a time; buffers grown by a huge document are
-// released afterwards so one big body does not stay resident on every worker.
-enum class Slot { kOuter = 0, kInner = 1 };
-
+// someone else's buffer is parsed from a zero-padded copy in a per-thread scratch. One lease
+// per thread at a time; buffers grown by a huge document are released afterwards so one big
+// body does not stay resident on every worker. Provider answers only: the request side reads
+// JsonTrees.
 class JsonLease {
  public:
-  explicit JsonLease(Slot slot = Slot::kOuter);
+  JsonLease();
   ~JsonLease();
   JsonLease(const JsonLease&) = delete;
   JsonLease& operator=(const JsonLease&) = delete;
@@ -35,9 +34,6 @@ class JsonLease {
   // Fully validates (UTF-8, grammar) and parses `json`; the element lives as long as the
   // lease.
   simdjson::error_code Parse(std::string_view json, simdjson::dom::element* root);
-
- private:
-  int slot_;
 };
 
 using providers::JsonError;  // providers/json_text.h
@@ -56,6 +52,24 @@ template <typename DomValue>
 void Element(JsonWriter& w, DomValue v) {
   const std::string json = simdjson::to_string(v);
   w.RawValue(json.data(), json.size(), rapidjson::kObjectType);
+}
+
+// The request side reads the canonical body as a JsonTree (providers/json_tree.h) and copies
+// its values with WriteJson, so that numbers go out as the client wrote them.
+//
+// The member `key` of `object`, or nullptr when `object` is null or not an object, or the
+// member is absent.
+inline const JsonNode* Get(const JsonNode* object, std::string_view key) {
+  return object == nullptr ? nullptr : object->Find(key);
+}
+inline const JsonNode* Get(const JsonNode& object, std::string_view key) {
+  return object.Find(key);
+}
+// Whether `v` is a string; its content in *out.
+inline bool GetString(const JsonNode* v, std::string_view* out) {
+  if (v == nullptr || !v->IsString()) return false;
+  *out = v->text();
+  return true;
 }
 
 // The resource path of a model: "models/<m>" unless the id already names a collection
@@ -126,7 +140,7 @@ Result<std::string> GenerateContentBody(std::string_view openai_body);
 
 // Writes the "contents" and "systemInstruction" members for OpenAI's `messages`
 // (contents.cc).
-Status WriteContents(simdjson::dom::array messages, JsonWriter& w);
+Status WriteContents(const JsonNode& messages, JsonWriter& w);
 
 // OpenAI embeddings body -> batchEmbedContents body, and the answer back (embeddings.cc).
 Result<std::string> BatchEmbedBody(std::string_view openai_body, std::string_view model);

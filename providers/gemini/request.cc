@@ -23,8 +23,7 @@
 namespace edge::providers::gemini::internal {
 namespace {
 
-using simdjson::SUCCESS;
-namespace dom = simdjson::dom;
+using ChatParams = ChatTreeParams;
 
 Status Bad(std::string message) { return InvalidArgument("gemini: " + std::move(message)); }
 Status Unsupported(std::string_view what) {
@@ -35,13 +34,18 @@ Status Unsupported(std::string_view what) {
 // no Gemini equivalent is refused.
 constexpr ParamSupport kSupport{.provider = "gemini", .penalties = true, .reasoning_effort = true};
 
-// A number member, written as given (Gemini's ranges match OpenAI's for these).
-Status Number(const char* key, const char* name, const std::optional<dom::element>& v,
-              JsonWriter& w) {
-  if (!v) return Status::Ok();
-  if (!v->is_number()) return Bad(std::string("'").append(name).append("' must be a number"));
+// A number written without fraction or exponent (an integer of any size).
+bool IsJsonInteger(const JsonNode& v) {
+  return v.IsNumber() && v.text().find_first_of(".eE") == std::string_view::npos;
+}
+
+// A number member, written as the client spelled it (Gemini's ranges match OpenAI's for
+// these).
+Status Number(const char* key, const char* name, const JsonNode* v, JsonWriter& w) {
+  if (v == nullptr) return Status::Ok();
+  if (!v->IsNumber()) return Bad(std::string("'").append(name).append("' must be a number"));
   Key(w, key);
-  Element(w, *v);
+  WriteJson(w, *v);
   return Status::Ok();
 }
 
@@ -54,8 +58,8 @@ Status MaxTokens(const ChatParams& p, JsonWriter& w) {
   return Status::Ok();
 }
 
-Status Stop(const std::optional<dom::element>& stop, JsonWriter& w) {
-  if (!stop) return Status::Ok();
+Status Stop(const JsonNode* stop, JsonWriter& w) {
+  if (stop == nullptr) return Status::Ok();
   Result<std::vector<std::string_view>> list = StopSequences(*stop);
   if (!list.ok()) return Bad(list.status().message());
   Key(w, "stopSequences");
@@ -65,10 +69,10 @@ Status Stop(const std::optional<dom::element>& stop, JsonWriter& w) {
   return Status::Ok();
 }
 
-Status ResponseFormat(const std::optional<dom::element>& format, JsonWriter& w) {
-  if (!format) return Status::Ok();
+Status ResponseFormat(const JsonNode* format, JsonWriter& w) {
+  if (format == nullptr) return Status::Ok();
   std::string_view type;
-  if ((*format)["type"].get_string().get(type) != SUCCESS) {
+  if (!GetString(Get(format, "type"), &type)) {
     return Bad("'response_format' needs a type");
   }
   if (type == "text") return Status::Ok();
@@ -77,19 +81,18 @@ Status ResponseFormat(const std::optional<dom::element>& format, JsonWriter& w) 
   }
   Key(w, "responseMimeType");
   String(w, "application/json");
-  dom::object schema;
-  if (type == "json_schema" &&
-      (*format)["json_schema"]["schema"].get_object().get(schema) == SUCCESS) {
+  const JsonNode* schema = Get(Get(format, "json_schema"), "schema");
+  if (type == "json_schema" && schema != nullptr && schema->IsObject()) {
     Key(w, "responseJsonSchema");
-    Element(w, schema);
+    WriteJson(w, *schema);
   }
   return Status::Ok();
 }
 
-Status Thinking(const std::optional<dom::element>& effort, JsonWriter& w) {
-  if (!effort) return Status::Ok();
+Status Thinking(const JsonNode* effort, JsonWriter& w) {
+  if (effort == nullptr) return Status::Ok();
   std::string_view s;
-  if (effort->get_string().get(s) != SUCCESS) return Bad("'reasoning_effort' must be a string");
+  if (!GetString(effort, &s)) return Bad("'reasoning_effort' must be a string");
   const int64_t budget = s == "none" || s == "minimal" ? 0
                          : s == "low"                  ? 1024
                          : s == "medium"               ? 8192
@@ -117,7 +120,8 @@ Status GenerationConfig(const ChatParams& p, JsonWriter& w) {
   EDGE_RETURN_IF_ERROR(Number("topP", "top_p", p.top_p, w));
   EDGE_RETURN_IF_ERROR(Number("presencePenalty", "presence_penalty", p.presence_penalty, w));
   EDGE_RETURN_IF_ERROR(Number("frequencyPenalty", "frequency_penalty", p.frequency_penalty, w));
-  if (p.seed && !p.seed->is_int64()) return Bad("'seed' must be an integer");
+  // An integer, of any size: Gemini's is an int32, and it is Gemini's to refuse a larger one.
+  if (p.seed != nullptr && !IsJsonInteger(*p.seed)) return Bad("'seed' must be an integer");
   EDGE_RETURN_IF_ERROR(Number("seed", "seed", p.seed, w));
   EDGE_RETURN_IF_ERROR(Stop(p.stop, w));
   EDGE_RETURN_IF_ERROR(ResponseFormat(p.response_format, w));
@@ -126,36 +130,34 @@ Status GenerationConfig(const ChatParams& p, JsonWriter& w) {
   return Status::Ok();
 }
 
-Status Tools(const std::optional<dom::element>& tools, JsonWriter& w) {
-  dom::array list;
-  if (!tools) return Status::Ok();
-  if (tools->get_array().get(list) != SUCCESS) return Bad("'tools' must be an array");
-  if (list.size() == 0) return Status::Ok();
+Status Tools(const JsonNode* tools, JsonWriter& w) {
+  if (tools == nullptr) return Status::Ok();
+  if (!tools->IsArray()) return Bad("'tools' must be an array");
+  if (tools->Empty()) return Status::Ok();
   Key(w, "tools");
   w.StartArray();
   w.StartObject();
   Key(w, "functionDeclarations");
   w.StartArray();
-  for (dom::element tool : list) {
+  for (const JsonNode& tool : *tools) {
     std::string_view type, name, description;
-    dom::object fn, params;
-    if (tool["type"].get_string().get(type) != SUCCESS || type != "function") {
+    if (!GetString(Get(tool, "type"), &type) || type != "function") {
       return Unsupported("tools other than functions");
     }
-    if (tool["function"].get_object().get(fn) != SUCCESS ||
-        fn["name"].get_string().get(name) != SUCCESS || name.empty()) {
+    const JsonNode* fn = Get(tool, "function");
+    if (fn == nullptr || !fn->IsObject() || !GetString(Get(fn, "name"), &name) || name.empty()) {
       return Bad("a tool without function.name");
     }
     w.StartObject();
     Key(w, "name");
     String(w, name);
-    if (fn["description"].get_string().get(description) == SUCCESS) {
+    if (GetString(Get(fn, "description"), &description)) {
       Key(w, "description");
       String(w, description);
     }
-    if (fn["parameters"].get_object().get(params) == SUCCESS) {
+    if (const JsonNode* params = Get(fn, "parameters"); params != nullptr && params->IsObject()) {
       Key(w, "parametersJsonSchema");
-      Element(w, params);
+      WriteJson(w, *params);
     }
     w.EndObject();
   }
@@ -165,13 +167,13 @@ Status Tools(const std::optional<dom::element>& tools, JsonWriter& w) {
   return Status::Ok();
 }
 
-Status ToolChoice(const std::optional<dom::element>& choice, JsonWriter& w) {
-  if (!choice) return Status::Ok();
+Status ToolChoice(const JsonNode* choice, JsonWriter& w) {
+  if (choice == nullptr) return Status::Ok();
   std::string_view s, name;
   const char* mode = nullptr;
-  if (choice->get_string().get(s) == SUCCESS) {
+  if (GetString(choice, &s)) {
     mode = s == "none" ? "NONE" : s == "auto" ? "AUTO" : s == "required" ? "ANY" : nullptr;
-  } else if ((*choice)["function"]["name"].get_string().get(name) == SUCCESS) {
+  } else if (GetString(Get(Get(choice, "function"), "name"), &name)) {
     mode = "ANY";
   }
   if (mode == nullptr) return Bad("'tool_choice' must be none, auto, required or a function");
@@ -195,22 +197,24 @@ Status ToolChoice(const std::optional<dom::element>& choice, JsonWriter& w) {
 }  // namespace
 
 Result<std::string> GenerateContentBody(std::string_view openai_body) {
-  JsonLease lease;
-  dom::element root;
-  if (auto err = lease.Parse(openai_body, &root); err != SUCCESS) {
-    return InvalidArgument("request body is not valid JSON: " + JsonError(err));
+  // The canonical body was checked when it arrived (duplicate keys refused, depth at most
+  // 1024), so the tree keeps duplicates rather than judging them again.
+  JsonTree tree;
+  JsonReadOptions options;
+  options.refuse_duplicate_keys = false;
+  options.max_depth = kCanonicalMaxDepth;
+  if (Status s = tree.Parse(openai_body, options); !s.ok()) {
+    return InvalidArgument("request body " + s.message());
   }
-  dom::object body;
-  if (root.get_object().get(body) != SUCCESS) {
-    return InvalidArgument("request body must be a JSON object");
-  }
+  const JsonNode& body = tree.root();
+  if (!body.IsObject()) return InvalidArgument("request body must be a JSON object");
   EDGE_RETURN_IF_ERROR(CheckSupported(body, kSupport));
   const ChatParams p = ReadChatParams(body);
-  if (!p.messages || !p.messages->is_array()) return Bad("'messages' must be an array");
+  if (p.messages == nullptr || !p.messages->IsArray()) return Bad("'messages' must be an array");
   rapidjson::StringBuffer buf;
   JsonWriter w(buf);
   w.StartObject();
-  EDGE_RETURN_IF_ERROR(WriteContents(p.messages->get_array().value_unsafe(), w));
+  EDGE_RETURN_IF_ERROR(WriteContents(*p.messages, w));
   EDGE_RETURN_IF_ERROR(Tools(p.tools, w));
   EDGE_RETURN_IF_ERROR(ToolChoice(p.tool_choice, w));
   EDGE_RETURN_IF_ERROR(GenerationConfig(p, w));
