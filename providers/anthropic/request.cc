@@ -213,6 +213,7 @@ Status WriteArguments(std::string_view arguments, const std::string& where, Writ
   JsonTree tree;
   JsonReadOptions options;
   options.refuse_duplicate_keys = false;
+  options.max_depth = kCanonicalMaxDepth;  // as deep as Gemini's and Bedrock's translations
   if (Status s = tree.Parse(arguments, options); !s.ok()) {
     return InvalidArgument(where + " " + s.message());
   }
