@@ -4,119 +4,6 @@
 #include <string>
 
 namespace edge::providers {
-namespace {
-
-using simdjson::SUCCESS;
-namespace dom = simdjson::dom;
-
-bool IsNonZeroNumber(dom::element v) {
-  double d = 0;
-  return v.get_double().get(d) != SUCCESS || d != 0;
-}
-
-// The refusal for one member, or Ok (see CheckSupported).
-Status CheckMember(std::string_view key, dom::element v, const ParamSupport& support) {
-  const auto unsupported = [&](std::string_view what) {
-    return InvalidArgument(std::string(support.provider) + " does not support " +
-                           std::string(what));
-  };
-  int64_t n = 0;
-  bool b = false;
-  if (key == "n" && (v.get_int64().get(n) != SUCCESS || n != 1)) return unsupported("'n' > 1");
-  if (key == "logprobs" && (v.get_bool().get(b) != SUCCESS || b)) return unsupported("logprobs");
-  if (key == "top_logprobs") return unsupported("top_logprobs");
-  if (!support.penalties && (key == "frequency_penalty" || key == "presence_penalty") &&
-      IsNonZeroNumber(v)) {
-    return unsupported(key);
-  }
-  dom::object bias;
-  if (key == "logit_bias" && (v.get_object().get(bias) != SUCCESS || bias.size() > 0)) {
-    return unsupported("logit_bias");
-  }
-  if (key == "functions" || key == "function_call") {
-    return unsupported("the legacy '" + std::string(key) + "' member; use tools");
-  }
-  if (key == "audio" || key == "prediction" || key == "web_search_options" ||
-      (key == "reasoning_effort" && !support.reasoning_effort)) {
-    return unsupported(std::string("'").append(key).append("'"));
-  }
-  if (key == "modalities") {
-    dom::array modalities;
-    if (v.get_array().get(modalities) != SUCCESS) return unsupported("these modalities");
-    for (dom::element m : modalities) {
-      std::string_view s;
-      if (m.get_string().get(s) != SUCCESS || s != "text") return unsupported("non-text output");
-    }
-  }
-  return Status::Ok();
-}
-
-}  // namespace
-
-ChatParams ReadChatParams(dom::object body) {
-  ChatParams p;
-  for (auto [key, value] : body) {
-    if (value.is_null()) continue;
-    ChatParams::Member* slot = key == "messages"                ? &p.messages
-                               : key == "max_tokens"            ? &p.max_tokens
-                               : key == "max_completion_tokens" ? &p.max_completion_tokens
-                               : key == "stop"                  ? &p.stop
-                               : key == "temperature"           ? &p.temperature
-                               : key == "top_p"                 ? &p.top_p
-                               : key == "presence_penalty"      ? &p.presence_penalty
-                               : key == "frequency_penalty"     ? &p.frequency_penalty
-                               : key == "seed"                  ? &p.seed
-                               : key == "tools"                 ? &p.tools
-                               : key == "tool_choice"           ? &p.tool_choice
-                               : key == "parallel_tool_calls"   ? &p.parallel_tool_calls
-                               : key == "user"                  ? &p.user
-                               : key == "response_format"       ? &p.response_format
-                               : key == "reasoning_effort"      ? &p.reasoning_effort
-                                                                : nullptr;
-    if (slot != nullptr) *slot = value;
-  }
-  return p;
-}
-
-Status CheckSupported(dom::object body, const ParamSupport& support) {
-  for (auto [key, value] : body) {
-    if (value.is_null()) continue;
-    EDGE_RETURN_IF_ERROR(CheckMember(key, value, support));
-  }
-  return Status::Ok();
-}
-
-Result<std::optional<int64_t>> MaxTokens(const ChatParams& params) {
-  const bool completion = params.max_completion_tokens.has_value();
-  const ChatParams::Member& v = completion ? params.max_completion_tokens : params.max_tokens;
-  if (!v) return std::optional<int64_t>();
-  int64_t n = 0;
-  if (v->get_int64().get(n) != SUCCESS || n < 1) {
-    return InvalidArgument(std::string(completion ? "'max_completion_tokens'" : "'max_tokens'") +
-                           " must be a positive integer");
-  }
-  return std::optional<int64_t>(n);
-}
-
-Result<std::vector<std::string_view>> StopSequences(dom::element stop) {
-  std::vector<std::string_view> out;
-  std::string_view s;
-  if (stop.get_string().get(s) == SUCCESS) {
-    out.push_back(s);
-    return out;
-  }
-  dom::array list;
-  if (stop.get_array().get(list) != SUCCESS) {
-    return InvalidArgument("'stop' must be a string or an array of strings");
-  }
-  for (dom::element e : list) {
-    if (e.get_string().get(s) != SUCCESS) return InvalidArgument("'stop' must hold strings");
-    out.push_back(s);
-  }
-  return out;
-}
-
-// ---- The same over a JsonTree ----
 
 std::optional<double> NumberValue(const JsonNode& number) {
   if (!number.IsNumber()) return std::nullopt;
@@ -128,8 +15,8 @@ std::optional<double> NumberValue(const JsonNode& number) {
 
 namespace {
 
-// The refusal for one member, or Ok (see CheckSupported); the DOM version's rules.
-Status CheckTreeMember(std::string_view key, const JsonNode& v, const ParamSupport& support) {
+// The refusal for one member, or Ok (see CheckSupported).
+Status CheckMember(std::string_view key, const JsonNode& v, const ParamSupport& support) {
   const auto unsupported = [&](std::string_view what) {
     return InvalidArgument(std::string(support.provider) + " does not support " +
                            std::string(what));
@@ -160,13 +47,13 @@ Status CheckTreeMember(std::string_view key, const JsonNode& v, const ParamSuppo
 
 }  // namespace
 
-ChatTreeParams ReadChatParams(const JsonNode& body) {
-  ChatTreeParams p;
+ChatParams ReadChatParams(const JsonNode& body) {
+  ChatParams p;
   if (!body.IsObject()) return p;
   for (const JsonNode& value : body) {
     if (value.IsNull()) continue;
     const std::string_view key = value.name();
-    ChatTreeParams::Member* slot = key == "messages"                ? &p.messages
+    ChatParams::Member* slot = key == "messages"                ? &p.messages
                                    : key == "max_tokens"            ? &p.max_tokens
                                    : key == "max_completion_tokens" ? &p.max_completion_tokens
                                    : key == "stop"                  ? &p.stop
@@ -190,12 +77,12 @@ ChatTreeParams ReadChatParams(const JsonNode& body) {
 Status CheckSupported(const JsonNode& body, const ParamSupport& support) {
   for (const JsonNode& value : body) {
     if (value.IsNull()) continue;
-    EDGE_RETURN_IF_ERROR(CheckTreeMember(value.name(), value, support));
+    EDGE_RETURN_IF_ERROR(CheckMember(value.name(), value, support));
   }
   return Status::Ok();
 }
 
-Result<std::optional<int64_t>> MaxTokens(const ChatTreeParams& params) {
+Result<std::optional<int64_t>> MaxTokens(const ChatParams& params) {
   const bool completion = params.max_completion_tokens != nullptr;
   const JsonNode* v = completion ? params.max_completion_tokens : params.max_tokens;
   if (v == nullptr) return std::optional<int64_t>();

@@ -5,8 +5,6 @@
 // meaning another provider cannot honour, so that every adapter refuses them in the same
 // words. How each member is written in the provider's shape stays with its adapter.
 
-#include <simdjson.h>
-
 #include <cstdint>
 #include <optional>
 #include <string_view>
@@ -17,20 +15,27 @@
 
 namespace edge::providers {
 
-// The members the translations read; nullopt when absent or null (in OpenAI's API a null
-// member means "not given"). The elements point into the parsed body and live as long as
-// the parser that holds it.
+// How deep the translations read a canonical body: as deep as /v1/chat/completions and
+// /v1/embeddings accept (simdjson's DOM default, with which InspectRequest checks them).
+constexpr int kCanonicalMaxDepth = 1024;
+
+// The members the translations read, from a JsonTree (json_tree.h) of the canonical body,
+// which keeps every number's text as it arrived, so that numbers the adapters copy travel as
+// written; nullptr when absent or null (in OpenAI's API a null member means "not given").
+// Members point into the tree and live as long as it.
 struct ChatParams {
-  using Member = std::optional<simdjson::dom::element>;
-  Member messages, max_tokens, max_completion_tokens, stop, temperature, top_p, presence_penalty,
-      frequency_penalty, seed, tools, tool_choice, parallel_tool_calls, user, response_format,
-      reasoning_effort;
+  using Member = const JsonNode*;
+  Member messages = nullptr, max_tokens = nullptr, max_completion_tokens = nullptr, stop = nullptr,
+         temperature = nullptr, top_p = nullptr, presence_penalty = nullptr,
+         frequency_penalty = nullptr, seed = nullptr, tools = nullptr, tool_choice = nullptr,
+         parallel_tool_calls = nullptr, user = nullptr, response_format = nullptr,
+         reasoning_effort = nullptr;
 };
 
 // Reads the members of a chat body. Members ChatParams does not hold are ignored; of
 // duplicate members the last wins, as in most JSON readers. Never fails: each member's type
 // is checked where an adapter translates it.
-ChatParams ReadChatParams(simdjson::dom::object body);
+ChatParams ReadChatParams(const JsonNode& body);
 
 // What a provider honours of the members that are otherwise refused.
 struct ParamSupport {
@@ -46,7 +51,7 @@ struct ParamSupport {
 // `support` allows them, non-zero penalties and reasoning_effort. Null members are absent.
 // Members that only concern OpenAI's service (seed, store, metadata, service_tier, ...) and
 // unknown ones pass, so that new OpenAI SDK defaults do not break other providers.
-Status CheckSupported(simdjson::dom::object body, const ParamSupport& support);
+Status CheckSupported(const JsonNode& body, const ParamSupport& support);
 
 // The answer's token limit: max_completion_tokens, else max_tokens (its older name); nullopt
 // when neither is given. InvalidArgument "'<member>' must be a positive integer" otherwise.
@@ -54,27 +59,6 @@ Result<std::optional<int64_t>> MaxTokens(const ChatParams& params);
 
 // `stop`: one string, or an array of strings (possibly empty); the views point into the
 // parsed body. InvalidArgument for anything else.
-Result<std::vector<std::string_view>> StopSequences(simdjson::dom::element stop);
-
-// How deep the translations read a canonical body: as deep as /v1/chat/completions and
-// /v1/embeddings accept (simdjson's DOM default, with which InspectRequest checks them).
-constexpr int kCanonicalMaxDepth = 1024;
-
-// The same readings over a JsonTree (json_tree.h), which keeps every number's text as it
-// arrived: what the translating adapters use, so that numbers they copy travel as written and
-// an integer beyond 64 bits is carried rather than refused. Members point into the tree and
-// live as long as it. The DOM versions above stay for readers that hold a simdjson DOM.
-struct ChatTreeParams {
-  using Member = const JsonNode*;  // nullptr when absent or null
-  Member messages = nullptr, max_tokens = nullptr, max_completion_tokens = nullptr, stop = nullptr,
-         temperature = nullptr, top_p = nullptr, presence_penalty = nullptr,
-         frequency_penalty = nullptr, seed = nullptr, tools = nullptr, tool_choice = nullptr,
-         parallel_tool_calls = nullptr, user = nullptr, response_format = nullptr,
-         reasoning_effort = nullptr;
-};
-ChatTreeParams ReadChatParams(const JsonNode& body);
-Status CheckSupported(const JsonNode& body, const ParamSupport& support);
-Result<std::optional<int64_t>> MaxTokens(const ChatTreeParams& params);
 Result<std::vector<std::string_view>> StopSequences(const JsonNode& stop);
 
 // A number node's value as a double (overflow gives +-inf, underflow 0); nullopt when the

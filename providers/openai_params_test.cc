@@ -2,28 +2,29 @@
 
 #include <gtest/gtest.h>
 
+#include <cmath>
 #include <string>
 
 namespace edge::providers {
 namespace {
 
-namespace dom = simdjson::dom;
-
-// Parses `json` (an object) with a parser that lives as long as the fixture.
+// Parses `json` into a tree that lives as long as the fixture (one per test: each call
+// replaces it).
 class OpenAiParamsTest : public ::testing::Test {
  protected:
-  dom::object Object(const std::string& json) {
-    dom::object obj;
-    EXPECT_EQ(parser_.parse(json).get_object().get(obj), simdjson::SUCCESS) << json;
-    return obj;
+  const JsonNode& Parse(const std::string& json) {
+    JsonReadOptions keep;
+    keep.refuse_duplicate_keys = false;  // canonical bodies were checked before
+    EXPECT_TRUE(tree_.Parse(json, keep).ok()) << json;
+    return tree_.root();
   }
 
   std::string Refusal(const std::string& json, const ParamSupport& support) {
-    Status s = CheckSupported(Object(json), support);
+    Status s = CheckSupported(Parse(json), support);
     return s.ok() ? "ok" : s.message();
   }
 
-  dom::parser parser_;
+  JsonTree tree_;
 };
 
 constexpr ParamSupport kNothing{.provider = "acme"};
@@ -69,22 +70,32 @@ TEST_F(OpenAiParamsTest, SupportLetsPenaltiesAndReasoningThrough) {
 
 TEST_F(OpenAiParamsTest, ReadsMembersNullAsAbsentLastDuplicateWins) {
   const ChatParams p = ReadChatParams(
-      Object(R"({"messages":[],"temperature":null,"top_p":0.5,"top_p":0.25,"user":"u",
+      Parse(R"({"messages":[],"temperature":null,"top_p":0.5,"top_p":0.25,"user":"u",
                  "unknown":1,"seed":3})"));
-  ASSERT_TRUE(p.messages.has_value());
-  EXPECT_TRUE(p.messages->is_array());
-  EXPECT_FALSE(p.temperature.has_value());
-  ASSERT_TRUE(p.top_p.has_value());
-  EXPECT_EQ(p.top_p->get_double().value_unsafe(), 0.25);
-  EXPECT_EQ(p.user->get_string().value_unsafe(), "u");
-  EXPECT_EQ(p.seed->get_int64().value_unsafe(), 3);
-  EXPECT_FALSE(p.tools.has_value());
-  EXPECT_FALSE(p.max_tokens.has_value());
+  ASSERT_NE(p.messages, nullptr);
+  EXPECT_TRUE(p.messages->IsArray());
+  EXPECT_EQ(p.temperature, nullptr);
+  ASSERT_NE(p.top_p, nullptr);
+  EXPECT_EQ(p.top_p->text(), "0.25");
+  EXPECT_EQ(p.user->text(), "u");
+  EXPECT_EQ(p.seed->Int64(), 3);
+  EXPECT_EQ(p.tools, nullptr);
+  EXPECT_EQ(p.max_tokens, nullptr);
+}
+
+TEST_F(OpenAiParamsTest, NumberValueIsForRangeChecksOnly) {
+  const JsonNode& a = Parse(R"([0.5, 1E+2, 1e999, -1e999, 1e-999, "1"])");
+  EXPECT_EQ(NumberValue(a[0]), 0.5);
+  EXPECT_EQ(NumberValue(a[1]), 100.0);
+  EXPECT_EQ(NumberValue(a[2]), HUGE_VAL);
+  EXPECT_EQ(NumberValue(a[3]), -HUGE_VAL);
+  EXPECT_EQ(NumberValue(a[4]), 0.0);
+  EXPECT_FALSE(NumberValue(a[5]));
 }
 
 TEST_F(OpenAiParamsTest, MaxTokensPrefersMaxCompletionTokens) {
   auto max = [&](const std::string& json) -> std::string {
-    Result<std::optional<int64_t>> n = MaxTokens(ReadChatParams(Object(json)));
+    Result<std::optional<int64_t>> n = MaxTokens(ReadChatParams(Parse(json)));
     if (!n.ok()) return n.status().message();
     return n->has_value() ? std::to_string(**n) : "none";
   };
@@ -101,9 +112,7 @@ TEST_F(OpenAiParamsTest, MaxTokensPrefersMaxCompletionTokens) {
 
 TEST_F(OpenAiParamsTest, StopIsAStringOrStrings) {
   auto stop = [&](const std::string& json) -> std::string {
-    dom::element e;
-    EXPECT_EQ(parser_.parse(json).get(e), simdjson::SUCCESS);
-    Result<std::vector<std::string_view>> list = StopSequences(e);
+    Result<std::vector<std::string_view>> list = StopSequences(Parse(json));
     if (!list.ok()) return "error: " + list.status().message();
     std::string out;
     for (std::string_view s : *list) out.append("[").append(s).append("]");

@@ -27,7 +27,7 @@ namespace {
 
 constexpr ParamSupport kSupport{.provider = "anthropic"};
 
-using ChatParams = ChatTreeParams;
+using ChatParams = ChatParams;
 
 Result<int64_t> MaxTokensOrDefault(const ChatParams& p) {
   EDGE_ASSIGN_OR_RETURN(const std::optional<int64_t> n, MaxTokens(p));

@@ -15,7 +15,7 @@
 namespace edge::providers::bedrock::internal {
 namespace {
 
-using ChatParams = ChatTreeParams;
+using ChatParams = ChatParams;
 
 Status Bad(std::string message) { return InvalidArgument(std::move(message)); }
 

@@ -23,7 +23,7 @@
 namespace edge::providers::gemini::internal {
 namespace {
 
-using ChatParams = ChatTreeParams;
+using ChatParams = ChatParams;
 
 Status Bad(std::string message) { return InvalidArgument("gemini: " + std::move(message)); }
 Status Unsupported(std::string_view what) {
