@@ -1,21 +1,48 @@
 #!/usr/bin/env bash
-# Installs everything, then builds and runs every test twice: a normal optimized build and
-# an AddressSanitizer + UndefinedBehaviorSanitizer build. `.ci/run` calls exactly this.
+# Installs everything, then builds and tests twice. `.ci/run` calls exactly this.
+#   1. gcc, Release: every unit, end-to-end and corpus test.
+#   2. clang, -DEDGE_FUZZ=ON: every library, test and program built with ASan + UBSan and
+#      libFuzzer coverage (cmake/Sanitizers.cmake); the same tests under the sanitizers, the
+#      fuzz corpus replayed, then every libFuzzer target fuzzed for FUZZ_SECONDS (default 30)
+#      by scripts/fuzz.sh. A crash, leak, timeout or sanitizer report fails the run.
+# Prints each phase's wall time at the end, also when a phase fails.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-bash scripts/setup.sh
 
 jobs=$(nproc)
-run_suite() {  # build_dir, cmake args...
-  local dir=$1; shift
+timings=()
+timed() {  # label, command...: runs the command and records its wall time
+  local label=$1 start=$SECONDS
+  shift
+  "$@"
+  timings+=("$(printf '  %-22s %5ds' "$label" $((SECONDS - start)))")
+}
+report() {
+  printf '%s\n' "--- phase timings (wall)" "${timings[@]}"
+  printf '  %-22s %5ds\n' total "$SECONDS"
+}
+trap report EXIT
+
+build_tree() {  # build_dir, cmake args...
+  local dir=$1
+  shift
   cmake -S . -B "$dir" -G Ninja "$@" >/dev/null
   cmake --build "$dir" -j"$jobs"
-  ctest --test-dir "$dir" --output-on-failure -j"$jobs" --timeout 300
 }
+run_ctest() {  # build_dir
+  ctest --test-dir "$1" --output-on-failure -j"$jobs" --timeout 300
+}
+
+timed setup bash scripts/setup.sh
 
 # Raise the open-file limit for the 1,000-stream and connection tests.
 ulimit -n "$(ulimit -Hn)" 2>/dev/null || true
 
-run_suite build -DCMAKE_BUILD_TYPE=Release
-ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
-  run_suite build-asan -DCMAKE_BUILD_TYPE=Debug -DEDGE_SANITIZE=ON
+timed release-build build_tree build -DCMAKE_BUILD_TYPE=Release
+timed release-ctest run_ctest build
+
+timed sanitizer-build build_tree build-fuzz -DCMAKE_BUILD_TYPE=RelWithDebInfo -DEDGE_FUZZ=ON \
+  -DCMAKE_C_COMPILER=clang -DCMAKE_CXX_COMPILER=clang++
+ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1 \
+  timed sanitizer-ctest run_ctest build-fuzz
+timed fuzz bash scripts/fuzz.sh build-fuzz "${FUZZ_SECONDS:-30}"
