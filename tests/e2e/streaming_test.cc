@@ -163,6 +163,18 @@ TEST_F(Streaming, AClientThatStopsReadingPausesItsUpstream) {
   EXPECT_EQ(events.back(), "[DONE]");
 }
 
+#if defined(__SANITIZE_ADDRESS__)  // gcc
+constexpr bool kAddressSanitizer = true;
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)  // clang
+constexpr bool kAddressSanitizer = true;
+#else
+constexpr bool kAddressSanitizer = false;
+#endif
+#else
+constexpr bool kAddressSanitizer = false;
+#endif
+
 TEST_F(Streaming, CommentsBeforeContentAreNotHeldWithoutBound) {
   // 16 MiB of SSE comments before the first chunk, to a client that reads nothing at first.
   // The node holds a stream back until content starts (so a failing deployment can still be
@@ -186,7 +198,11 @@ TEST_F(Streaming, CommentsBeforeContentAreNotHeldWithoutBound) {
   EXPECT_EQ(fake_->Stat("streams_completed"), completed_before)
       << "the node read the whole upstream while the client read nothing";
   const long grown_kib = RssKib(node.process().pid()) - rss_before;
-  EXPECT_LT(grown_kib, 8 * 1024) << "the node grew by " << grown_kib << " KiB";
+  // AddressSanitizer keeps freed memory in quarantine (256 MiB by default), so there the
+  // node's RSS says nothing about what it holds; the upstream left unfinished above does.
+  if (!kAddressSanitizer) {
+    EXPECT_LT(grown_kib, 8 * 1024) << "the node grew by " << grown_kib << " KiB";
+  }
 
   auto r = c->ReadResponse(180s);
   ASSERT_TRUE(r);
