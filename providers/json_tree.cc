@@ -126,6 +126,7 @@ class JsonTreeBuilder {
     } else {
       // A scalar document's token spans the whitespace after it up to the next token.
       const std::string_view raw = RawToken(doc);
+      ++values_;
       EDGE_RETURN_IF_ERROR(Scalar(doc, type, &root));
       end = raw.data() + raw.size();
     }
@@ -143,6 +144,11 @@ class JsonTreeBuilder {
     if (auto err = v.type().get(type); err != SUCCESS) return Invalid(err, Location(v));
     if (type == ondemand::json_type::object || type == ondemand::json_type::array) {
       if (depth > options_.max_depth) return Invalid("nested too deeply", Location(v));
+    }
+    // Every value costs a node (and, until its container ends, a pending copy of it).
+    if (++values_ > options_.max_values) {
+      return InvalidArgument("holds more than " + std::to_string(options_.max_values) +
+                             " JSON values");
     }
     switch (type) {
       case ondemand::json_type::object: {
@@ -307,6 +313,7 @@ class JsonTreeBuilder {
   const char* base_;
   size_t size_;
   ondemand::document* doc_ = nullptr;
+  size_t values_ = 0;
   std::vector<JsonNode> pending_;
   std::vector<std::string_view> names_;
 };

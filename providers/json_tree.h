@@ -78,6 +78,10 @@ struct JsonReadOptions {
   bool refuse_duplicate_keys = true;
   // Deeper nesting is refused: the tree is built and written recursively.
   int max_depth = 128;
+  // More values are refused: each costs a node of about 50 bytes, so a body of 32 MiB of
+  // `0,` must not become 800 MB. Real requests hold far fewer (a long conversation with
+  // tools: thousands).
+  size_t max_values = size_t{1} << 20;
 };
 
 class JsonTree {
@@ -91,7 +95,8 @@ class JsonTree {
   // Reads `json`, which must be one valid UTF-8 JSON value with nothing after it but
   // whitespace. On failure the tree is empty and the Status is InvalidArgument whose message
   // is said of the input, to follow its name ("request body " + message): "is not valid
-  // JSON: <what>[ at offset N]", "is not valid UTF-8" or "has a duplicate key ...".
+  // JSON: <what>[ at offset N]", "is not valid UTF-8", "has a duplicate key ..." or "holds
+  // more than N JSON values".
   Status Parse(std::string_view json, const JsonReadOptions& options = {});
 
   // The document's value (a null before a successful Parse).

@@ -129,6 +129,20 @@ TEST(JsonTree, DepthIsBounded) {
   EXPECT_EQ(RoundTrip(deep).substr(0, 6), "error:");
 }
 
+TEST(JsonTree, ValueCountIsBounded) {
+  JsonReadOptions options;
+  options.max_values = 5;  // the root and four elements
+  EXPECT_EQ(RoundTrip("[1,2,3,4]", options), "[1,2,3,4]");
+  EXPECT_EQ(RoundTrip("[1,2,3,4,5]", options), "error: holds more than 5 JSON values");
+  EXPECT_EQ(RoundTrip(R"({"a":[],"b":{},"c":"x","d":null})", options).substr(0, 5), "{\"a\":");
+  EXPECT_EQ(RoundTrip(R"({"a":[1],"b":{},"c":"x","d":null})", options).substr(0, 12),
+            "error: holds");
+  std::string many = "[";
+  for (int i = 0; i < (1 << 20); ++i) many += "0,";
+  many += "0]";
+  EXPECT_EQ(RoundTrip(many), "error: holds more than 1048576 JSON values");
+}
+
 TEST(JsonTree, TreesAreIndependentOfTheInputAndOfEachOther) {
   JsonTree a, b;
   {
