@@ -5,6 +5,14 @@
 
 namespace edge::providers {
 
+Status ParseCanonicalBody(std::string_view body, JsonTree* tree) {
+  if (Status s = tree->Parse(body, kCanonicalJson); !s.ok()) {
+    return InvalidArgument("request body " + s.message());
+  }
+  if (!tree->root().IsObject()) return InvalidArgument("request body must be a JSON object");
+  return Status::Ok();
+}
+
 std::optional<double> NumberValue(const JsonNode& number) {
   if (!number.IsNumber()) return std::nullopt;
   // strtod rather than from_chars: it says what an out-of-range value is (HUGE_VAL or 0), and

@@ -15,9 +15,15 @@
 
 namespace edge::providers {
 
-// How deep the translations read a canonical body: as deep as /v1/chat/completions and
-// /v1/embeddings accept (simdjson's DOM default, with which InspectRequest checks them).
-constexpr int kCanonicalMaxDepth = 1024;
+// How the translations read the canonical body and the JSON it carries in strings (tool call
+// arguments): as deep as /v1/chat/completions and /v1/embeddings accept (simdjson's DOM
+// default, with which InspectRequest checks them); duplicate keys kept, since a client body
+// with one was refused on arrival and arguments pass as they came.
+inline constexpr JsonReadOptions kCanonicalJson{.refuse_duplicate_keys = false, .max_depth = 1024};
+
+// Reads a canonical body into *tree with kCanonicalJson. InvalidArgument "request body <what
+// JsonTree::Parse says>", or "request body must be a JSON object".
+Status ParseCanonicalBody(std::string_view body, JsonTree* tree);
 
 // The members the translations read, from a JsonTree (json_tree.h) of the canonical body,
 // which keeps every number's text as it arrived, so that numbers the adapters copy travel as

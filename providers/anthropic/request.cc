@@ -211,10 +211,7 @@ Status WriteArguments(std::string_view arguments, const std::string& where, Writ
   // The client's text, numbers as written; duplicate keys pass as they came, since the node
   // reads nothing inside.
   JsonTree tree;
-  JsonReadOptions options;
-  options.refuse_duplicate_keys = false;
-  options.max_depth = kCanonicalMaxDepth;  // as deep as Gemini's and Bedrock's translations
-  if (Status s = tree.Parse(arguments, options); !s.ok()) {
+  if (Status s = tree.Parse(arguments, kCanonicalJson); !s.ok()) {
     return InvalidArgument(where + " " + s.message());
   }
   WriteJson(w, tree.root());
@@ -226,14 +223,8 @@ Result<std::string> MessagesBody(std::string_view openai_body, std::string_view 
   // The canonical body was checked when it arrived (duplicate keys refused, depth at most
   // 1024), so the tree keeps duplicates rather than judging them again.
   JsonTree tree;
-  JsonReadOptions options;
-  options.refuse_duplicate_keys = false;
-  options.max_depth = kCanonicalMaxDepth;
-  if (Status s = tree.Parse(openai_body, options); !s.ok()) {
-    return InvalidArgument("request body " + s.message());
-  }
+  EDGE_RETURN_IF_ERROR(ParseCanonicalBody(openai_body, &tree));
   const JsonNode& body = tree.root();
-  if (!body.IsObject()) return InvalidArgument("request body must be a JSON object");
   EDGE_RETURN_IF_ERROR(CheckSupported(body, kSupport));
   const ChatParams params = ReadChatParams(body);
   if (params.messages == nullptr || !params.messages->IsArray()) {

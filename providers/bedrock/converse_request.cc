@@ -144,10 +144,7 @@ Result<std::string> ToolUseBlock(const JsonNode& call) {
   // reads nothing inside.
   JsonTree input;
   if (!arguments.empty()) {
-    JsonReadOptions options;
-    options.refuse_duplicate_keys = false;
-    options.max_depth = kCanonicalMaxDepth;
-    if (!input.Parse(arguments, options).ok() || !input.root().IsObject()) {
+    if (!input.Parse(arguments, kCanonicalJson).ok() || !input.root().IsObject()) {
       return Bad("tool call '" + std::string(id) + "': 'arguments' must be a JSON object");
     }
   }
@@ -378,14 +375,8 @@ Result<std::string> ConverseRequestBody(std::string_view openai_body) {
   // The canonical body was checked when it arrived (duplicate keys refused, depth at most
   // 1024), so the tree keeps duplicates rather than judging them again.
   JsonTree tree;
-  JsonReadOptions options;
-  options.refuse_duplicate_keys = false;
-  options.max_depth = kCanonicalMaxDepth;
-  if (Status s = tree.Parse(openai_body, options); !s.ok()) {
-    return Bad("request body " + s.message());
-  }
+  EDGE_RETURN_IF_ERROR(ParseCanonicalBody(openai_body, &tree));
   const JsonNode& body = tree.root();
-  if (!body.IsObject()) return Bad("request body must be a JSON object");
   // Converse has no n, logprobs, logit_bias, penalties or reasoning_effort: refused, naming
   // them, as the other translating adapters do, rather than silently answered without.
   EDGE_RETURN_IF_ERROR(CheckSupported(body, ParamSupport{.provider = "bedrock"}));

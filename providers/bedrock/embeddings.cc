@@ -135,10 +135,7 @@ Result<HttpCall> BuildEmbeddingsCall(const Target& target, std::string_view open
     // A JsonTree like the chat body: a number in a member the node ignores may be of any size.
     // Already checked on arrival: duplicates are not judged again.
     JsonTree tree;
-    JsonReadOptions options;
-    options.refuse_duplicate_keys = false;
-    options.max_depth = kCanonicalMaxDepth;
-    if (!tree.Parse(openai_body, options).ok() || !tree.root().IsObject()) {
+    if (!ParseCanonicalBody(openai_body, &tree).ok()) {
       return Bad("request body must be a JSON object");
     }
     const JsonNode& root = tree.root();

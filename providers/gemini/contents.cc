@@ -221,10 +221,7 @@ class ContentsWriter {
     // reads nothing inside.
     JsonTree parsed;
     if (args.find_first_not_of(" \t\r\n") != std::string_view::npos) {
-      JsonReadOptions options;
-      options.refuse_duplicate_keys = false;
-      options.max_depth = kCanonicalMaxDepth;
-      if (!parsed.Parse(args, options).ok() || !parsed.root().IsObject()) {
+      if (!parsed.Parse(args, kCanonicalJson).ok() || !parsed.root().IsObject()) {
         return Bad("the arguments of tool call '" + std::string(id) + "' are not a JSON object");
       }
     }

@@ -44,14 +44,8 @@ Result<std::string> BatchEmbedBody(std::string_view openai_body, std::string_vie
   // Read as a JsonTree like the chat body: a number the node does not read (in a member it
   // ignores) may be of any size. Already checked on arrival: duplicates are not judged again.
   JsonTree tree;
-  JsonReadOptions options;
-  options.refuse_duplicate_keys = false;
-  options.max_depth = kCanonicalMaxDepth;
-  if (Status s = tree.Parse(openai_body, options); !s.ok()) {
-    return InvalidArgument("request body " + s.message());
-  }
+  EDGE_RETURN_IF_ERROR(ParseCanonicalBody(openai_body, &tree));
   const JsonNode& body = tree.root();
-  if (!body.IsObject()) return InvalidArgument("request body must be a JSON object");
   std::vector<std::string_view> inputs;
   EDGE_RETURN_IF_ERROR(ReadInputs(body, &inputs));
   int64_t dims = 0;

@@ -200,14 +200,8 @@ Result<std::string> GenerateContentBody(std::string_view openai_body) {
   // The canonical body was checked when it arrived (duplicate keys refused, depth at most
   // 1024), so the tree keeps duplicates rather than judging them again.
   JsonTree tree;
-  JsonReadOptions options;
-  options.refuse_duplicate_keys = false;
-  options.max_depth = kCanonicalMaxDepth;
-  if (Status s = tree.Parse(openai_body, options); !s.ok()) {
-    return InvalidArgument("request body " + s.message());
-  }
+  EDGE_RETURN_IF_ERROR(ParseCanonicalBody(openai_body, &tree));
   const JsonNode& body = tree.root();
-  if (!body.IsObject()) return InvalidArgument("request body must be a JSON object");
   EDGE_RETURN_IF_ERROR(CheckSupported(body, kSupport));
   const ChatParams p = ReadChatParams(body);
   if (p.messages == nullptr || !p.messages->IsArray()) return Bad("'messages' must be an array");
