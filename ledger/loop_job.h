@@ -1,0 +1,71 @@
+#pragma once
+
+// Bringing a writer job's outcome back to the libuv loop that submitted it: the loop's owner
+// (a worker) keeps one LoopInbox; jobs that derive from LoopJob are told on that loop. The
+// one door into a loop from another thread is uv_async_send, which coalesces: one wake-up
+// delivers every outcome queued since the last.
+
+#include <uv.h>
+
+#include <atomic>
+#include <cstdint>
+#include <functional>
+#include <memory>
+
+#include "ledger/writer.h"
+
+namespace edge::ledger {
+
+class LoopJob;
+
+class LoopInbox {
+ public:
+  // Loop thread. Inits the async handle on `loop`.
+  explicit LoopInbox(uv_loop_t* loop);
+  // The handle must have been closed (Close() and its callback ran, or the loop closed it).
+  ~LoopInbox();
+  LoopInbox(const LoopInbox&) = delete;
+  LoopInbox& operator=(const LoopInbox&) = delete;
+
+  // Loop thread. Waits until every LoopJob made for this inbox has been delivered and
+  // destroyed (so no writer thread can post to it any more), then closes the handle and calls
+  // `on_closed` from the close callback. New jobs may still be made until then. Idempotent.
+  void Close(std::function<void()> on_closed);
+
+  // LoopJobs alive for this inbox (made and not yet destroyed). Loop thread, for tests.
+  int64_t outstanding() const { return outstanding_.load(); }
+
+ private:
+  friend class LoopJob;
+  void Post(LoopJob* job);  // any thread
+  void Drain();             // loop thread
+  void MaybeClose();
+
+  uv_async_t async_{};
+  std::atomic<LoopJob*> head_{nullptr};
+  std::atomic<int64_t> outstanding_{0};
+  bool closing_ = false;
+  bool closed_ = false;
+  std::function<void()> on_closed_;
+};
+
+class LoopJob : public Job {
+ public:
+  // Loop thread of `inbox`.
+  explicit LoopJob(LoopInbox& inbox);
+  ~LoopJob() override;
+
+  // The inbox's loop thread, once: the outcome (see Job::Done for the statuses). The inbox
+  // destroys the job right after.
+  virtual void OnLoopDone(Status status) = 0;
+
+ private:
+  friend class LoopInbox;
+  void Done(std::unique_ptr<Job> self, Status status) final;
+
+  LoopInbox& inbox_;
+  Status status_;
+  LoopJob* inbox_next_ = nullptr;
+};
+
+}  // namespace edge::ledger

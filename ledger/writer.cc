@@ -1,0 +1,118 @@
+#include "ledger/writer.h"
+
+#include <rocksdb/db.h>
+#include <rocksdb/write_batch.h>
+
+#include <vector>
+
+namespace edge::ledger {
+
+Writer::Writer(Store& store, WriterOptions options) : store_(store), options_(options) {
+  if (options_.max_jobs_per_round == 0) options_.max_jobs_per_round = 1;
+  thread_ = std::thread([this] { Run(); });
+}
+
+Writer::~Writer() { Stop(); }
+
+void Writer::Submit(std::unique_ptr<Job> job) {
+  // submitting_ is raised before stopping_ is read, and Run() only exits once it is zero,
+  // so a job that passed this check is always taken by the writer.
+  submitting_.fetch_add(1);
+  if (stopping_.load()) {
+    submitting_.fetch_sub(1);
+    Job* raw = job.get();
+    raw->Done(std::move(job), Unavailable("ledger writer stopped"));
+    return;
+  }
+  Job* raw = job.release();
+  Job* old = head_.load(std::memory_order_relaxed);
+  do {
+    raw->next_ = old;
+  } while (!head_.compare_exchange_weak(old, raw));
+  submitting_.fetch_sub(1);
+  if (old == nullptr) {  // the writer may be asleep: only the first push of a burst wakes it
+    wake_.fetch_add(1);
+    wake_.notify_one();
+  }
+}
+
+void Writer::Stop() {
+  if (!stopping_.exchange(true)) {
+    wake_.fetch_add(1);
+    wake_.notify_one();
+  }
+  if (thread_.joinable() && thread_.get_id() != std::this_thread::get_id()) thread_.join();
+}
+
+WriterStats Writer::stats() const {
+  return {rounds_.load(), jobs_.load(), failed_jobs_.load(), failed_rounds_.load()};
+}
+
+Job* Writer::TakeAll() {
+  Job* newest_first = head_.exchange(nullptr);
+  Job* oldest_first = nullptr;
+  while (newest_first != nullptr) {
+    Job* next = newest_first->next_;
+    newest_first->next_ = oldest_first;
+    oldest_first = newest_first;
+    newest_first = next;
+  }
+  return oldest_first;
+}
+
+void Writer::Run() {
+  Job* pending = nullptr;  // oldest first: what the last round could not take
+  for (;;) {
+    if (pending == nullptr) pending = TakeAll();
+    if (pending != nullptr) {
+      RunRound(pending);
+      continue;
+    }
+    if (stopping_.load()) {
+      if (submitting_.load() == 0 && head_.load() == nullptr) return;
+      std::this_thread::yield();  // a Submit is between its check and its push
+      continue;
+    }
+    uint32_t seen = wake_.load();
+    if (head_.load() != nullptr || stopping_.load()) continue;
+    wake_.wait(seen);
+  }
+}
+
+// One round: Fill every job (up to the limit) into one batch, one WAL write, then Done each.
+void Writer::RunRound(Job*& pending) {
+  std::vector<Job*> jobs;
+  std::vector<Status> results;
+  jobs.reserve(64);
+  rocksdb::WriteBatch batch;
+  while (pending != nullptr && jobs.size() < options_.max_jobs_per_round) {
+    Job* job = pending;
+    pending = job->next_;
+    job->next_ = nullptr;
+    batch.SetSavePoint();
+    Status s = job->Fill(batch, store_);
+    if (s.ok()) {
+      batch.PopSavePoint().PermitUncheckedError();
+    } else {
+      batch.RollbackToSavePoint().PermitUncheckedError();
+    }
+    jobs.push_back(job);
+    results.push_back(std::move(s));
+  }
+  Status written;
+  if (batch.Count() > 0) {
+    written = store_.Write(batch, options_.sync == SyncPolicy::kEveryRound);
+  }
+  rounds_.fetch_add(1, std::memory_order_relaxed);
+  jobs_.fetch_add(jobs.size(), std::memory_order_relaxed);
+  if (!written.ok()) failed_rounds_.fetch_add(1, std::memory_order_relaxed);
+  uint64_t failed = 0;
+  for (size_t i = 0; i < jobs.size(); ++i) {
+    Status s = results[i].ok() ? written : std::move(results[i]);
+    if (!s.ok()) ++failed;
+    jobs[i]->Done(std::unique_ptr<Job>(jobs[i]), std::move(s));
+  }
+  failed_jobs_.fetch_add(failed, std::memory_order_relaxed);
+}
+
+}  // namespace edge::ledger

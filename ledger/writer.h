@@ -1,0 +1,104 @@
+#pragma once
+
+// The store's one writer thread. Worker threads submit jobs; the writer takes everything
+// queued, lets each job add its writes to ONE WriteBatch in submission order, writes the
+// batch through the WAL in one call (group commit, as RocksDB's own write thread and
+// PostgreSQL's commit_delay do), then tells every job how it went. See ledger/README.md.
+//
+// Threads: Submit() from any thread, lock-free (one CAS push). Job::Fill and Job::Done run on
+// the writer thread only, so state they touch needs no lock if only they touch it.
+
+#include <atomic>
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <thread>
+
+#include "common/status.h"
+#include "ledger/store.h"
+
+namespace edge::ledger {
+
+class Writer;
+
+class Job {
+ public:
+  virtual ~Job() = default;
+
+  // Writer thread, exactly once, in submission order (see Writer::Submit for what order
+  // means across threads). Adds this job's writes to the round's batch; may read the store.
+  // A non-ok return takes this job's writes back out of the batch (a savepoint) and fails
+  // this job alone with that status; the other jobs of the round are unaffected.
+  virtual Status Fill(rocksdb::WriteBatch& batch, Store& store) = 0;
+
+  // Writer thread, exactly once, after the round's batch reached the WAL (`status` ok) or
+  // failed, or with the Fill error, or kUnavailable when the writer was stopped before the
+  // job was submitted. The job gets itself back: destroy it, or hand it on (LoopJob posts
+  // itself to its loop). All Done calls of a round happen before the next round's first
+  // Fill, so a job that keeps state across Fills (a sequence number, a hash chain) can roll
+  // it back here when the write failed. Must not block.
+  virtual void Done(std::unique_ptr<Job> self, Status status) = 0;
+
+ private:
+  friend class Writer;
+  Job* next_ = nullptr;  // the submission queue's link
+};
+
+// When the WAL is fsync'ed. kNone: a round is written to the OS (write(2)) before its jobs
+// are told; that survives a killed process (SIGKILL, crash) but not a power loss or kernel
+// crash, and costs no disk flush. kEveryRound: fsync before telling the jobs; survives power
+// loss; the cost is one fsync per round, shared by every job in it.
+enum class SyncPolicy { kNone, kEveryRound };
+
+struct WriterOptions {
+  SyncPolicy sync = SyncPolicy::kNone;
+  // At most this many jobs per batch; more queued jobs go in the next round at once.
+  size_t max_jobs_per_round = 4096;
+};
+
+struct WriterStats {
+  uint64_t rounds = 0;
+  uint64_t jobs = 0;
+  uint64_t failed_jobs = 0;   // Fill errors and failed rounds
+  uint64_t failed_rounds = 0;
+};
+
+class Writer {
+ public:
+  // Starts the thread. `store` must be open read-write and outlive the Writer.
+  Writer(Store& store, WriterOptions options);
+  // Stop() if not yet done.
+  ~Writer();
+  Writer(const Writer&) = delete;
+  Writer& operator=(const Writer&) = delete;
+
+  // Any thread. Queues `job`; the writer will Fill and Done it. Jobs from one thread run in
+  // the order that thread submitted them; jobs from different threads in the order their
+  // Submit calls took effect (a single atomic queue). After Stop() began, the job is not
+  // queued: its Done runs on the calling thread with kUnavailable.
+  void Submit(std::unique_ptr<Job> job);
+
+  // Any thread but the writer's. Refuses new jobs, writes and completes every job already
+  // submitted, then joins the thread. Idempotent.
+  void Stop();
+
+  // A snapshot of the counters; any thread.
+  WriterStats stats() const;
+
+ private:
+  void Run();
+  // Takes everything queued, oldest first, as a linked list; null when empty.
+  Job* TakeAll();
+  void RunRound(Job*& pending);
+
+  Store& store_;
+  WriterOptions options_;
+  std::atomic<Job*> head_{nullptr};     // newest first (a Treiber stack)
+  std::atomic<bool> stopping_{false};
+  std::atomic<int> submitting_{0};      // Submit calls between their check and their push
+  std::atomic<uint32_t> wake_{0};       // bumped when the queue becomes non-empty (a futex)
+  std::atomic<uint64_t> rounds_{0}, jobs_{0}, failed_jobs_{0}, failed_rounds_{0};
+  std::thread thread_;
+};
+
+}  // namespace edge::ledger
