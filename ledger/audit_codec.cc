@@ -1,0 +1,306 @@
+#include "ledger/audit_codec.h"
+
+#include <rapidjson/stringbuffer.h>
+#include <rapidjson/writer.h>
+#include <simdjson.h>
+
+#include "common/utc_time.h"
+
+namespace edge::ledger {
+namespace {
+
+using Writer = rapidjson::Writer<rapidjson::StringBuffer>;
+
+constexpr std::string_view kHashMember = ",\"hash\":\"";
+constexpr size_t kHashSuffixBytes = kHashMember.size() + 64 + 2;  // member + hex + `"}`
+constexpr std::string_view kSignatureMember = ",\"signature\":\"";
+
+// Values come from the config and the node, but a line must stay valid JSON whatever they
+// hold: bytes that are not UTF-8 become '?'. RapidJSON escapes quotes and control bytes.
+void Str(Writer& w, std::string_view s) {
+  if (simdjson::validate_utf8(s.data(), s.size())) {
+    w.String(s.data(), static_cast<rapidjson::SizeType>(s.size()));
+    return;
+  }
+  std::string clean(s);
+  for (char& c : clean) {
+    if (static_cast<unsigned char>(c) >= 0x80) c = '?';
+  }
+  w.String(clean.data(), static_cast<rapidjson::SizeType>(clean.size()));
+}
+
+void Key(Writer& w, const char* key) { w.Key(key); }
+
+std::string EncodeRecordBody(const AuditRecord& r, uint64_t seq, const Sha256& prev) {
+  rapidjson::StringBuffer sb;
+  Writer w(sb);
+  w.StartObject();
+  Key(w, "type"), w.String("record");
+  Key(w, "seq"), w.Uint64(seq);
+  Key(w, "prev"), Str(w, ToHex(prev));
+  Key(w, "time"), Str(w, FormatRfc3339Micros(r.time_us));
+  Key(w, "request_id"), Str(w, r.request_id);
+  Key(w, "node"), Str(w, r.node);
+  Key(w, "key_id"), Str(w, r.key_id);
+  Key(w, "caller"), Str(w, r.caller);
+  Key(w, "caller_ip"), Str(w, CallerIpModeName(r.caller_ip));
+  Key(w, "country"), Str(w, r.country);
+  Key(w, "jurisdiction"), Str(w, r.jurisdiction);
+  Key(w, "jurisdiction_source"), Str(w, r.jurisdiction_source);
+  Key(w, "residency"), Str(w, r.residency);
+  Key(w, "model"), Str(w, r.model);
+  Key(w, "candidates");
+  w.StartArray();
+  for (const AuditCandidate& c : r.candidates) {
+    w.StartObject();
+    Key(w, "deployment"), Str(w, c.deployment);
+    Key(w, "jurisdiction"), Str(w, c.jurisdiction);
+    Key(w, "excluded"), Str(w, c.excluded);
+    w.EndObject();
+  }
+  w.EndArray();
+  Key(w, "attempts");
+  w.StartArray();
+  for (const AuditAttempt& a : r.attempts) {
+    w.StartObject();
+    Key(w, "deployment"), Str(w, a.deployment);
+    Key(w, "jurisdiction"), Str(w, a.jurisdiction);
+    Key(w, "outcome"), Str(w, a.outcome);
+    Key(w, "status"), w.Int(a.status);
+    Key(w, "latency_us"), w.Int64(a.latency_us);
+    w.EndObject();
+  }
+  w.EndArray();
+  Key(w, "status"), w.Int(r.status);
+  Key(w, "outcome"), Str(w, r.outcome);
+  w.EndObject();
+  return std::string(sb.GetString(), sb.GetSize());
+}
+
+// The parser is reused across lines of one thread; lines are bounded, so is its memory.
+simdjson::dom::parser& Parser() {
+  thread_local simdjson::dom::parser parser;
+  return parser;
+}
+
+Status Malformed(std::string_view what) {
+  return InvalidArgument("malformed audit line: " + std::string(what));
+}
+
+Result<simdjson::dom::object> ParseObject(std::string_view line) {
+  if (line.size() > kMaxAuditLineBytes) return Malformed("longer than 1 MiB");
+  simdjson::padded_string padded(line);
+  simdjson::dom::element doc;
+  if (Parser().parse(padded).get(doc) != simdjson::SUCCESS) return Malformed("not JSON");
+  simdjson::dom::object obj;
+  if (doc.get_object().get(obj) != simdjson::SUCCESS) return Malformed("not an object");
+  return obj;
+}
+
+// Typed member reads; each false when the member is missing or of another type.
+bool GetStr(simdjson::dom::object o, const char* key, std::string* out) {
+  std::string_view v;
+  if (o[key].get_string().get(v) != simdjson::SUCCESS) return false;
+  out->assign(v);
+  return true;
+}
+bool GetU64(simdjson::dom::object o, const char* key, uint64_t* out) {
+  return o[key].get_uint64().get(*out) == simdjson::SUCCESS;
+}
+bool GetI64(simdjson::dom::object o, const char* key, int64_t* out) {
+  return o[key].get_int64().get(*out) == simdjson::SUCCESS;
+}
+bool GetInt(simdjson::dom::object o, const char* key, int* out) {
+  int64_t v;
+  if (!GetI64(o, key, &v) || v < INT32_MIN || v > INT32_MAX) return false;
+  *out = static_cast<int>(v);
+  return true;
+}
+bool GetHash(simdjson::dom::object o, const char* key, Sha256* out) {
+  std::string hex;
+  if (!GetStr(o, key, &hex)) return false;
+  std::optional<Sha256> h = HashFromHex(hex);
+  if (!h) return false;
+  *out = *h;
+  return true;
+}
+bool GetTime(simdjson::dom::object o, const char* key, int64_t* out) {
+  std::string text;
+  if (!GetStr(o, key, &text)) return false;
+  Result<int64_t> t = ParseUtcTime(text);
+  if (!t.ok()) return false;
+  *out = *t;
+  return true;
+}
+
+bool ReadCandidates(simdjson::dom::object o, std::vector<AuditCandidate>* out) {
+  simdjson::dom::array arr;
+  if (o["candidates"].get_array().get(arr) != simdjson::SUCCESS) return false;
+  for (simdjson::dom::element e : arr) {
+    simdjson::dom::object c;
+    if (e.get_object().get(c) != simdjson::SUCCESS) return false;
+    AuditCandidate& cand = out->emplace_back();
+    if (!GetStr(c, "deployment", &cand.deployment) ||
+        !GetStr(c, "jurisdiction", &cand.jurisdiction) || !GetStr(c, "excluded", &cand.excluded)) {
+      return false;
+    }
+  }
+  return true;
+}
+
+bool ReadAttempts(simdjson::dom::object o, std::vector<AuditAttempt>* out) {
+  simdjson::dom::array arr;
+  if (o["attempts"].get_array().get(arr) != simdjson::SUCCESS) return false;
+  for (simdjson::dom::element e : arr) {
+    simdjson::dom::object a;
+    if (e.get_object().get(a) != simdjson::SUCCESS) return false;
+    AuditAttempt& att = out->emplace_back();
+    if (!GetStr(a, "deployment", &att.deployment) || !GetStr(a, "jurisdiction", &att.jurisdiction) ||
+        !GetStr(a, "outcome", &att.outcome) || !GetInt(a, "status", &att.status) ||
+        !GetI64(a, "latency_us", &att.latency_us)) {
+      return false;
+    }
+  }
+  return true;
+}
+
+}  // namespace
+
+std::string EncodeRecordLine(const AuditRecord& record, uint64_t seq, const Sha256& prev,
+                             Sha256* hash) {
+  std::string line = EncodeRecordBody(record, seq, prev);
+  *hash = ChainHash(prev, line);
+  line.pop_back();  // the closing '}', re-added after the hash member
+  line += kHashMember;
+  line += ToHex(*hash);
+  line += "\"}";
+  return line;
+}
+
+Result<RecordLine> DecodeRecordLine(std::string_view line) {
+  if (line.size() < kHashSuffixBytes + 2 ||
+      line.substr(line.size() - kHashSuffixBytes, kHashMember.size()) != kHashMember ||
+      line.substr(line.size() - 2) != "\"}") {
+    return Malformed("a record line ends with its \"hash\" member");
+  }
+  EDGE_ASSIGN_OR_RETURN(simdjson::dom::object o, ParseObject(line));
+  RecordLine out;
+  AuditRecord& r = out.record;
+  std::string type, caller_ip;
+  if (!GetStr(o, "type", &type) || type != "record") return Malformed("type is not \"record\"");
+  if (!GetU64(o, "seq", &out.seq) || !GetHash(o, "prev", &out.prev) ||
+      !GetTime(o, "time", &r.time_us) || !GetStr(o, "request_id", &r.request_id) ||
+      !GetStr(o, "node", &r.node) || !GetStr(o, "key_id", &r.key_id) ||
+      !GetStr(o, "caller", &r.caller) || !GetStr(o, "caller_ip", &caller_ip) ||
+      !ParseCallerIpMode(caller_ip, &r.caller_ip) || !GetStr(o, "country", &r.country) ||
+      !GetStr(o, "jurisdiction", &r.jurisdiction) ||
+      !GetStr(o, "jurisdiction_source", &r.jurisdiction_source) ||
+      !GetStr(o, "residency", &r.residency) || !GetStr(o, "model", &r.model) ||
+      !ReadCandidates(o, &r.candidates) || !ReadAttempts(o, &r.attempts) ||
+      !GetInt(o, "status", &r.status) || !GetStr(o, "outcome", &r.outcome) ||
+      !GetHash(o, "hash", &out.hash)) {
+    return Malformed("a record member is missing or has the wrong type");
+  }
+  std::string body(line.substr(0, line.size() - kHashSuffixBytes));
+  body += '}';
+  if (body != EncodeRecordBody(r, out.seq, out.prev)) {
+    return Malformed("record not in canonical form");
+  }
+  out.hash_matches = ChainHash(out.prev, body) == out.hash;
+  out.canonical = std::move(body);
+  return out;
+}
+
+std::string EncodeDigestSignedBytes(const AuditDigest& d) {
+  rapidjson::StringBuffer sb;
+  Writer w(sb);
+  w.StartObject();
+  Key(w, "type"), w.String("digest");
+  Key(w, "digest_seq"), w.Uint64(d.digest_seq);
+  Key(w, "node"), Str(w, d.node);
+  Key(w, "first_seq"), w.Uint64(d.first_seq);
+  Key(w, "last_seq"), w.Uint64(d.last_seq);
+  Key(w, "chain_head"), Str(w, ToHex(d.chain_head));
+  Key(w, "prev_digest_hash"), Str(w, ToHex(d.prev_digest_hash));
+  Key(w, "time"), Str(w, FormatRfc3339Micros(d.time_us));
+  Key(w, "key_id"), Str(w, d.key_id);
+  w.EndObject();
+  return std::string(sb.GetString(), sb.GetSize());
+}
+
+std::string EncodeDigestLine(const AuditDigest& digest, std::string_view signature_der) {
+  std::string line = EncodeDigestSignedBytes(digest);
+  line.pop_back();
+  line += kSignatureMember;
+  line += ToHex(reinterpret_cast<const uint8_t*>(signature_der.data()), signature_der.size());
+  line += "\"}";
+  return line;
+}
+
+Result<DigestLine> DecodeDigestLine(std::string_view line) {
+  // A JSON string cannot hold an unescaped quote, so the last `,"signature":"` is the member.
+  size_t at = line.rfind(kSignatureMember);
+  if (at == std::string_view::npos || line.size() < at + kSignatureMember.size() + 2 ||
+      line.substr(line.size() - 2) != "\"}") {
+    return Malformed("a digest line ends with its \"signature\" member");
+  }
+  EDGE_ASSIGN_OR_RETURN(simdjson::dom::object o, ParseObject(line));
+  DigestLine out;
+  AuditDigest& d = out.digest;
+  std::string type, signature_hex;
+  if (!GetStr(o, "type", &type) || type != "digest") return Malformed("type is not \"digest\"");
+  if (!GetU64(o, "digest_seq", &d.digest_seq) || !GetStr(o, "node", &d.node) ||
+      !GetU64(o, "first_seq", &d.first_seq) || !GetU64(o, "last_seq", &d.last_seq) ||
+      !GetHash(o, "chain_head", &d.chain_head) ||
+      !GetHash(o, "prev_digest_hash", &d.prev_digest_hash) || !GetTime(o, "time", &d.time_us) ||
+      !GetStr(o, "key_id", &d.key_id) || !GetStr(o, "signature", &signature_hex)) {
+    return Malformed("a digest member is missing or has the wrong type");
+  }
+  std::optional<std::string> der = BytesFromHex(signature_hex);
+  if (!der || der->empty()) return Malformed("signature is not hex");
+  out.signed_bytes.assign(line.substr(0, at));
+  out.signed_bytes += '}';
+  if (out.signed_bytes != EncodeDigestSignedBytes(d) ||
+      line.size() != at + kSignatureMember.size() + signature_hex.size() + 2) {
+    return Malformed("digest not in canonical form");
+  }
+  out.signature_der = std::move(*der);
+  out.line_hash = Sha256Of(line);
+  return out;
+}
+
+std::optional<int64_t> RecordLineTime(std::string_view line) {
+  // The members before "time" are numbers and hex strings, so its first occurrence is it.
+  constexpr std::string_view kTime = ",\"time\":\"";
+  size_t at = line.find(kTime);
+  if (at == std::string_view::npos) return std::nullopt;
+  size_t start = at + kTime.size();
+  size_t end = line.find('"', start);
+  if (end == std::string_view::npos) return std::nullopt;
+  Result<int64_t> t = ParseUtcTime(line.substr(start, end - start));
+  if (!t.ok()) return std::nullopt;
+  return *t;
+}
+
+std::optional<uint64_t> DigestLineLastSeq(std::string_view line) {
+  // The members before "last_seq" that are strings hold no quote, so this is the member.
+  constexpr std::string_view kLast = ",\"last_seq\":";
+  size_t at = line.find(kLast);
+  if (at == std::string_view::npos) return std::nullopt;
+  uint64_t v = 0;
+  size_t i = at + kLast.size(), digits = 0;
+  for (; i < line.size() && line[i] >= '0' && line[i] <= '9' && digits < 20; ++i, ++digits) {
+    if (v > (UINT64_MAX - 9) / 10) return std::nullopt;
+    v = v * 10 + static_cast<uint64_t>(line[i] - '0');
+  }
+  if (digits == 0) return std::nullopt;
+  return v;
+}
+
+LineType TypeOfLine(std::string_view line) {
+  if (line.starts_with("{\"type\":\"record\"")) return LineType::kRecord;
+  if (line.starts_with("{\"type\":\"digest\"")) return LineType::kDigest;
+  return LineType::kUnknown;
+}
+
+}  // namespace edge::ledger

@@ -1,0 +1,63 @@
+#pragma once
+
+// The serving node's audit log: the hash chain (audit_chain.h) over the store's "audit"
+// column family, written through the shared ledger Writer. One per process.
+//
+// Durability: an append job's round is in the WAL before the job hears Done (writer.h), so
+// a response released from that Done (or from a LoopJob handed in as `then`) has its record
+// on disk: a SIGKILL cannot lose it.
+
+#include <cstdint>
+#include <memory>
+#include <string>
+
+#include "common/clock.h"
+#include "common/result.h"
+#include "ledger/audit_chain.h"
+#include "ledger/audit_key.h"
+#include "ledger/audit_record.h"
+#include "ledger/loop_job.h"
+#include "ledger/store.h"
+#include "ledger/writer.h"
+
+namespace edge::ledger {
+
+struct AuditLogOptions {
+  std::string node;                    // node.id
+  uint64_t digest_every = 1000;        // audit.digest_every
+  int64_t digest_every_us = 60000000;  // audit.digest_every_s
+  const Clock* clock = nullptr;        // wall time of digests; null = the system clock
+};
+
+class AuditLog {
+ public:
+  // `store` is open read-write and nothing writes the audit family yet. Reads where the
+  // chain stopped and the caller-address salt (made once, on first open, and kept in the
+  // "meta" family; it never leaves the store).
+  static Result<std::unique_ptr<AuditLog>> Open(Store& store, std::unique_ptr<SigningKey> key,
+                                                AuditLogOptions options);
+
+  // A writer job appending `record` (time_us set by the caller, caller address as seen).
+  // `then`, if given, hears the same outcome once the record's round is written (or failed):
+  // a LoopJob that releases the response on its worker's loop. The AuditLog must outlive the
+  // job.
+  std::unique_ptr<Job> MakeAppendJob(AuditRecord record, std::unique_ptr<LoopJob> then = nullptr);
+  // A writer job signing a digest of the records not yet covered, when the interval passed
+  // (a timer submits it every few seconds) or when `force` (shutdown).
+  std::unique_ptr<Job> MakeDigestJob(bool force);
+
+  // The chain's committed head (for peers to witness and for /admin/audit). Any thread.
+  AuditChainHead head() const { return chain_.head(); }
+  const SigningKey& key() const { return *key_; }
+
+ private:
+  class AppendJob;
+  class DigestJob;
+  AuditLog(std::unique_ptr<SigningKey> key, AuditChainOptions options, const Clock* clock);
+
+  std::unique_ptr<SigningKey> key_;
+  AuditChain chain_;  // writer thread only, but head()
+  const Clock* clock_;
+};
+
+}  // namespace edge::ledger

@@ -1,0 +1,146 @@
+#include "ledger/audit_store.h"
+
+#include <rocksdb/db.h>
+
+#include <map>
+#include <memory>
+#include <vector>
+
+#include "ledger/audit_chain.h"
+#include "ledger/audit_codec.h"
+
+namespace edge::ledger {
+namespace {
+
+std::string WhereOf(std::string_view key) {
+  char kind;
+  uint64_t seq;
+  if (ParseAuditKey(key, &kind, &seq)) {
+    return std::string("store key ") + kind + "/" + std::to_string(seq);
+  }
+  return "store key " + ToHex(reinterpret_cast<const uint8_t*>(key.data()), key.size()) +
+         " (hex)";
+}
+
+// The last value whose key starts with `prefix`, or "".
+Result<std::string> LastWithPrefix(const Store& store, char prefix) {
+  rocksdb::ColumnFamilyHandle* h = store.Handle(Family::kAudit);
+  if (h == nullptr) return std::string();
+  std::unique_ptr<rocksdb::Iterator> it(store.db()->NewIterator(rocksdb::ReadOptions(), h));
+  std::string upper(1, static_cast<char>(prefix + 1));
+  it->SeekForPrev(upper);
+  while (it->Valid() && it->key().size() > 0 && it->key()[0] == prefix + 1) it->Prev();
+  std::string out;
+  if (it->Valid() && it->key().size() > 0 && it->key()[0] == prefix) out = it->value().ToString();
+  Status st = FromRocks(it->status(), "audit tail");
+  if (!st.ok()) return st;
+  return out;
+}
+
+struct Digests {
+  std::multimap<uint64_t, std::pair<std::string, std::string>> by_last_seq;  // line, where
+  std::vector<std::pair<std::string, std::string>> stray;  // unreadable digests, other keys
+};
+
+}  // namespace
+
+Status ScanAuditLog(const Store& store, const AuditLineVisitor& visit) {
+  // Digests are few (one per digest_every records): read them first, then stream records.
+  Digests digests;
+  std::string record_start(1, kAuditRecordPrefix);
+  EDGE_RETURN_IF_ERROR(store.Scan(Family::kAudit, "", record_start, [&](auto key, auto value) {
+    char kind;
+    uint64_t seq;
+    std::optional<uint64_t> last;
+    if (ParseAuditKey(key, &kind, &seq) && (last = DigestLineLastSeq(value))) {
+      digests.by_last_seq.emplace(*last, std::make_pair(std::string(value), WhereOf(key)));
+    } else {
+      digests.stray.emplace_back(std::string(value), WhereOf(key));
+    }
+    return true;
+  }));
+  bool go_on = true;
+  EDGE_RETURN_IF_ERROR(store.Scan(Family::kAudit, record_start, "", [&](auto key, auto value) {
+    char kind;
+    uint64_t seq;
+    if (!ParseAuditKey(key, &kind, &seq)) {
+      digests.stray.emplace_back(std::string(value), WhereOf(key));
+      return true;
+    }
+    if (!(go_on = visit(value, WhereOf(key), seq))) return false;
+    auto [begin, end] = digests.by_last_seq.equal_range(seq);
+    for (auto it = begin; it != end && go_on; ++it) {
+      go_on = visit(it->second.first, it->second.second, seq);
+    }
+    digests.by_last_seq.erase(begin, end);
+    return go_on;
+  }));
+  for (const auto& [last, d] : digests.by_last_seq) {
+    if (go_on) go_on = visit(d.first, d.second, last);
+  }
+  for (const auto& d : digests.stray) {
+    if (go_on) go_on = visit(d.first, d.second, 0);
+  }
+  return Status::Ok();
+}
+
+Result<AuditTail> ReadAuditTail(const Store& store) {
+  AuditTail tail;
+  EDGE_ASSIGN_OR_RETURN(tail.last_record, LastWithPrefix(store, kAuditRecordPrefix));
+  EDGE_ASSIGN_OR_RETURN(tail.last_digest, LastWithPrefix(store, kAuditDigestPrefix));
+  return tail;
+}
+
+Status ExportAuditLog(const Store& store, const TimeWindow& window,
+                      const std::function<void(std::string_view line)>& emit) {
+  // Pass 1: the run of records in the window, and where the covering digest ends.
+  uint64_t first = 0, last = 0;
+  std::string record_start(1, kAuditRecordPrefix);
+  EDGE_RETURN_IF_ERROR(store.Scan(Family::kAudit, record_start, "", [&](auto key, auto value) {
+    char kind;
+    uint64_t seq;
+    if (!ParseAuditKey(key, &kind, &seq)) return true;
+    std::optional<int64_t> t = RecordLineTime(value);
+    if (window.all() || (t && window.Contains(*t))) {
+      if (first == 0) first = seq;
+      last = seq;
+    }
+    return true;
+  }));
+  if (first == 0) return Status::Ok();
+  uint64_t end = last;
+  EDGE_RETURN_IF_ERROR(store.Scan(Family::kAudit, "", record_start, [&](auto, auto value) {
+    std::optional<uint64_t> d_last = DigestLineLastSeq(value);
+    if (d_last && *d_last >= last && (end == last || *d_last < end)) end = *d_last;
+    return true;
+  }));
+  // Pass 2: the lines, in log order.
+  return ScanAuditLog(store, [&](std::string_view line, std::string_view, uint64_t seq) {
+    if (seq >= first && seq <= end) emit(line);
+    return seq <= end || TypeOfLine(line) == LineType::kDigest;
+  });
+}
+
+Result<AuditVerifyReport> VerifyAuditStore(const Store& store, const VerifyingKey* key) {
+  AuditVerifier verifier(key, /*from_genesis=*/true);
+  EDGE_RETURN_IF_ERROR(ScanAuditLog(store, [&](std::string_view line, std::string_view where,
+                                                uint64_t) {
+    verifier.AddLine(line, where);
+    return true;
+  }));
+  return verifier.Finish();
+}
+
+Status TallyResidency(const Store& store, const TimeWindow& window, ResidencyTally* tally) {
+  std::string record_start(1, kAuditRecordPrefix);
+  return store.Scan(Family::kAudit, record_start, "", [&](auto key, auto value) {
+    char kind;
+    uint64_t seq;
+    if (!ParseAuditKey(key, &kind, &seq)) return true;
+    Result<RecordLine> r = DecodeRecordLine(value);
+    if (r.ok() && window.Contains(r->record.time_us)) tally->Add(r->seq, r->record);
+    return true;
+  });
+}
+
+}  // namespace edge::ledger
