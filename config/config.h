@@ -153,6 +153,8 @@ struct Team {
 
 struct AuditSettings {
   std::string caller_ip = "full";  // "full" | "truncate" | "hash"
+  uint64_t digest_every = 1000;    // a signed digest after this many records...
+  uint32_t digest_every_s = 60;    // ...or this many seconds, whichever comes first
 };
 
 struct LedgerSettings {

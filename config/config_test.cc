@@ -64,7 +64,7 @@ keys:
      rpm: 600, tpm: 1000000}
   - {id: ops, key_sha256: "806647bb62d32253b6797dad9d71d211d172005a6564317a920e9ba78322a338"}
 teams: [{name: search, budget_usd_monthly: 5000, rpm: 1000}]
-audit: {caller_ip: truncate}
+audit: {caller_ip: truncate, digest_every: 500, digest_every_s: 30}
 ledger: {on_error: refuse, retention_days: 400}
 responses: {store: true, ttl_s: 3600}
 admin: {key_sha256: "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"}
@@ -160,6 +160,8 @@ TEST(ConfigLoad, FullLiteLlmStyleConfig) {
   EXPECT_EQ(cfg->key_by_sha256.at(Sha256Hex("sk-edge-demo-key")), 0u);
   EXPECT_EQ(cfg->team_by_name.at("search"), 0u);
   EXPECT_EQ(cfg->audit.caller_ip, "truncate");
+  EXPECT_EQ(cfg->audit.digest_every, 500u);
+  EXPECT_EQ(cfg->audit.digest_every_s, 30u);
   EXPECT_EQ(cfg->ledger.on_error, "refuse");
   EXPECT_TRUE(cfg->responses.store);
   EXPECT_EQ(cfg->admin.key_sha256, Sha256Hex("abc"));

@@ -177,6 +177,8 @@ void Loader::ParseFederation(const YamlNode* n) {
 void Loader::ParseSmallSections(const YamlNode& root) {
   MapReader audit(e_, root.Find("audit"), "audit", 1);
   audit.Enum("caller_ip", {"full", "truncate", "hash"}, &cfg_->audit.caller_ip);
+  audit.Int("digest_every", 1, &cfg_->audit.digest_every);
+  audit.Int("digest_every_s", 1, &cfg_->audit.digest_every_s);
   audit.RejectUnknown();
 
   MapReader ledger(e_, root.Find("ledger"), "ledger", 1);

@@ -267,6 +267,12 @@ TEST(Validation, RouterSettings) {
 TEST(Validation, OwnSections) {
   ExpectError(kModels + std::string("audit: {caller_ip: partial}\n"),
               {4, "audit.caller_ip", "must be one of: full, truncate, hash"});
+  ExpectError(kModels + std::string("audit: {digest_every: 0}\n"),
+              {4, "audit.digest_every", "must be > 0"});
+  ExpectError(kModels + std::string("audit: {digest_every_s: -5}\n"),
+              {4, "audit.digest_every_s", "must be > 0"});
+  ExpectError(kModels + std::string("audit: {digest_every_minutes: 1}\n"),
+              {4, "audit.digest_every_minutes", "unknown key"});
   ExpectError(kModels + std::string("ledger: {on_error: ignore}\n"),
               {4, "ledger.on_error", "must be one of: serve, refuse"});
   ExpectError(kModels + std::string("responses: {store: sometimes}\n"),

@@ -14,7 +14,11 @@ const char kUsage[] =
     "usage: llm-edge <command> [options]\n"
     "  serve --config FILE    run a node\n"
     "  check --config FILE    validate a config file\n"
-    "  keygen                 print a new API key and its sha256\n";
+    "  keygen                 print a new API key and its sha256\n"
+    "  keygen --node --data-dir DIR\n"
+    "                         create the node's audit signing key, print its public key\n"
+    "  audit verify|export|residency ...\n"
+    "                         check, export or tally the routing audit log\n";
 
 // The value after `--name` (or `--name=value`), or empty.
 std::string Flag(const std::vector<std::string>& args, const std::string& name) {
@@ -34,7 +38,12 @@ int main(int argc, char** argv) {
   }
   std::string command = argv[1];
   std::vector<std::string> args(argv + 2, argv + argc);
-  if (command == "keygen") return edge::cli::RunKeygen();
+  if (command == "keygen") {
+    bool node = false;
+    for (const std::string& a : args) node = node || a == "--node";
+    return node ? edge::cli::RunNodeKeygen(Flag(args, "--data-dir")) : edge::cli::RunKeygen();
+  }
+  if (command == "audit") return edge::cli::RunAudit(args);
   if (command == "serve" || command == "check") {
     std::string config = Flag(args, "--config");
     if (config.empty()) {
