@@ -4,6 +4,8 @@
 #
 #   bench/callgrind.sh [LLM_EDGE_BINARY]     # default build-release/node/llm-edge
 #   BODY='{"model":...}' ENDPOINT=/v1/messages bench/callgrind.sh
+#   EXTRA_YAML='geo: {trusted_proxies: ["127.0.0.1/32"]}' \
+#     HEADER='X-Forwarded-For: 85.214.0.1' bench/callgrind.sh   # a client behind a trusted proxy
 #
 # Runs the node (one worker) under callgrind twice, sending N1 and then N2 requests of the
 # bench body over one keep-alive connection to a fake OpenAI upstream, and prints
@@ -14,6 +16,8 @@ BIN=${1:-build-release/node/llm-edge}
 N1=${N1:-200}
 N2=${N2:-1200}
 ENDPOINT=${ENDPOINT:-/v1/chat/completions}
+EXTRA_YAML=${EXTRA_YAML:-}  # more top-level config sections
+HEADER=${HEADER:-}          # one more request header, "Name: value"
 BODY=${BODY:-'{"model":"gpt-4o-mini","messages":[{"role":"system","content":"You are a helpful assistant."},{"role":"user","content":"Say hello in one short sentence."}],"temperature":0.2}'}
 command -v valgrind >/dev/null || { echo "valgrind not found" >&2; exit 1; }
 [ -x "$BIN" ] || { echo "no binary at $BIN" >&2; exit 1; }
@@ -38,13 +42,15 @@ model_list:
     litellm_params: {model: openai/gpt-4o-mini, api_base: "http://127.0.0.1:$FAKE/v1", api_key: sk-upstream}
 keys:
   - {id: cg, key_sha256: "$KEY_SHA", team: bench, env: prod}
+$EXTRA_YAML
 YAML
   valgrind --tool=callgrind --callgrind-out-file="$TMP/cg.$1" "$BIN" serve --config "$TMP/edge.yaml" \
     2>"$TMP/node.$1.log" &
   local pid=$!
-  python3 - "$port" "$admin" "$1" "$ENDPOINT" "$BODY" "$KEY" <<'PY'
+  python3 - "$port" "$admin" "$1" "$ENDPOINT" "$BODY" "$KEY" "$HEADER" <<'PY'
 import http.client, sys, time
 port, admin, n, path, body, key = int(sys.argv[1]), int(sys.argv[2]), int(sys.argv[3]), sys.argv[4], sys.argv[5], sys.argv[6]
+extra = dict([[p.strip() for p in sys.argv[7].split(":", 1)]]) if sys.argv[7] else {}
 for _ in range(600):
     try:
         c = http.client.HTTPConnection("127.0.0.1", admin, timeout=2); c.request("GET", "/readyz")
@@ -53,7 +59,7 @@ for _ in range(600):
     time.sleep(0.1)
 c = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
 for i in range(n):
-    c.request("POST", path, body, {"Content-Type": "application/json", "Authorization": "Bearer " + key, "x-api-key": key})
+    c.request("POST", path, body, {"Content-Type": "application/json", "Authorization": "Bearer " + key, "x-api-key": key, **extra})
     r = c.getresponse(); r.read()
     if r.status != 200: sys.exit("request %d: HTTP %d" % (i, r.status))
 PY

@@ -51,8 +51,9 @@ struct NodeSettings {
 struct GeoSettings {
   std::string database;                      // .mmdb path; "" = the built-in default
   std::vector<std::string> trusted_proxies;  // CIDRs ("10.0.0.0/8", "::1/128"); bare IP = host
-  // A caller the database cannot place: "node" (the node's jurisdiction), "unknown" (no
-  // jurisdiction, so never pinned), or the name of a jurisdiction.
+  // A caller that cannot be placed (no country in the database, or an unreadable forwarding
+  // header from a trusted proxy): "node" (the node's jurisdiction), "deny" (403), or the name
+  // of a jurisdiction.
   std::string unknown_caller = "node";
 };
 
@@ -107,11 +108,15 @@ struct Deployment {
   double stream_timeout_s = 0;  // first byte of a stream; router_settings.stream_timeout
                                 // when absent; 0 = none
   SslVerify ssl_verify;
+  // Where the endpoint runs, when known (config/cloud_regions.h): bedrock's aws_region_name,
+  // LiteLLM's region_name or vertex_location, or the region an Azure AI / Vertex api_base
+  // host names; else "".
+  std::string cloud_region;
   // model_info
   std::string id;  // model_info.id; default "<model_name>/<index>"; unique
-  // model_info.jurisdiction, else derived from a known cloud region (bedrock
-  // aws_region_name eu-* -> "EU", us-* -> "US", except global.* inference profiles),
-  // else "" = unknown, which is never eligible for pinned traffic.
+  // model_info.jurisdiction, else derived from a Bedrock inference profile (eu./us./apac.)
+  // or the cloud region through config/cloud_regions.yaml, else "" = unknown, which is never
+  // eligible for pinned traffic.
   std::string jurisdiction;
   std::optional<double> input_cost_per_token, output_cost_per_token;  // USD
   std::optional<bool> supports_vision, supports_function_calling, supports_response_schema;

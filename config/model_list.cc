@@ -3,6 +3,7 @@
 
 #include <cstdlib>
 
+#include "config/cloud_regions.h"
 #include "config/loader.h"
 #include "config/net_addr.h"
 
@@ -63,15 +64,6 @@ bool IsAwsRegion(std::string_view s) {
   return s.front() != '-' && s.back() != '-';
 }
 
-// Where a deployment's data is processed, when the config does not say: only a cloud region
-// that pins it. A bedrock global.* inference profile may run in any region, so it is unknown.
-std::string DerivedJurisdiction(const Deployment& d) {
-  if (d.provider != "bedrock" || d.upstream_model.starts_with("global.")) return "";
-  if (d.aws_region_name.starts_with("eu-")) return "EU";
-  if (d.aws_region_name.starts_with("us-")) return "US";
-  return "";
-}
-
 std::string EnvOr(std::string_view name, std::string fallback) {
   if (name.empty()) return fallback;
   const char* v = std::getenv(std::string(name).c_str());
@@ -124,7 +116,8 @@ int Loader::ParseDeployment(const YamlNode& n, size_t index, Deployment* d) {
   }
   MapReader info(e_, entry.Get("model_info"), entry.PathOf("model_info"), n.line);
   ParseModelInfo(info, d);
-  if (d->jurisdiction.empty()) d->jurisdiction = DerivedJurisdiction(*d);
+  // Where its data is processed, when the config does not say (config/cloud_regions.yaml).
+  if (d->jurisdiction.empty()) d->jurisdiction = CloudJurisdiction(*d);
   return info.LineOf("id");
 }
 
@@ -166,6 +159,10 @@ void Loader::ParseLitellmParams(MapReader& lp, Deployment* d) {
   lp.Double("stream_timeout", 0, true, &d->stream_timeout_s);
   ParseSslVerify(lp, d);
   ApplyProvider(lp, provider, d);
+  std::string region_name, vertex_location;  // LiteLLM's names for Azure / Vertex regions
+  lp.String("region_name", &region_name);
+  lp.String("vertex_location", &vertex_location);
+  d->cloud_region = CloudRegionOf(*d, region_name, vertex_location);
 }
 
 void Loader::ApplyProvider(MapReader& lp, const ProviderInfo* p, Deployment* d) {

@@ -141,7 +141,7 @@ void Loader::ParseGeo(const YamlNode* n) {
                });
   std::string unknown;
   if (g.String("unknown_caller", &unknown)) {
-    if (unknown == "node" || unknown == "unknown" ||
+    if (unknown == "node" || unknown == "deny" ||
         KnownJurisdiction(unknown, g.LineOf("unknown_caller"), g.PathOf("unknown_caller"))) {
       s.unknown_caller = unknown;
     }

@@ -281,6 +281,11 @@ TEST(Validation, OwnSections) {
               {4, "geo.trusted_proxies.0", "prefix length"});
   ExpectError(kModels + std::string("geo: {unknown_caller: mars}\n"),
               {4, "geo.unknown_caller", "unknown jurisdiction 'mars'"});
+  // "unknown" is not a rule (a caller is placed somewhere or refused): node, deny or a name.
+  ExpectError(kModels + std::string("geo: {unknown_caller: unknown}\n"),
+              {4, "geo.unknown_caller", "unknown jurisdiction 'unknown'"});
+  ExpectOk(kModels + std::string("geo: {unknown_caller: deny}\n"));
+  ExpectOk(kModels + std::string("geo: {unknown_caller: EU, trusted_proxies: [\"::ffff:10.0.0.0/104\"]}\n"));
   ExpectError(kModels + std::string("geo: {database: /nonexistent.mmdb}\n"),
               {4, "geo.database", "file not found"});
   ExpectError(kModels + std::string("jurisdictions:\n  EU: {countries: [DE, de]}\n"),

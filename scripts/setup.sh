@@ -39,3 +39,14 @@ if [ ! -d "$here/tests/e2e/sdk/node_modules/openai" ] ||
    [ ! -d "$here/tests/e2e/sdk/node_modules/@anthropic-ai/sdk" ]; then
   (cd "$here/tests/e2e/sdk" && npm ci --no-audit --no-fund --loglevel=error)
 fi
+
+# The node's built-in GeoIP database (geo.database: ""), made from tor-geoipdb's ranges
+# (about 6 s), where an installed or copied llm-edge finds it (docs/residency.md). Rebuilt
+# when tor-geoipdb or the converter changed.
+geoip_db=/usr/local/share/llm-edge/geoip.mmdb
+if [ ! -s "$geoip_db" ] || [ /usr/share/tor/geoip -nt "$geoip_db" ] ||
+   [ /usr/share/tor/geoip6 -nt "$geoip_db" ] || [ "$here/scripts/build-geoip-mmdb.pl" -nt "$geoip_db" ]; then
+  mkdir -p "$(dirname "$geoip_db")"
+  perl "$here/scripts/build-geoip-mmdb.pl" "$geoip_db.tmp" /usr/share/tor/geoip /usr/share/tor/geoip6
+  mv "$geoip_db.tmp" "$geoip_db"
+fi

@@ -9,6 +9,12 @@ namespace edge::cli {
 // returns 1, or prints "FILE: ok" and returns 0.
 int RunCheck(const std::string& config_path);
 
+// `llm-edge geo lookup IP --config FILE [--explain]`: prints `IP COUNTRY JURISDICTION
+// source=ip|node|deny` (country "--" when the database cannot place it, jurisdiction "none"
+// when it has none) and returns 0; with explain, the deployments a pinned request from there
+// may use. Returns 2 when IP is not an address, 1 when the config or database cannot be used.
+int RunGeoLookup(const std::string& ip, const std::string& config_path, bool explain);
+
 // `llm-edge keygen`: prints `key: <key>` and `key_sha256: <hex>`.
 int RunKeygen();
 

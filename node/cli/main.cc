@@ -1,5 +1,6 @@
 // The llm-edge binary: one command per subcommand of DESIGN.md's command line.
 
+#include <algorithm>
 #include <cstdio>
 #include <cstring>
 #include <string>
@@ -14,6 +15,8 @@ const char kUsage[] =
     "usage: llm-edge <command> [options]\n"
     "  serve --config FILE    run a node\n"
     "  check --config FILE    validate a config file\n"
+    "  geo lookup IP --config FILE [--explain]\n"
+    "                         how a caller at IP is placed (country, jurisdiction, rule)\n"
     "  keygen                 print a new API key and its sha256\n"
     "  keygen --node --data-dir DIR\n"
     "                         create the node's audit signing key, print its public key\n"
@@ -51,6 +54,25 @@ int main(int argc, char** argv) {
       return 2;
     }
     return command == "serve" ? edge::cli::RunServe(config) : edge::cli::RunCheck(config);
+  }
+  if (command == "geo") {
+    // geo lookup IP --config FILE [--explain]; the IP is the first argument not a flag.
+    std::string config = Flag(args, "--config");
+    std::string ip;
+    for (size_t i = 1; i < args.size(); ++i) {
+      if (args[i] == "--config") {
+        ++i;
+      } else if (!args[i].starts_with("--")) {
+        ip = args[i];
+        break;
+      }
+    }
+    if (args.empty() || args[0] != "lookup" || ip.empty() || config.empty()) {
+      std::fprintf(stderr, "usage: llm-edge geo lookup IP --config FILE [--explain]\n");
+      return 2;
+    }
+    bool explain = std::find(args.begin(), args.end(), "--explain") != args.end();
+    return edge::cli::RunGeoLookup(ip, config, explain);
   }
   std::fprintf(stderr, "llm-edge: unknown command '%s'\n%s", command.c_str(), kUsage);
   return 2;

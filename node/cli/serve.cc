@@ -14,6 +14,7 @@
 #include "node/cli/worker.h"
 #include "node/net/http_server.h"
 #include "node/pipeline/error_reply.h"
+#include "node/runtime/geo_classifier.h"
 #include "node/runtime/log.h"
 #include "node/runtime/snapshot.h"
 
@@ -39,7 +40,15 @@ std::shared_ptr<const runtime::Snapshot> LoadSnapshot(const std::string& path) {
     if (errors.empty()) std::fprintf(stderr, "%s: %s\n", path.c_str(), cfg.status().message().c_str());
     return nullptr;
   }
-  Result<std::shared_ptr<const runtime::Snapshot>> snap = runtime::Snapshot::Build(std::move(cfg).value());
+  // The process owns the geo database through the snapshot: a reload opens the one the new
+  // config names and swaps both at once.
+  Result<std::shared_ptr<const geo::Classifier>> geo = runtime::BuildGeoClassifier(*cfg);
+  if (!geo.ok()) {
+    std::fprintf(stderr, "%s: %s\n", path.c_str(), geo.status().message().c_str());
+    return nullptr;
+  }
+  Result<std::shared_ptr<const runtime::Snapshot>> snap =
+      runtime::Snapshot::Build(std::move(cfg).value(), std::move(geo).value());
   if (!snap.ok()) {
     std::fprintf(stderr, "%s: %s\n", path.c_str(), snap.status().message().c_str());
     return nullptr;
@@ -147,7 +156,8 @@ Status Node::StartListeners() {
                           {"listen", listen},
                           {"admin_listen", admin},
                           {"workers", workers},
-                          {"tls", client_tls ? "on" : "off"}});
+                          {"tls", client_tls ? "on" : "off"},
+                          {"geoip", snapshots_.Load()->geo->database().path()}});
   return Status::Ok();
 }
 

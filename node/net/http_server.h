@@ -41,6 +41,8 @@ class ServerExchange {
   // The id put in X-Edge-Request-Id; the server also uses it in its own error replies.
   virtual const std::string& request_id() const = 0;
   virtual const std::string& peer_ip() const = 0;
+  // The socket peer's address (IPv4 as IPv4-mapped IPv6); all zero when unknown.
+  virtual const sockaddr_in6& peer_addr() const = 0;
 
   // Starts the response. With content_length the body is sent as-is; without it the body
   // is chunked for HTTP/1.1 clients and close-delimited for HTTP/1.0 ones. The server adds

@@ -74,6 +74,11 @@ const std::string& ServerConnection::peer_ip() const {
   return transport_ != nullptr ? transport_->peer_ip() : kNone;
 }
 
+const sockaddr_in6& ServerConnection::peer_addr() const {
+  static const sockaddr_in6 kNone{};
+  return transport_ != nullptr ? transport_->peer_addr() : kNone;
+}
+
 void ServerConnection::OnData(StreamTransport& t, std::string_view data) {
   switch (phase_) {
     case Phase::kClosing:

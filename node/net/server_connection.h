@@ -70,6 +70,7 @@ class ServerConnection final : public TransportObserver, public ServerExchange {
   const HttpRequest& request() const override { return parser_.request(); }
   const std::string& request_id() const override { return request_id_; }
   const std::string& peer_ip() const override;
+  const sockaddr_in6& peer_addr() const override;
   void SendHead(int status, const HeaderList& headers,
                 std::optional<uint64_t> content_length) override;
   bool SendBody(std::string_view data) override;

@@ -50,10 +50,21 @@ std::string AddressText(const sockaddr* sa) {
   return buf;
 }
 
-std::string PeerAddress(const uv_tcp_t* tcp) {
+// The peer's address as text, and as IPv6 (IPv4 as ::ffff:a.b.c.d) into *addr.
+std::string PeerAddress(const uv_tcp_t* tcp, sockaddr_in6* addr) {
   sockaddr_storage ss{};
   int len = sizeof(ss);
   if (uv_tcp_getpeername(tcp, reinterpret_cast<sockaddr*>(&ss), &len) != 0) return {};
+  if (ss.ss_family == AF_INET6) {
+    *addr = *reinterpret_cast<const sockaddr_in6*>(&ss);
+  } else if (ss.ss_family == AF_INET) {
+    const auto* in = reinterpret_cast<const sockaddr_in*>(&ss);
+    addr->sin6_family = AF_INET6;
+    addr->sin6_port = in->sin_port;
+    addr->sin6_addr.s6_addr[10] = 0xff;
+    addr->sin6_addr.s6_addr[11] = 0xff;
+    std::memcpy(&addr->sin6_addr.s6_addr[12], &in->sin_addr, 4);
+  }
   return AddressText(reinterpret_cast<const sockaddr*>(&ss));
 }
 
@@ -132,7 +143,7 @@ StreamTransport* StreamTransport::Accept(uv_stream_t* listener,
   t->connected_ = true;
   t->connected_notified_ = true;
   uv_tcp_nodelay(&t->tcp_, 1);
-  t->peer_ip_ = PeerAddress(&t->tcp_);
+  t->peer_ip_ = PeerAddress(&t->tcp_, &t->peer_addr_);
   if (tls) {
     t->tls_ = TlsSession::NewServer(std::move(tls));
     if (!t->tls_) {

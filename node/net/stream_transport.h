@@ -9,6 +9,7 @@
 // buffer, and at most one uv_write is in flight at a time, carrying everything pending.
 // Reads use one 64 KiB buffer per thread (so per loop), not one per connection.
 
+#include <netinet/in.h>
 #include <uv.h>
 
 #include <cstddef>
@@ -90,6 +91,8 @@ class StreamTransport {
   uv_loop_t* loop() const { return tcp_.loop; }
   // The peer's address as text ("127.0.0.1", "::1"), for logs and geo lookups.
   const std::string& peer_ip() const { return peer_ip_; }
+  // The same address parsed (IPv4 as IPv4-mapped IPv6), for lookups without re-parsing.
+  const sockaddr_in6& peer_addr() const { return peer_addr_; }
 
  private:
   StreamTransport() = default;
@@ -123,6 +126,7 @@ class StreamTransport {
   TransportObserver* observer_ = nullptr;
   std::unique_ptr<TlsSession> tls_;
   std::string peer_ip_;
+  sockaddr_in6 peer_addr_{};  // 28 bytes rather than a sockaddr_storage's 128 per connection
   std::string pending_;   // accepted by Write(), not yet handed to uv_write
   std::string inflight_;  // the buffer the one uv_write in flight is sending
   size_t low_water_ = 256 * 1024;

@@ -9,7 +9,7 @@ namespace {
 // Where a deployment's endpoint runs: its cloud region when known, else its declared
 // jurisdiction, else "unknown" (never guessed).
 std::string_view EndpointRegion(const config::Deployment& d) {
-  if (!d.aws_region_name.empty()) return d.aws_region_name;
+  if (!d.cloud_region.empty()) return d.cloud_region;
   if (!d.jurisdiction.empty()) return d.jurisdiction;
   return "unknown";
 }

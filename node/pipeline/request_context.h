@@ -10,6 +10,7 @@
 #include <string>
 
 #include "common/status.h"
+#include "geo/geo.h"
 #include "node/net/http_server.h"
 #include "node/net/upstream_client.h"
 #include "node/runtime/deferred_delete.h"
@@ -88,6 +89,11 @@ class RequestContext final : public net::ExchangeObserver,
   const config::VirtualKey* key = nullptr;
   Tags tags;
   Jurisdiction jurisdiction;
+  // Who the caller is (stage_jurisdiction): the socket peer, or the client a trusted proxy
+  // named in X-Forwarded-For / Forwarded; invalid when a trusted proxy's header could not be
+  // read. geo::ToString() gives its text. The country is empty when the database has none.
+  geo::IpAddress caller_address;
+  geo::Country caller_country;
   // The request in canonical form; openai_body stays empty when the client's body already is
   // one (chat completions), see CanonicalBody().
   providers::api::CanonicalRequest request;

@@ -7,8 +7,10 @@
 
 namespace edge::runtime {
 
-Result<std::shared_ptr<const Snapshot>> Snapshot::Build(config::Config config) {
+Result<std::shared_ptr<const Snapshot>> Snapshot::Build(
+    config::Config config, std::shared_ptr<const geo::Classifier> geo) {
   auto snap = std::make_shared<Snapshot>();
+  snap->geo = std::move(geo);
   // Deployments with the same trust settings share one context: the system bundle is
   // parsed once, not once per deployment.
   std::map<std::pair<bool, std::string>, std::shared_ptr<net::TlsClientContext>> contexts;

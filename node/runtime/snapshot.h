@@ -10,6 +10,7 @@
 
 #include "common/result.h"
 #include "config/config.h"
+#include "geo/geo.h"
 #include "node/net/upstream_client.h"
 #include "providers/adapter.h"
 
@@ -30,9 +31,13 @@ struct UpstreamTarget {
 struct Snapshot {
   config::Config config;
   std::vector<UpstreamTarget> targets;  // parallel to config.model_list
+  // Places callers by IP (runtime::BuildGeoClassifier); null = callers are not looked up
+  // (unit tests), so they get the node's jurisdiction.
+  std::shared_ptr<const geo::Classifier> geo;
 
   // Fails when a deployment's api_base or ssl_verify CA file cannot be used.
-  static Result<std::shared_ptr<const Snapshot>> Build(config::Config config);
+  static Result<std::shared_ptr<const Snapshot>> Build(
+      config::Config config, std::shared_ptr<const geo::Classifier> geo = nullptr);
 };
 
 // The current snapshot; Load() is one atomic shared_ptr read.
