@@ -102,7 +102,7 @@ struct Deployment {
   std::string aws_secret_access_key;  // bedrock: AWS_SECRET_ACCESS_KEY when absent
   std::string aws_session_token;      // bedrock: AWS_SESSION_TOKEN when absent; may be empty
   std::optional<uint32_t> rpm, tpm;
-  double weight = 1;            // > 0; for routing_strategy "weighted"
+  double weight = 1;            // > 0; simple-shuffle picks in proportion (A/B splits)
   int order = 0;                // >= 0; lower is tried first (LiteLLM's order)
   double timeout_s = 600;       // total, non-streaming; router_settings.timeout when absent
   double stream_timeout_s = 0;  // first byte of a stream; router_settings.stream_timeout
@@ -113,7 +113,9 @@ struct Deployment {
   // host names; else "".
   std::string cloud_region;
   // model_info
-  std::string id;  // model_info.id; default "<model_name>/<index>"; unique
+  // model_info.id, else "<model_name>/<8 hex of SHA-256(model_name, model, api_base)>": from
+  // the content, never the position, so inserting a deployment renames no other. Unique.
+  std::string id;
   // model_info.jurisdiction, else derived from a Bedrock inference profile (eu./us./apac.)
   // or the cloud region through config/cloud_regions.yaml, else "" = unknown, which is never
   // eligible for pinned traffic.
@@ -125,8 +127,10 @@ struct Deployment {
 };
 
 struct RouterSettings {
-  // simple-shuffle, latency-based-routing, cost-based-routing, usage-based-routing, weighted.
-  std::string routing_strategy = "simple-shuffle";
+  // latency-based-routing (the contract's default: DESIGN.md "Routing default"),
+  // simple-shuffle (weighted random; "weighted" is the same), cost-based-routing, least-busy,
+  // usage-based-routing (also LiteLLM's usage-based-routing-v2). See docs/routing.md.
+  std::string routing_strategy = "latency-based-routing";
   double lowest_latency_buffer = 0;  // routing_strategy_args: latency within (1+b)*best ties
   int num_retries = 2;
   double timeout_s = 600;

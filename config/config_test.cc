@@ -112,7 +112,9 @@ TEST(ConfigLoad, FullLiteLlmStyleConfig) {
   EXPECT_EQ(claude.upstream_model, "claude-sonnet-4-6");
   EXPECT_EQ(claude.api_base, "https://api.anthropic.com");
   EXPECT_EQ(claude.api_key, "sk-ant");
-  EXPECT_EQ(claude.id, "generate/0");
+  EXPECT_EQ(claude.id, "generate/" + Sha256Hex(std::string("generate") + '\0' +
+                                              "anthropic/claude-sonnet-4-6" + '\0' +
+                                              "https://api.anthropic.com").substr(0, 8));
   EXPECT_EQ(claude.jurisdiction, "US");
   EXPECT_EQ(claude.input_cost_per_token, 0.000003);
   EXPECT_EQ(claude.line, 12);
@@ -167,12 +169,29 @@ TEST(ConfigLoad, FullLiteLlmStyleConfig) {
   EXPECT_EQ(cfg->admin.key_sha256, Sha256Hex("abc"));
 }
 
+// Ids come from what a deployment is: inserting one in front renames no other.
+TEST(ConfigLoad, DeploymentIdsSurviveInsertion) {
+  const std::string a = "  - model_name: m\n    litellm_params: {model: openai/a, api_base: http://h:1/v1}\n";
+  const std::string b = "  - model_name: m\n    litellm_params: {model: openai/b, api_base: http://h:1/v1}\n";
+  const std::string c = "  - model_name: m\n    litellm_params: {model: openai/a, api_base: http://h:2/v1}\n";
+  auto before = LoadFromString("model_list:\n" + a + b, "x.yaml");
+  auto after = LoadFromString("model_list:\n" + c + a + b, "x.yaml");
+  ASSERT_TRUE(before.ok()) << before.status().message();
+  ASSERT_TRUE(after.ok()) << after.status().message();
+  EXPECT_EQ(before->model_list[0].id, after->model_list[1].id);
+  EXPECT_EQ(before->model_list[1].id, after->model_list[2].id);
+  EXPECT_NE(after->model_list[0].id, after->model_list[1].id);  // api_base tells them apart
+  EXPECT_NE(after->model_list[1].id, after->model_list[2].id);  // model too
+  EXPECT_TRUE(after->model_list[0].id.starts_with("m/"));
+  EXPECT_EQ(after->model_list[0].id.size(), 2u + 8u);
+}
+
 TEST(ConfigLoad, DefaultsWhenSectionsAreAbsent) {
   auto cfg = LoadFromString("model_list:\n  - model_name: m\n    litellm_params: {model: m}\n",
                             "min.yaml");
   ASSERT_TRUE(cfg.ok()) << cfg.status().message();
   EXPECT_EQ(cfg->node.listen, "127.0.0.1:8080");
-  EXPECT_EQ(cfg->router.routing_strategy, "simple-shuffle");
+  EXPECT_EQ(cfg->router.routing_strategy, "latency-based-routing");  // DESIGN.md's default
   EXPECT_EQ(cfg->jurisdictions.at("EU").countries.size(), 27u);
   EXPECT_EQ(cfg->jurisdiction_by_country.at("GR"), "EU");
   EXPECT_FALSE(cfg->federation.enabled());

@@ -23,8 +23,8 @@ void Loader::ParseRouter(const YamlNode* n) {
   MapReader r(e_, n, "router_settings", 1);
   RouterSettings& s = cfg_->router;
   r.Enum("routing_strategy",
-         {"simple-shuffle", "latency-based-routing", "cost-based-routing", "usage-based-routing",
-          "weighted"},
+         {"simple-shuffle", "latency-based-routing", "cost-based-routing", "least-busy",
+          "usage-based-routing", "usage-based-routing-v2", "weighted"},
          &s.routing_strategy);
   MapReader args(e_, r.Get("routing_strategy_args"), r.PathOf("routing_strategy_args"),
                  r.LineOf("routing_strategy_args"));

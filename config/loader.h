@@ -45,7 +45,7 @@ class Loader {
   void ParseSmallSections(const YamlNode& root);
   // model_list.cc
   void ParseModelList(const YamlNode* n);
-  // Returns the line to report a duplicate model_info.id at.
+  // Returns the line of model_info.id, or 0 when the id was derived from the content.
   int ParseDeployment(const YamlNode& n, size_t index, Deployment* d);
   void ParseLitellmParams(MapReader& lp, Deployment* d);
   void ParseModelInfo(MapReader& info, Deployment* d);

@@ -4,6 +4,7 @@
 #include <cstdlib>
 
 #include "config/cloud_regions.h"
+#include "config/key_hash.h"
 #include "config/loader.h"
 #include "config/net_addr.h"
 
@@ -64,6 +65,18 @@ bool IsAwsRegion(std::string_view s) {
   return s.front() != '-' && s.back() != '-';
 }
 
+// A deployment's id when model_info.id does not give one: from what the deployment is, never
+// from where it sits in the list, so inserting or reordering entries renames nothing (the
+// id is what metrics, /admin/routes, the ledger and the audit log keep). The alias stays
+// readable in front; 8 hex digits of SHA-256 over alias, model and api_base tell apart the
+// deployments of one alias. Two entries with all three equal are the same deployment twice:
+// the loader reports the duplicate and asks for a model_info.id.
+std::string ContentId(const Deployment& d) {
+  std::string content = d.model_name;
+  content.append(1, '\0').append(d.model).append(1, '\0').append(d.api_base);
+  return d.model_name + "/" + Sha256Hex(content).substr(0, 8);
+}
+
 std::string EnvOr(std::string_view name, std::string fallback) {
   if (name.empty()) return fallback;
   const char* v = std::getenv(std::string(name).c_str());
@@ -87,8 +100,10 @@ void Loader::ParseModelList(const YamlNode* n) {
     int id_line = ParseDeployment(n->items[i], i, &d);
     auto [it, fresh] = ids.emplace(d.id, i);
     if (!fresh) {
-      e_.Add(id_line, JoinPath(JoinPath("model_list", i), "model_info.id"),
-             "duplicate id '" + d.id + "' (also model_list." + std::to_string(it->second) + ")");
+      const bool derived = id_line == 0;
+      e_.Add(derived ? d.line : id_line, JoinPath(JoinPath("model_list", i), "model_info.id"),
+             "duplicate id '" + d.id + "' (also model_list." + std::to_string(it->second) + ")" +
+                 (derived ? ": same model_name, model and api_base; give each a model_info.id" : ""));
     }
     // Kept even when broken, so that names referring to it do not cause more errors.
     cfg_->model_list.push_back(std::move(d));
@@ -98,8 +113,8 @@ void Loader::ParseModelList(const YamlNode* n) {
 int Loader::ParseDeployment(const YamlNode& n, size_t index, Deployment* d) {
   std::string path = JoinPath("model_list", index);
   d->line = n.line;
-  d->id = "/" + std::to_string(index);
   if (!n.is_map()) {
+    d->id = "/" + std::to_string(index);  // unique, so that no duplicate is reported too
     e_.Add(n.line, path, "must be a mapping with model_name and litellm_params");
     return n.line;
   }
@@ -109,16 +124,17 @@ int Loader::ParseDeployment(const YamlNode& n, size_t index, Deployment* d) {
     e_.Add(entry.LineOf("model_name"), entry.PathOf("model_name"),
            "must be 1-256 characters without control characters");
   }
-  d->id = d->model_name + "/" + std::to_string(index);
   if (entry.Require("litellm_params")) {
     MapReader lp(e_, entry.Get("litellm_params"), entry.PathOf("litellm_params"), n.line);
     ParseLitellmParams(lp, d);
   }
   MapReader info(e_, entry.Get("model_info"), entry.PathOf("model_info"), n.line);
   ParseModelInfo(info, d);
+  if (d->id.empty()) d->id = ContentId(*d);
   // Where its data is processed, when the config does not say (config/cloud_regions.yaml).
   if (d->jurisdiction.empty()) d->jurisdiction = CloudJurisdiction(*d);
-  return info.LineOf("id");
+  // 0: the id was derived, not written.
+  return info.Get("id") != nullptr ? info.LineOf("id") : 0;
 }
 
 void Loader::ParseLitellmParams(MapReader& lp, Deployment* d) {

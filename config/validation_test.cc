@@ -202,15 +202,15 @@ TEST(Validation, DeploymentNumbersAndIds) {
     model_info: {id: same}
 )",
               {7, "model_list.1.model_info.id", "duplicate id 'same' (also model_list.0)"});
-  // A default id ("a/1") taken by an explicit one is reported on the entry.
+  // The same deployment twice (model_name, model and api_base equal) derives the same id:
+  // reported on the second entry, asking for a model_info.id.
   ExpectError(R"(model_list:
   - model_name: a
     litellm_params: {model: m}
-    model_info: {id: a/1}
   - model_name: a
-    litellm_params: {model: m}
+    litellm_params: {model: m, api_key: other}
 )",
-              {5, "model_list.1.model_info.id", "duplicate id 'a/1'"});
+              {4, "model_list.1.model_info.id", "give each a model_info.id"});
 }
 
 TEST(Validation, Keys) {

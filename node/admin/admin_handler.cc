@@ -55,7 +55,13 @@ void AdminHandler::OnRequest(net::ServerExchange& ex) {
     headers.Add("Content-Type", "text/plain; version=0.0.4; charset=utf-8");
     headers.Add("X-Edge-Request-Id", ex.request_id());
     headers.Add("X-Edge-Node", cfg.node.id);
-    ex.Reply(200, headers, metrics_->RenderPrometheus());
+    ex.Reply(200, headers,
+             metrics_->RenderPrometheus() + snap->router->RenderPrometheus(cfg, snap->routes));
+    return;
+  }
+  if (path == "/admin/routes" && get) {
+    ReplyJson(ex, cfg, 200,
+              snap->router->RoutesJson(cfg, snap->routes, routing::NowMs(), routing::NowUnixMs()));
     return;
   }
   ReplyJson(ex, cfg, 404,

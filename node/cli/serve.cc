@@ -32,7 +32,9 @@ void RaiseOpenFileLimit() {
 }
 
 // Loads, validates and prepares FILE; prints every problem as `check` would.
-std::shared_ptr<const runtime::Snapshot> LoadSnapshot(const std::string& path) {
+// `router` is the process's: deployments keep their measurements and cooldowns across reloads.
+std::shared_ptr<const runtime::Snapshot> LoadSnapshot(const std::string& path,
+                                                      std::shared_ptr<routing::Router> router) {
   std::vector<config::ConfigError> errors;
   Result<config::Config> cfg = config::Load(path, &errors);
   if (!cfg.ok()) {
@@ -48,7 +50,7 @@ std::shared_ptr<const runtime::Snapshot> LoadSnapshot(const std::string& path) {
     return nullptr;
   }
   Result<std::shared_ptr<const runtime::Snapshot>> snap =
-      runtime::Snapshot::Build(std::move(cfg).value(), std::move(geo).value());
+      runtime::Snapshot::Build(std::move(cfg).value(), std::move(geo).value(), std::move(router));
   if (!snap.ok()) {
     std::fprintf(stderr, "%s: %s\n", path.c_str(), snap.status().message().c_str());
     return nullptr;
@@ -211,7 +213,8 @@ void Node::OnSignal(int signum) {
 
 // A config that fails validation is refused and the running one stays.
 void Node::Reload() {
-  std::shared_ptr<const runtime::Snapshot> next = LoadSnapshot(config_path_);
+  std::shared_ptr<const runtime::Snapshot> next =
+      LoadSnapshot(config_path_, snapshots_.Load()->router);
   if (next == nullptr) {
     log::Error("reload refused: the config has errors; the previous one keeps serving",
                {{"config", config_path_}});
@@ -245,7 +248,8 @@ void Node::OnWorkerExited() {
 }  // namespace
 
 int RunServe(const std::string& config_path) {
-  std::shared_ptr<const runtime::Snapshot> first = LoadSnapshot(config_path);
+  std::shared_ptr<const runtime::Snapshot> first =
+      LoadSnapshot(config_path, std::make_shared<routing::Router>());
   if (first == nullptr) return 1;
   Node node(config_path, std::move(first));
   return node.Run();

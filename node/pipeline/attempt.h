@@ -9,8 +9,10 @@ namespace edge::pipeline {
 // the call; non-ok when the request cannot be expressed for that provider.
 Status StartAttempt(RequestContext& ctx);
 
-// Moves to the next candidate deployment and starts it, while candidates and the retry
-// budget (router_settings.num_retries) last. False when none is left.
-bool TryNextDeployment(RequestContext& ctx);
+// Asks the router for the next deployment and starts it, while the router has one
+// (candidates, num_retries, the node-wide retry budget: ctx.route.decision.refusal says which
+// ran out). Deployments the request cannot be expressed for are skipped; the first such
+// reason goes to *not_expressible when given. False when none is left.
+bool TryNextDeployment(RequestContext& ctx, Status* not_expressible = nullptr);
 
 }  // namespace edge::pipeline

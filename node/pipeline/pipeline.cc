@@ -72,6 +72,10 @@ void ClientApiHandler::OnRequest(net::ServerExchange& ex) {
 void CompleteRequest(RequestContext& ctx) {
   if (ctx.finalized) return;
   ctx.finalized = true;
+  // An attempt cut short (the client went away) ends before the decision is recorded.
+  if (ctx.route.attempt_open()) {
+    ctx.route.End(routing::AttemptOutcome::kCancelled, ctx.upstream_status, -1, 0, 0, routing::NowMs());
+  }
   Finalize(ctx);
   ctx.services.deleter->Delete(&ctx);
 }

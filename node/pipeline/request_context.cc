@@ -26,7 +26,13 @@ RequestContext::RequestContext(const WorkerServices& services, net::ServerExchan
   exchange.SetObserver(this);
 }
 
-RequestContext::~RequestContext() = default;
+RequestContext::~RequestContext() {
+  // An attempt still open here ended with the request (CompleteRequest closes the usual ones):
+  // its in-flight count and probe go back.
+  if (route.attempt_open()) {
+    route.End(routing::AttemptOutcome::kCancelled, 0, -1, 0, 0, routing::NowMs());
+  }
+}
 
 void RequestContext::StartOwnTime() {
   if (own_time_started_us == 0) own_time_started_us = NowMicros();

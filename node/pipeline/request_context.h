@@ -13,6 +13,7 @@
 #include "geo/geo.h"
 #include "node/net/http_server.h"
 #include "node/net/upstream_client.h"
+#include "node/routing/router.h"
 #include "node/runtime/deferred_delete.h"
 #include "node/runtime/snapshot.h"
 #include "node/runtime/usage_metrics.h"
@@ -98,12 +99,14 @@ class RequestContext final : public net::ExchangeObserver,
   // one (chat completions), see CanonicalBody().
   providers::api::CanonicalRequest request;
   std::string stateful_feature;    // a Responses feature only OpenAI itself can serve
-  std::vector<size_t> candidates;  // deployments to try, in order (route stage)
-  size_t next_candidate = 0;
+  // The routing of this request (node/routing): route.decision is what the audit reads.
+  routing::Route route;
   size_t deployment_index = 0;
   const config::Deployment* deployment = nullptr;
   Mode mode = Mode::kTranslated;
   int attempts = 0;
+  int64_t attempt_started_us = 0;  // NowMicros() when the current attempt started
+  int64_t first_byte_us = 0;       // ... and when its response head arrived
   std::optional<providers::ProviderError> last_error;  // of the previous failed attempt
 
   std::unique_ptr<net::UpstreamCall> call;

@@ -3,6 +3,9 @@
 // be replaced unseen), or a whole body; failures classified, retried on the next candidate
 // where allowed, else shown in the client API's error shape.
 
+#include <algorithm>
+#include <charconv>
+
 #include "node/pipeline/attempt.h"
 #include "node/pipeline/edge_headers.h"
 #include "node/pipeline/error_reply.h"
@@ -74,6 +77,87 @@ void Forward(RequestContext& ctx, std::string& out, bool force_head) {
   }
 }
 
+double MillisSince(int64_t start_us) {
+  return static_cast<double>(NowMicros() - start_us) / 1000.0;
+}
+
+// Tells the router how the attempt went; latency_ms < 0: no sample.
+void EndAttempt(RequestContext& ctx, routing::AttemptOutcome outcome, double latency_ms,
+                int64_t retry_after_ms = 0) {
+  uint64_t tokens = 0;
+  if (ctx.usage) {
+    tokens = static_cast<uint64_t>(std::max<int64_t>(0, ctx.usage->input_tokens) +
+                                   std::max<int64_t>(0, ctx.usage->output_tokens));
+  }
+  ctx.route.End(outcome, ctx.upstream_status, latency_ms, retry_after_ms, tokens, routing::NowMs());
+}
+
+// A successful attempt's latency sample: time to first byte for streams, total time per
+// output token for whole answers (so long answers do not look like slow deployments).
+void EndAttemptOk(RequestContext& ctx) {
+  double sample = ctx.request.stream ? static_cast<double>(ctx.first_byte_us - ctx.attempt_started_us) / 1000.0
+                                     : MillisSince(ctx.attempt_started_us) /
+                                           static_cast<double>(std::max<int64_t>(
+                                               1, ctx.usage ? ctx.usage->output_tokens : 1));
+  EndAttempt(ctx, routing::AttemptOutcome::kOk, sample);
+}
+
+// What a failed attempt was, for cooldowns and the audit record.
+routing::AttemptOutcome FailureOutcome(const RequestContext& ctx, const providers::ProviderError& e) {
+  if (ctx.upstream_status == 0) {
+    return e.status == 504 ? routing::AttemptOutcome::kTimeout : routing::AttemptOutcome::kConnectError;
+  }
+  if (ctx.upstream_status < 200 || ctx.upstream_status >= 300) {
+    return e.retryable ? routing::AttemptOutcome::kRetryableStatus : routing::AttemptOutcome::kRejected;
+  }
+  return routing::AttemptOutcome::kConnectError;  // a 2xx whose body or stream broke
+}
+
+// Retry-After as milliseconds (whole or fractional seconds); 0 when absent or not a number.
+// At most an hour: a deployment is never shelved for longer on one answer's word.
+int64_t RetryAfterMs(const std::string& seconds) {
+  if (seconds.empty()) return 0;
+  double v = 0;
+  auto [end, ec] = std::from_chars(seconds.data(), seconds.data() + seconds.size(), v);
+  if (ec != std::errc() || end != seconds.data() + seconds.size() || !(v > 0)) return 0;
+  return static_cast<int64_t>(std::min(v, 3600.0) * 1000);
+}
+
+// The router gave up after failed attempts. A request that tried one deployment gets its
+// answer (a 429 with its Retry-After, a 502): that is all there was to say. One that tried
+// several, ran out of retry budget, or is pinned away from deployments it would otherwise
+// have had gets the 503 naming the model, the jurisdiction it is pinned to and the last
+// upstream failure: it failed because every compliant deployment did.
+void ReplyGaveUp(RequestContext& ctx, const providers::ProviderError& error) {
+  const routing::Decision& d = ctx.route.decision;
+  size_t distinct = 0;
+  for (size_t i = 0; i < d.attempts.size(); ++i) {
+    bool seen = false;
+    for (size_t j = 0; j < i; ++j) seen |= d.attempts[j].deployment_index == d.attempts[i].deployment_index;
+    distinct += seen ? 0 : 1;
+  }
+  std::string who = "upstream " + ctx.deployment->id;
+  const bool pinned_away = !d.pinned_jurisdiction.empty() && ctx.route.residency_filtered();
+  if (!pinned_away && distinct <= 1 && d.refusal != routing::Refusal::kRetryBudget) {
+    Code code = error.status == 429   ? Code::kResourceExhausted
+                : error.status == 504 ? Code::kDeadlineExceeded
+                : error.status == 503 ? Code::kFailedPrecondition
+                : error.status >= 500 ? Code::kUnavailable
+                                      : Code::kInvalidArgument;
+    ReplyError(ctx, {code, who + ": " + error.message}, error.type, error.retry_after);
+    return;
+  }
+  std::string where = d.pinned_jurisdiction.empty()
+                          ? std::string()
+                          : " in " + std::string(d.pinned_jurisdiction) + ", where this request's data must stay,";
+  std::string why = d.refusal == routing::Refusal::kRetryBudget ? " (the node's retry budget is spent)" : "";
+  ReplyError(ctx,
+             {Code::kFailedPrecondition, "No deployment of '" + ctx.request.model + "'" + where +
+                                             " could answer" + why + "; last failure: " + who + ": " +
+                                             error.message},
+             "no_healthy_deployment", error.retry_after);
+}
+
 void EndClientStream(RequestContext& ctx) {
   ctx.exchange->End();
   ctx.exchange = nullptr;
@@ -93,14 +177,10 @@ void Fail(RequestContext& ctx, const providers::ProviderError& error) {
     ctx.usage = BilledStreamUsage(*ctx.relay, ctx.exchange->request().body);
   }
   std::string who = "upstream " + ctx.deployment->id;
+  EndAttempt(ctx, FailureOutcome(ctx, error), -1, RetryAfterMs(error.retry_after));
   if (!ctx.streaming_to_client) {
     if (error.retryable && TryNextDeployment(ctx)) return;
-    Code code = error.status == 429   ? Code::kResourceExhausted
-                : error.status == 504 ? Code::kDeadlineExceeded
-                : error.status == 503 ? Code::kFailedPrecondition
-                : error.status >= 500 ? Code::kUnavailable
-                                      : Code::kInvalidArgument;
-    ReplyError(ctx, {code, who + ": " + error.message}, error.type, error.retry_after);
+    ReplyGaveUp(ctx, error);
   } else {
     ctx.outcome = error.status == 504 ? DeadlineExceeded(who + ": " + error.message)
                                       : Unavailable(who + ": " + error.message);
@@ -151,6 +231,7 @@ void ReplyWhole(RequestContext& ctx) {
                                   : ctx.upstream_content_type);
   AddEdgeHeaders(ctx, headers, /*success=*/true);
   ctx.reply_status = 200;
+  EndAttemptOk(ctx);
   ctx.exchange->Reply(200, headers, ctx.mode == Mode::kTranslated ? translated : body);
   ctx.exchange = nullptr;
   CompleteRequest(ctx);
@@ -163,6 +244,7 @@ void ReplyUpstreamStatus(RequestContext& ctx) {
       AdapterOf(ctx).ClassifyError(ctx.upstream_status, ctx.upstream_retry, ctx.upstream_body);
   if (e.retryable || ctx.mode == Mode::kTranslated || e.status >= 500) return Fail(ctx, e);
   // Same API on both sides and a 4xx about the request: the provider's body passes as is.
+  EndAttempt(ctx, routing::AttemptOutcome::kRejected, -1);
   ctx.outcome = InvalidArgument("upstream " + ctx.deployment->id + " answered " +
                                 std::to_string(ctx.upstream_status) + ": " + e.message);
   ctx.reply_status = ctx.upstream_status;
@@ -179,6 +261,7 @@ void ReplyUpstreamStatus(RequestContext& ctx) {
 
 void RequestContext::OnResponseHead(int status, const net::HeaderList& headers) {
   StartOwnTime();
+  first_byte_us = NowMicros();
   upstream_status = status;
   if (const std::string* v = headers.Find("content-type")) upstream_content_type = *v;
   if (const std::string* v = headers.Find("retry-after")) upstream_retry.retry_after = *v;
@@ -229,6 +312,7 @@ void RequestContext::OnResponseComplete() {
                         "the provider ended the stream before its end marker", {}});
   }
   usage = BilledStreamUsage(*relay, exchange->request().body);
+  EndAttemptOk(*this);
   Forward(*this, out, /*force_head=*/true);
   EndClientStream(*this);
   CompleteRequest(*this);

@@ -111,29 +111,40 @@ Status StartAttempt(RequestContext& ctx) {
   ctx.held.clear();
   ctx.upstream_done = false;
   ++ctx.attempts;
+  ctx.attempt_started_us = NowMicros();
   ctx.StopOwnTime();  // from here until the upstream answers, the time is the provider's
   ctx.call = ctx.services.upstream->Start(std::move(req).value(), &ctx);
   return Status::Ok();
 }
 
-bool TryNextDeployment(RequestContext& ctx) {
+bool TryNextDeployment(RequestContext& ctx, Status* not_expressible) {
   const config::Config& cfg = ctx.snapshot->config;
-  while (ctx.next_candidate < ctx.candidates.size() &&
-         ctx.attempts <= cfg.router.num_retries) {
-    ctx.deployment_index = ctx.candidates[ctx.next_candidate++];
-    ctx.deployment = &cfg.model_list[ctx.deployment_index];
-    if (StartAttempt(ctx).ok()) return true;
+  routing::Router& router = *ctx.snapshot->router;
+  for (;;) {
+    std::optional<size_t> next =
+        ctx.route.Next(router, routing::Rng::ForThread(), routing::NowMs(), routing::NowUnixMs());
+    if (!next) return false;
+    ctx.deployment_index = *next;
+    ctx.deployment = &cfg.model_list[*next];
+    Status started = StartAttempt(ctx);
+    if (started.ok()) return true;
+    // The request cannot be expressed for this deployment's provider (e.g. embeddings where
+    // there are none): nothing was sent; another candidate may take it.
+    ctx.route.End(routing::AttemptOutcome::kNotExpressible, 0, -1, 0, 0, routing::NowMs());
+    if (not_expressible != nullptr && not_expressible->ok()) *not_expressible = started;
   }
-  return false;
 }
 
 Next CallUpstream(RequestContext& ctx) {
-  Status started = StartAttempt(ctx);
-  if (started.ok()) return Next::kPending;
-  // The request cannot be expressed for this deployment's provider (e.g. embeddings where
-  // there are none): another candidate may take it.
-  if (TryNextDeployment(ctx)) return Next::kPending;
-  ReplyError(ctx, started, "invalid_request_for_provider");
+  Status not_expressible;
+  if (TryNextDeployment(ctx, &not_expressible)) return Next::kPending;
+  if (!not_expressible.ok()) {
+    ReplyError(ctx, not_expressible, "invalid_request_for_provider");
+  } else {
+    ReplyError(ctx, {Code::kFailedPrecondition, "No deployment of '" + ctx.request.model +
+                                                    "' could be tried (retry budget exhausted)."},
+               "no_deployment_available");
+  }
   return Next::kReplied;
 }
 

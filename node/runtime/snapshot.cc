@@ -8,7 +8,8 @@
 namespace edge::runtime {
 
 Result<std::shared_ptr<const Snapshot>> Snapshot::Build(
-    config::Config config, std::shared_ptr<const geo::Classifier> geo) {
+    config::Config config, std::shared_ptr<const geo::Classifier> geo,
+    std::shared_ptr<routing::Router> router) {
   auto snap = std::make_shared<Snapshot>();
   snap->geo = std::move(geo);
   // Deployments with the same trust settings share one context: the system bundle is
@@ -51,6 +52,8 @@ Result<std::shared_ptr<const Snapshot>> Snapshot::Build(
     snap->targets.push_back(std::move(target));
   }
   snap->config = std::move(config);
+  snap->router = router != nullptr ? std::move(router) : std::make_shared<routing::Router>();
+  snap->routes = snap->router->StatesFor(snap->config);
   return std::shared_ptr<const Snapshot>(std::move(snap));
 }
 

@@ -12,6 +12,7 @@
 #include "config/config.h"
 #include "geo/geo.h"
 #include "node/net/upstream_client.h"
+#include "node/routing/router.h"
 #include "providers/adapter.h"
 
 namespace edge::runtime {
@@ -34,10 +35,16 @@ struct Snapshot {
   // Places callers by IP (runtime::BuildGeoClassifier); null = callers are not looked up
   // (unit tests), so they get the node's jurisdiction.
   std::shared_ptr<const geo::Classifier> geo;
+  // The process's router, and its state of each deployment, parallel to config.model_list
+  // (the same objects as in the previous snapshot for the same deployment ids).
+  std::shared_ptr<routing::Router> router;
+  routing::States routes;
 
-  // Fails when a deployment's api_base or ssl_verify CA file cannot be used.
+  // Fails when a deployment's api_base or ssl_verify CA file cannot be used. `router` is the
+  // process's (serve passes the same one on every reload); null makes a new one.
   static Result<std::shared_ptr<const Snapshot>> Build(
-      config::Config config, std::shared_ptr<const geo::Classifier> geo = nullptr);
+      config::Config config, std::shared_ptr<const geo::Classifier> geo = nullptr,
+      std::shared_ptr<routing::Router> router = nullptr);
 };
 
 // The current snapshot; Load() is one atomic shared_ptr read.

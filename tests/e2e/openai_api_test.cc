@@ -56,7 +56,7 @@ TEST_F(OpenAiApi, NonStreamingChatIsProxiedWithUsageAndEdgeHeaders) {
   EXPECT_EQ(r->Header("x-edge-node"), "e2e-node");
   EXPECT_EQ(r->Header("x-edge-region"), "eu-west");
   EXPECT_EQ(r->Header("x-edge-jurisdiction"), "EU; source=node");
-  EXPECT_EQ(r->Header("x-edge-deployment"), "chat/0");
+  EXPECT_EQ(r->Header("x-edge-deployment"), DeploymentId(*node_, 0));
   EXPECT_FALSE(r->Header("x-edge-endpoint-region").empty());
   EXPECT_EQ(r->Header("x-edge-attempts"), "1");
   EXPECT_EQ(r->Header("x-edge-request-id").size(), 24u);
@@ -84,7 +84,7 @@ TEST_F(OpenAiApi, Embeddings) {
   ASSERT_TRUE(r);
   EXPECT_EQ(r->status, 200) << r->body;
   EXPECT_NE(r->body.find("\"embedding\""), std::string::npos) << r->body;
-  EXPECT_EQ(r->Header("x-edge-deployment"), "embed/1");
+  EXPECT_EQ(r->Header("x-edge-deployment"), DeploymentId(*node_, 1));
   EXPECT_NE(fake_->LastRequestJson().find("text-embedding-3-small"), std::string::npos);
 }
 

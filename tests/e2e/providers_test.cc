@@ -95,7 +95,7 @@ TEST_F(Providers, OverloadedDeploymentFallsBackToTheNext) {
   ASSERT_TRUE(r);
   EXPECT_EQ(r->status, 200) << r->body;
   EXPECT_EQ(r->Header("x-edge-attempts"), "2");
-  EXPECT_EQ(r->Header("x-edge-deployment"), "resilient/6");
+  EXPECT_EQ(r->Header("x-edge-deployment"), DeploymentId(*stage_->node, 6));
 }
 
 TEST_F(Providers, StreamThatFailsBeforeContentFallsBackInvisibly) {

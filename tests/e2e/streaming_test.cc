@@ -70,7 +70,7 @@ TEST_F(Streaming, WithoutUsageTheClientGetsNoUsageChunk) {
     EXPECT_EQ(e.find("\"usage\""), std::string::npos) << e;
   }
   EXPECT_NE(r->body.find("chat.completion.chunk"), std::string::npos);
-  EXPECT_EQ(r->Header("x-edge-deployment"), "chat/0");
+  EXPECT_EQ(r->Header("x-edge-deployment"), DeploymentId(*node_, 0));
   // The node asked the upstream for usage anyway, to bill the call.
   std::string last = fake_->LastRequestJson();
   EXPECT_NE(last.find("include_usage"), std::string::npos) << last;

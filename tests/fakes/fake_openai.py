@@ -316,6 +316,17 @@ class FakeOpenAI:
             self.last_request = None
             self.recent = []
             conn.send(200, {"ok": True}, keep_alive=keep)
+        elif path == "/_fake/fault" and req.method == "POST":
+            # The --fault switches from now on (the body, e.g. "529" or "429" or ""), so a
+            # test can make a running deployment fail, change how, and recover.
+            spec = req.body.decode("utf-8", "replace").strip()
+            try:
+                Faults(spec)
+            except ValueError as e:
+                conn.send(400, error_body(str(e), "invalid_request_error"), keep_alive=keep)
+                return keep
+            self.default_faults = spec
+            conn.send(200, {"ok": True, "fault": spec}, keep_alive=keep)
         else:
             conn.send(404, error_body("no such control path", "invalid_request_error"),
                       keep_alive=keep)

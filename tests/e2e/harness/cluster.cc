@@ -1,5 +1,7 @@
 #include "tests/e2e/harness/cluster.h"
 
+#include "tests/e2e/harness/json.h"
+
 #include <mbedtls/sha256.h>
 
 #include <chrono>
@@ -83,6 +85,15 @@ Node::Node(const TempDir& dir, const std::string& config_yaml, const std::string
     }
     std::this_thread::sleep_for(std::chrono::milliseconds(20));
   }
+}
+
+std::string DeploymentId(const Node& node, size_t index) {
+  auto r = Request(node.admin_port(), "GET", "/admin/routes",
+                   {{"Authorization", std::string("Bearer ") + kAdminKey}}, "");
+  if (!r || r->status != 200) return "";
+  rapidjson::Document doc = ParseJson(r->body);
+  if (doc.HasParseError()) return "";
+  return JsonString(doc, "deployments." + std::to_string(index) + ".id");
 }
 
 std::string TestConfig(const std::string& model_list_yaml, const std::string& node_extra,

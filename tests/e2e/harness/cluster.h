@@ -69,6 +69,10 @@ class Node {
   uint16_t port_ = 0, admin_port_ = 0;
 };
 
+// The id of model_list's index-th deployment, as GET /admin/routes names it (ids come from
+// the deployment's content; see docs/routing.md). "" when the node does not answer.
+std::string DeploymentId(const Node& node, size_t index);
+
 // A config with one node listening on 127.0.0.1:0, the test key, and `model_list_yaml`
 // (already indented as the items of model_list). `node_extra` adds lines under node:.
 std::string TestConfig(const std::string& model_list_yaml, const std::string& node_extra = "",
