@@ -1,5 +1,6 @@
 #include "node/routing/peak_ewma.h"
 
+#include <algorithm>
 #include <bit>
 #include <cmath>
 
@@ -34,8 +35,12 @@ double ElapsedMs(uint32_t stamp, int64_t now_ms) {
 
 }  // namespace
 
+// Samples are milliseconds: anything past a day is a broken clock, and a float must hold it.
+constexpr double kMaxSample = 86'400'000;
+
 void PeakEwma::Observe(double value, int64_t now_ms) {
   if (!(value >= 0)) value = 0;  // NaN too
+  value = std::min(value, kMaxSample);
   const uint32_t now = Stamp(now_ms);
   uint64_t old = cell_.load(std::memory_order_relaxed);
   for (;;) {
@@ -57,6 +62,7 @@ void PeakEwma::Observe(double value, int64_t now_ms) {
 
 void PeakEwma::Reset(double value, int64_t now_ms) {
   if (!(value >= 0)) value = 0;
+  value = std::min(value, kMaxSample);
   cell_.store(Pack(static_cast<float>(value), Stamp(now_ms)), std::memory_order_relaxed);
 }
 

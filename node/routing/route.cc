@@ -149,7 +149,12 @@ std::optional<size_t> Route::Next(Router& router, Rng& rng, int64_t now_ms, int6
     decision.refusal = Refusal::kRetriesExhausted;
     return std::nullopt;
   }
-  if (!decision.attempts.empty() &&
+  // A retry is an attempt after one that reached an upstream (one the request could not be
+  // expressed for sent nothing, and costs no budget).
+  const bool retry = std::any_of(decision.attempts.begin(), decision.attempts.end(), [](const Attempt& a) {
+    return a.outcome != AttemptOutcome::kNotExpressible;
+  });
+  if (retry &&
       !router.retry_budget().TryWithdraw(rs.retry_budget.ratio, rs.retry_budget.min_retries_per_second,
                                          now_ms)) {
     decision.refusal = Refusal::kRetryBudget;

@@ -362,6 +362,23 @@ TEST(Failures, RetryBudgetBoundsAttemptsWhenEverythingIsDown) {
   EXPECT_GT(budget_refusals, 300);
 }
 
+TEST(Failures, ADeploymentThatCouldNotTakeTheRequestCostsNoRetryBudget) {
+  Router router;
+  config::Config cfg = Load(Dep("m", "a") + Dep("m", "b") + Dep("m", "c"),
+                            "  retry_budget: {ratio: 0, min_retries_per_second: 0}\n");
+  States states = router.StatesFor(cfg);
+  Rng rng(37);
+  Route r;
+  ASSERT_TRUE(r.Plan(cfg, states, "m", "", "{}", false));
+  ASSERT_TRUE(r.Next(router, rng, 1000, 0));
+  r.End(AttemptOutcome::kNotExpressible, 0, -1, 0, 0, 1000);  // nothing was sent
+  ASSERT_TRUE(r.Next(router, rng, 1000, 0));
+  r.End(AttemptOutcome::kConnectError, 0, -1, 0, 0, 1000);
+  EXPECT_FALSE(r.Next(router, rng, 1000, 0));  // a real retry: the empty budget refuses it
+  EXPECT_EQ(r.decision.refusal, Refusal::kRetryBudget);
+  EXPECT_EQ(router.retry_budget().refusals(), 1u);
+}
+
 TEST(Capabilities, FilterAndContextWindowFallback) {
   Router router;
   config::Config cfg = Load(Dep("m", "plain", "", "supports_vision: false, supports_function_calling: false, "
