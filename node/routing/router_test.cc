@@ -130,6 +130,30 @@ TEST(Cooldown, RetryAfterCoolsForThatLong) {
   EXPECT_EQ(s.HealthAt(2001), Health::kCoolingDown);
 }
 
+// A reload keeps what the router learned about every deployment whose id is unchanged; a
+// deployment inserted in front gets a fresh state and renames nobody.
+TEST(Router, StateIsCarriedOverByIdAcrossReloads) {
+  Router router;
+  config::Config before = Load(Dep("m", "a") + Dep("m", "b"));
+  States old_states = router.StatesFor(before);
+  old_states[1]->ms_per_token.Observe(7, 1000);
+  ASSERT_TRUE(old_states[1]->OnResult(true, 5000, false, 3, 30000, 1000));
+  config::Config after = Load(Dep("m", "new") + Dep("m", "a") + Dep("m", "b"));
+  States new_states = router.StatesFor(after);
+  EXPECT_EQ(new_states[1], old_states[0]);
+  EXPECT_EQ(new_states[2], old_states[1]);
+  EXPECT_EQ(new_states[2]->HealthAt(2000), Health::kCoolingDown);
+  EXPECT_NEAR(new_states[2]->ms_per_token.Last(), 7, 1e-6);
+  EXPECT_FALSE(new_states[0]->ms_per_token.observed());
+  // Content-derived ids too: the same deployment keeps its id, so its state.
+  config::Config derived1 = Load("  - model_name: x\n    litellm_params: {model: openai/q, api_base: http://h/v1}\n");
+  config::Config derived2 = Load("  - model_name: y\n    litellm_params: {model: openai/z, api_base: http://h/v1}\n"
+                                 "  - model_name: x\n    litellm_params: {model: openai/q, api_base: http://h/v1}\n");
+  States d1 = router.StatesFor(derived1);
+  States d2 = router.StatesFor(derived2);
+  EXPECT_EQ(d1[0], d2[1]);
+}
+
 TEST(Strategies, SimpleShuffleSplitsByWeight) {
   Router router;
   config::Config cfg = Load(Dep("m", "a", "weight: 90") + Dep("m", "b", "weight: 10"),

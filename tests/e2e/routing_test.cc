@@ -182,6 +182,16 @@ TEST(Routing, LatencyRoutingPrefersTheFasterDeployment) {
   const rapidjson::Value* ms = JsonAt(routes, "deployments.1.latency.ms_per_token");
   ASSERT_TRUE(ms != nullptr && ms->IsNumber());
   EXPECT_LT(ms->GetDouble(), 50.0 / 5) << "the recovered deployment's new measurement";
+  // Streams are measured by their time to first byte.
+  auto stream = c.Chat("m", ChatBody("m", true));
+  ASSERT_TRUE(stream);
+  EXPECT_EQ(stream->status, 200);
+  routes = ParseJson(s.Admin("/admin/routes"));
+  const std::string id = stream->Header("x-edge-deployment");
+  const size_t index = id == "fast" ? 0 : 1;
+  const rapidjson::Value* ttfb = JsonAt(routes, "deployments." + std::to_string(index) + ".latency.ttfb_ms");
+  ASSERT_TRUE(ttfb != nullptr && ttfb->IsNumber()) << id;
+  EXPECT_GE(ttfb->GetDouble(), 0);
 }
 
 TEST(Routing, WeightsSplitTraffic) {
