@@ -69,7 +69,9 @@ bool Route::Plan(const config::Config& cfg, const States& states, std::string_vi
   decision.strategy = cfg.router.routing_strategy;
   decision.pinned_jurisdiction = pinned;
 
-  std::vector<std::string_view> groups = {alias};
+  // Scratch reused by this thread's requests: no allocation per request once warm.
+  thread_local std::vector<std::string_view> groups;
+  groups.assign(1, alias);
   std::optional<RequestNeeds> needs;
   bool context_excluded = false;
   auto add_group = [&](std::string_view name) {
@@ -78,6 +80,10 @@ bool Route::Plan(const config::Config& cfg, const States& states, std::string_vi
   for (size_t g = 0; g < groups.size(); ++g) {
     auto it = cfg.deployments_by_alias.find(groups[g]);
     if (it == cfg.deployments_by_alias.end()) continue;
+    if (g == 0) {  // one allocation each for the usual request, which has no fallback
+      decision.candidates.reserve(it->second.size());
+      eligible_.reserve(it->second.size());
+    }
     for (size_t index : it->second) {
       const config::Deployment& d = cfg.model_list[index];
       bool seen = false;
@@ -139,7 +145,8 @@ std::optional<size_t> Route::Next(Router& router, Rng& rng, int64_t now_ms, int6
   const uint16_t per_group = static_cast<uint16_t>(std::clamp(rs.num_retries, 0, 1000) + 1);
   // Who may still be tried: not tried yet, in a group that has attempts left. A deployment
   // is tried twice only when it is the only eligible one.
-  std::vector<size_t> open;
+  thread_local std::vector<size_t> open;  // scratch, as `ready` below
+  open.clear();
   for (size_t i = 0; i < eligible_.size(); ++i) {
     const Eligible& e = eligible_[i];
     bool again = e.tries == 0 || eligible_.size() == 1;
@@ -167,8 +174,9 @@ std::optional<size_t> Route::Next(Router& router, Rng& rng, int64_t now_ms, int6
   size_t chosen = SIZE_MAX;
   bool probe = false;
   exploring_ = false;
+  thread_local std::vector<size_t> ready;
   for (size_t pass_group = 0; pass_group < group_attempts_.size() && chosen == SIZE_MAX; ++pass_group) {
-    std::vector<size_t> ready;
+    ready.clear();
     int best_order = std::numeric_limits<int>::max();
     for (size_t i : open) {
       const Eligible& e = eligible_[i];
