@@ -4,7 +4,6 @@
 // where allowed, else shown in the client API's error shape.
 
 #include <algorithm>
-#include <charconv>
 
 #include "node/pipeline/attempt.h"
 #include "node/pipeline/edge_headers.h"
@@ -113,16 +112,6 @@ routing::AttemptOutcome FailureOutcome(const RequestContext& ctx, const provider
   return routing::AttemptOutcome::kConnectError;  // a 2xx whose body or stream broke
 }
 
-// Retry-After as milliseconds (whole or fractional seconds); 0 when absent or not a number.
-// At most an hour: a deployment is never shelved for longer on one answer's word.
-int64_t RetryAfterMs(const std::string& seconds) {
-  if (seconds.empty()) return 0;
-  double v = 0;
-  auto [end, ec] = std::from_chars(seconds.data(), seconds.data() + seconds.size(), v);
-  if (ec != std::errc() || end != seconds.data() + seconds.size() || !(v > 0)) return 0;
-  return static_cast<int64_t>(std::min(v, 3600.0) * 1000);
-}
-
 // The router gave up after failed attempts. A request that tried one deployment gets its
 // answer (a 429 with its Retry-After, a 502): that is all there was to say. One that tried
 // several, ran out of retry budget, or is pinned away from deployments it would otherwise
@@ -177,7 +166,7 @@ void Fail(RequestContext& ctx, const providers::ProviderError& error) {
     ctx.usage = BilledStreamUsage(*ctx.relay, ctx.exchange->request().body);
   }
   std::string who = "upstream " + ctx.deployment->id;
-  EndAttempt(ctx, FailureOutcome(ctx, error), -1, RetryAfterMs(error.retry_after));
+  EndAttempt(ctx, FailureOutcome(ctx, error), -1, routing::RetryAfterMs(error.retry_after));
   if (!ctx.streaming_to_client) {
     if (error.retryable && TryNextDeployment(ctx)) return;
     ReplyGaveUp(ctx, error);

@@ -5,6 +5,7 @@
 #include <sys/random.h>
 
 #include <algorithm>
+#include <charconv>
 #include <chrono>
 #include <cmath>
 #include <ctime>
@@ -74,6 +75,16 @@ RequestNeeds ReadNeeds(std::string_view body) {
     }
   }
   return needs;
+}
+
+int64_t RetryAfterMs(std::string_view seconds) {
+  if (seconds.empty()) return 0;
+  double v = 0;
+  auto [end, ec] = std::from_chars(seconds.data(), seconds.data() + seconds.size(), v);
+  if (ec != std::errc() || end != seconds.data() + seconds.size() || !(v > 0) || !std::isfinite(v)) {
+    return 0;
+  }
+  return static_cast<int64_t>(std::min(v, 3600.0) * 1000);
 }
 
 States Router::StatesFor(const config::Config& cfg) {

@@ -61,6 +61,11 @@ struct RequestNeeds {
 // `body` is untrusted; what cannot be read needs nothing.
 RequestNeeds ReadNeeds(std::string_view openai_chat_body);
 
+// An upstream's Retry-After (seconds, whole or fractional, as ProviderError::retry_after
+// carries it) in milliseconds; 0 when absent, not a number or not positive. At most an hour:
+// a deployment is never shelved for longer on one answer's word.
+int64_t RetryAfterMs(std::string_view seconds);
+
 using States = std::vector<std::shared_ptr<DeploymentState>>;
 
 class Router {

@@ -121,6 +121,16 @@ TEST(Cooldown, FailuresOlderThanAMinuteDoNotCount) {
   EXPECT_TRUE(s.OnResult(true, 0, false, 2, 30000, t + 62000));
 }
 
+TEST(RetryAfter, SecondsToMillisecondsAndMalformedValuesIgnored) {
+  EXPECT_EQ(RetryAfterMs("1"), 1000);
+  EXPECT_EQ(RetryAfterMs("2.5"), 2500);
+  EXPECT_EQ(RetryAfterMs("99999999"), 3600000);  // at most an hour
+  for (const char* bad : {"", "0", "-3", "abc", "1s", " 1", "1 ", "nan", "inf", "-inf",
+                          "Wed, 21 Oct 2015 07:28:00 GMT", "1e400", "0x10"}) {
+    EXPECT_EQ(RetryAfterMs(bad), 0) << bad;
+  }
+}
+
 TEST(Cooldown, RetryAfterCoolsForThatLong) {
   DeploymentState s;
   EXPECT_TRUE(s.OnResult(true, 7000, false, 100, 30000, 1000));

@@ -60,6 +60,10 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   Check(a.images == b.images && a.tools == b.tools && a.json_schema == b.json_schema &&
         a.prompt_tokens == b.prompt_tokens && a.prompt_tokens >= 0);
 
+  // The same bytes as an upstream's Retry-After: 0 .. an hour, deterministic.
+  int64_t ms = RetryAfterMs(body);
+  Check(ms >= 0 && ms <= 3600000 && ms == RetryAfterMs(body));
+
   World& w = TheWorld();
   Rng rng(size);
   for (std::string_view pinned : {std::string_view(), std::string_view("EU")}) {
