@@ -148,6 +148,8 @@ std::string Router::RoutesJson(const config::Config& cfg, const States& states, 
     w.String(d.model.c_str());
     w.Key("jurisdiction");
     if (d.jurisdiction.empty()) w.Null(); else w.String(d.jurisdiction.c_str());
+    w.Key("cloud_region");
+    if (d.cloud_region.empty()) w.Null(); else w.String(d.cloud_region.c_str());
     Health h = s.HealthAt(now_ms);
     w.Key("state");
     w.String(HealthName(h).data());

@@ -1,13 +1,13 @@
 #include "tests/e2e/harness/cluster.h"
 
-#include "tests/e2e/harness/json.h"
-
 #include <mbedtls/sha256.h>
 
 #include <chrono>
 #include <cstdio>
 #include <regex>
 #include <thread>
+
+#include "tests/e2e/harness/json.h"
 
 namespace edge::e2e {
 
