@@ -84,14 +84,29 @@ Country Database::Lookup(const IpAddress& a, int* mmdb_error) const {
     return country;
   }
   if (!r.found_entry) return country;
+  return CountryOf(&r.entry, mmdb_error);
+}
+
+Country Database::CountryOf(MMDB_entry_s* entry, int* mmdb_error) const {
+  uint64_t tag = (static_cast<uint64_t>(entry->offset) + 1) << 16;
+  std::atomic<uint64_t>& slot = cache_[(entry->offset * 2654435761u) % kCacheSlots];
+  uint64_t cached = slot.load(std::memory_order_relaxed);
+  Country country;
+  if ((cached & ~uint64_t{0xffff}) == tag) {
+    country.code = {static_cast<char>(cached >> 8), static_cast<char>(cached & 0xff)};
+    return country;
+  }
   for (const char* const* path : kPaths) {
-    rc = ReadCode(&r.entry, path, &country);
-    if (rc != MMDB_SUCCESS) {
+    int rc = ReadCode(entry, path, &country);
+    if (rc != MMDB_SUCCESS) {  // not cached: the next lookup reports it again
       if (mmdb_error != nullptr) *mmdb_error = rc;
       return Country();
     }
     if (!country.empty()) break;
   }
+  slot.store(tag | static_cast<uint64_t>(static_cast<uint8_t>(country.code[0])) << 8 |
+                 static_cast<uint8_t>(country.code[1]),
+             std::memory_order_relaxed);
   return country;
 }
 

@@ -71,8 +71,7 @@ IpAddress ParseNode(std::string_view s, bool bare_v6_allowed) {
     std::string_view port = s.substr(colon + 1);
     if (!IsPort(port) && !IsObfuscated(port)) return a;
   }
-  if (host.find_first_not_of("0123456789.") != std::string_view::npos) return a;
-  ParseIp(host, &a);
+  ParseIp(host, &a);  // no ':' left: only a strict dotted quad parses
   return a;
 }
 

@@ -14,6 +14,7 @@
 #include <sys/socket.h>
 
 #include <array>
+#include <atomic>
 #include <cstdint>
 #include <map>
 #include <memory>
@@ -24,6 +25,7 @@
 #include "common/result.h"
 
 struct MMDB_s;
+struct MMDB_entry_s;
 
 namespace edge::geo {
 
@@ -133,7 +135,16 @@ class Database {
 
  private:
   Database() = default;
+  Country CountryOf(MMDB_entry_s* entry, int* mmdb_error) const;
+
   std::unique_ptr<MMDB_s> mmdb_;
+  // Country by data-record offset. A country database has a few hundred distinct records, and
+  // decoding one (MMDB_aget_value) costs more than the tree walk, so each is decoded once.
+  // The data section is immutable, so an entry never goes stale; slots are single atomic
+  // words (offset + 1 << 16 | code), so threads share the cache without locks and a race only
+  // costs a decode.
+  static constexpr size_t kCacheSlots = 1024;
+  mutable std::array<std::atomic<uint64_t>, kCacheSlots> cache_{};
   std::string path_, type_;
   uint64_t build_epoch_ = 0;
 };

@@ -45,23 +45,45 @@ Status Bad(std::string_view cidr, std::string_view why) {
   return InvalidArgument(std::move(m));
 }
 
+// Dotted-quad IPv4 as inet_pton(AF_INET) reads it (four decimal parts 0-255, no leading
+// zeros, nothing else), without its copy into a C string: hops are parsed on every request.
+bool ParseV4(std::string_view s, uint8_t* out) {
+  size_t i = 0;
+  for (int part = 0; part < 4; ++part) {
+    if (part > 0) {
+      if (i >= s.size() || s[i] != '.') return false;
+      ++i;
+    }
+    size_t start = i;
+    unsigned value = 0;
+    while (i < s.size() && s[i] >= '0' && s[i] <= '9' && i - start < 3) {
+      value = value * 10 + static_cast<unsigned>(s[i] - '0');
+      ++i;
+    }
+    size_t len = i - start;
+    if (len == 0 || value > 255 || (len > 1 && s[start] == '0')) return false;
+    out[part] = static_cast<uint8_t>(value);
+  }
+  return i == s.size();
+}
+
 }  // namespace
 
 bool ParseIp(std::string_view text, IpAddress* out) {
   // inet_pton wants a C string; the longest textual IPv6 address is 45 characters.
   char buf[INET6_ADDRSTRLEN + 1];
   if (text.empty() || text.size() >= sizeof(buf)) return false;
-  if (std::memchr(text.data(), 0, text.size()) != nullptr) return false;  // "1.2.3.4\0junk"
-  std::memcpy(buf, text.data(), text.size());
-  buf[text.size()] = 0;
   uint8_t bytes[16];
   if (text.find(':') == std::string_view::npos) {
-    if (inet_pton(AF_INET, buf, bytes) != 1) return false;
+    if (!ParseV4(text, bytes)) return false;
     out->family = IpAddress::Family::kV4;
     out->bytes = {};
     std::memcpy(out->bytes.data(), bytes, 4);
     return true;
   }
+  if (std::memchr(text.data(), 0, text.size()) != nullptr) return false;  // "::1\0junk"
+  std::memcpy(buf, text.data(), text.size());
+  buf[text.size()] = 0;
   if (inet_pton(AF_INET6, buf, bytes) != 1) return false;
   *out = FromV6Bytes(bytes);
   return true;
@@ -127,7 +149,13 @@ Status CidrSet::Add(std::string_view cidr) {
 bool CidrSet::Contains(const IpAddress& a) const {
   if (!a.valid()) return false;
   for (const Net& n : nets_) {
-    if (n.base.family == a.family && Masked(a, n.prefix) == n.base) return true;
+    if (n.base.family != a.family) continue;
+    size_t whole = static_cast<size_t>(n.prefix / 8);
+    if (std::memcmp(a.bytes.data(), n.base.bytes.data(), whole) != 0) continue;
+    int rest = n.prefix % 8;
+    if (rest == 0) return true;
+    auto mask = static_cast<uint8_t>(0xff << (8 - rest));
+    if ((a.bytes[whole] & mask) == n.base.bytes[whole]) return true;
   }
   return false;
 }

@@ -15,10 +15,12 @@ geo::IpAddress CallerAddress(const RequestContext& ctx, const geo::Classifier* g
   if (geo == nullptr || !geo->trusted_proxies().Contains(peer)) return peer;
   thread_local geo::ForwardedHops hops;  // fixed size, reused: nothing allocates
   hops.Clear();
+  constexpr std::string_view kXff = "x-forwarded-for", kForwarded = "forwarded";
   for (const auto& [name, value] : ctx.exchange->request().headers) {
-    if (net::EqualsIgnoreCase(name, "x-forwarded-for")) {
+    // Lengths first: most fields are neither, and this runs for every field of the request.
+    if (name.size() == kXff.size() && net::EqualsIgnoreCase(name, kXff)) {
       hops.AddXForwardedFor(value);
-    } else if (net::EqualsIgnoreCase(name, "forwarded")) {
+    } else if (name.size() == kForwarded.size() && net::EqualsIgnoreCase(name, kForwarded)) {
       hops.AddForwarded(value);
     }
   }

@@ -6,6 +6,9 @@
 // 2a01:cb00::/32 FR, 8.8.8.0/24 US, 133.0.0.0/8 JP.
 
 #include <gtest/gtest.h>
+#include <signal.h>
+
+#include <fstream>
 
 #include "tests/e2e/harness/cluster.h"
 
@@ -204,6 +207,37 @@ TEST_F(Residency, DenyRefusesCallersItCannotPlace) {
   ExpectOnlyEu(*deny_, {{"X-Forwarded-For", "85.214.0.1"}}, "ip", kTestKey, 3);
   // The key decides before the caller's place is needed.
   ExpectOnlyEu(*deny_, {}, "key", kEuKey, 3);
+}
+
+// The database is part of the config snapshot: SIGHUP opens the one the new config names and
+// swaps both; a config whose database cannot be opened is refused and the old pair serves on.
+TEST_F(Residency, ReloadSwapsTheDatabaseWithTheConfig) {
+  auto config = [&](const std::string& db) {
+    return GeoConfig(eu_->port(), us_->port(),
+                     "{database: \"" + db + "\", trusted_proxies: [\"127.0.0.1\"]}");
+  };
+  Node node(*dir_, config(kTestDb), "reload");
+  ASSERT_TRUE(node.ok()) << node.process().Stderr();
+  auto placed = [&](const std::string& ip) {
+    auto r = Chat(node, {{"X-Forwarded-For", ip}});
+    return r ? r->Header("x-edge-jurisdiction") : std::string("no answer");
+  };
+  EXPECT_EQ(placed("133.1.2.3"), "none; source=ip");  // JP in the first database
+
+  // The IPinfo test database has no 133.0.0.0/8.
+  std::ofstream(node.config_path()) << config(std::string(EDGE_GEO_TEST_DIR) + "/ipinfo-country.mmdb");
+  node.process().Signal(SIGHUP);
+  ASSERT_TRUE(node.process().WaitForLine("config reloaded", true, 10s));
+  EXPECT_EQ(placed("133.1.2.3"), "US; source=node");
+  EXPECT_EQ(placed("85.214.0.1"), "EU; source=ip");
+
+  std::string junk = dir_->Write("junk.mmdb", "not a database");
+  std::ofstream(node.config_path()) << config(junk);
+  node.process().Signal(SIGHUP);
+  ASSERT_TRUE(node.process().WaitForLine("reload refused", true, 10s));
+  EXPECT_NE(node.process().Stderr().find("junk.mmdb"), std::string::npos);
+  EXPECT_EQ(placed("133.1.2.3"), "US; source=node");
+  EXPECT_EQ(placed("85.214.0.1"), "EU; source=ip");
 }
 
 // `llm-edge geo lookup` prints IP COUNTRY JURISDICTION source=..., with the config's database.

@@ -2,8 +2,10 @@
 // address (the first byte picks IPv4 or IPv6, then 4 or 16 bytes), and the whole input as
 // text for ParseIp and CidrSet::Add. Checks: never crashes; a country is empty or two capital
 // letters; a well-formed database reports no error; an IPv4 address and its IPv4-mapped IPv6
-// form are the same caller with the same country; a network contains its own base address.
+// form are the same caller with the same country; a network contains its own base address;
+// IPv4 text parses exactly as inet_pton(AF_INET) parses it.
 
+#include <arpa/inet.h>
 #include <netinet/in.h>
 
 #include <cstddef>
@@ -74,7 +76,17 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   }
   std::string_view text(reinterpret_cast<const char*>(data) + 1, size - 1);
   IpAddress parsed;
-  if (edge::geo::ParseIp(text, &parsed)) Lookup(parsed);
+  bool ok = edge::geo::ParseIp(text, &parsed);
+  if (ok) Lookup(parsed);
+  // ParseIp reads IPv4 itself: it must accept exactly what inet_pton does.
+  if (text.size() < 64 && text.find(':') == std::string_view::npos &&
+      text.find('\0') == std::string_view::npos) {
+    std::string c_text(text);
+    uint8_t want[4];
+    bool pton = inet_pton(AF_INET, c_text.c_str(), want) == 1;
+    Check(ok == pton);
+    if (ok) Check(std::memcmp(parsed.bytes.data(), want, 4) == 0);
+  }
   CidrSet set;
   if (set.Add(text).ok()) {
     std::string_view base = text.substr(0, text.find('/'));
