@@ -284,3 +284,51 @@ TEST(GeoLookup, BuiltInDatabaseIsFoundAndUsed) {
 
 }  // namespace
 }  // namespace edge::e2e
+
+namespace edge::e2e {
+namespace {
+
+// `llm-edge check` warns for each deployment whose jurisdiction is unknown, and still passes.
+TEST(GeoCheck, WarnsForDeploymentsOfUnknownJurisdiction) {
+  TempDir dir;
+  std::string path = dir.Write(
+      "check.yaml",
+      "model_list:\n"
+      "  - model_name: chat\n"
+      "    litellm_params: {model: openai/gpt-4o, api_key: k}\n"
+      "  - model_name: chat\n"
+      "    litellm_params: {model: bedrock/anthropic.claude-3, aws_region_name: eu-west-3,\n"
+      "                     aws_access_key_id: a, aws_secret_access_key: s}\n"
+      "  - model_name: chat\n"
+      "    litellm_params: {model: azure/gpt-4o, api_key: k, api_base: \"https://r.openai.azure.com\",\n"
+      "                     region_name: moonbase}\n"
+      "    model_info: {id: azure-moon}\n"
+      "  - model_name: chat\n"
+      "    litellm_params: {model: openai/gpt-4o, api_key: k}\n"
+      "    model_info: {id: declared, jurisdiction: EU}\n");
+  Process p({BinaryPath(), "check", "--config", path}, dir.path(), "check");
+  ASSERT_EQ(p.Wait(10s), std::optional<int>(0)) << p.Stdout() << p.Stderr();
+  std::string out = p.Stdout();
+  EXPECT_NE(out.find(path + ":2: model_list.0: warning: deployment "), std::string::npos) << out;
+  EXPECT_NE(out.find(path + ":7: model_list.2: warning: deployment azure-moon has no known "
+                            "jurisdiction (region moonbase is not in the region table)"),
+            std::string::npos)
+      << out;
+  EXPECT_EQ(out.find("model_list.1:"), std::string::npos) << out;  // eu-west-3: EU
+  EXPECT_EQ(out.find("model_list.3:"), std::string::npos) << out;  // declared
+  EXPECT_NE(out.find(path + ": ok"), std::string::npos) << out;
+}
+
+TEST(GeoLookup, UsageErrorsExitTwo) {
+  TempDir dir;
+  for (std::vector<std::string> args : std::vector<std::vector<std::string>>{
+           {"geo"}, {"geo", "lookup"}, {"geo", "lookup", "85.214.0.1"}, {"geo", "find", "1.2.3.4"}}) {
+    args.insert(args.begin(), BinaryPath());
+    Process p(args, dir.path(), "geo");
+    EXPECT_EQ(p.Wait(10s), std::optional<int>(2));
+    EXPECT_NE(p.Stderr().find("usage: llm-edge geo lookup"), std::string::npos) << p.Stderr();
+  }
+}
+
+}  // namespace
+}  // namespace edge::e2e
