@@ -133,23 +133,18 @@ bool Route::residency_filtered() const {
   return false;
 }
 
-bool Route::any_cooling(int64_t now_ms) const {
-  for (const Eligible& e : eligible_) {
-    if ((*states_)[e.index]->HealthAt(now_ms) != Health::kHealthy) return true;
-  }
-  return false;
-}
-
 std::optional<size_t> Route::Next(Router& router, Rng& rng, int64_t now_ms, int64_t now_unix_ms) {
   const config::RouterSettings& rs = cfg_->router;
   const uint16_t per_group = static_cast<uint16_t>(std::clamp(rs.num_retries, 0, 1000) + 1);
   // Who may still be tried: not tried yet, in a group that has attempts left. A deployment
-  // is tried twice only when it is the only eligible one.
+  // is tried twice only when it is the only eligible one, and not once its failures (or a
+  // Retry-After) have put it in a cooldown: hammering it again would not help.
   thread_local std::vector<size_t> open;  // scratch, as `ready` below
   open.clear();
   for (size_t i = 0; i < eligible_.size(); ++i) {
     const Eligible& e = eligible_[i];
-    bool again = e.tries == 0 || eligible_.size() == 1;
+    bool again = e.tries == 0 ||
+                 (eligible_.size() == 1 && (*states_)[e.index]->HealthAt(now_ms) == Health::kHealthy);
     if (again && group_attempts_[e.group] < per_group) open.push_back(i);
   }
   if (open.empty()) {

@@ -120,9 +120,8 @@ class Route {
   // True between Next() returning a deployment and End().
   bool attempt_open() const { return open_; }
 
-  // Whether some candidate was left out by residency / is cooling down (for messages).
+  // Whether some candidate was left out by residency (for messages).
   bool residency_filtered() const;
-  bool any_cooling(int64_t now_ms) const;
 
   Decision decision;
 

@@ -341,6 +341,13 @@ TEST(Failures, TheOnlyDeploymentIsRetriedUpToNumRetries) {
     r.End(AttemptOutcome::kConnectError, 0, -1, 0, 0, 1000);
   }
   EXPECT_EQ(attempts, 3);
+  // Not once it is cooling down: a 429 with Retry-After ends the request at once.
+  Route again;
+  ASSERT_TRUE(again.Plan(cfg, states, "m", "", "{}", false));
+  ASSERT_TRUE(again.Next(router, rng, 2000, 0));
+  again.End(AttemptOutcome::kRetryableStatus, 429, -1, 1000, 0, 2000);
+  EXPECT_FALSE(again.Next(router, rng, 2000, 0));
+  EXPECT_EQ(again.decision.refusal, Refusal::kRetriesExhausted);
 }
 
 TEST(Failures, CoolingDeploymentsAreSkippedUntilAllAreCooling) {
