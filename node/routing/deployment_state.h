@@ -50,6 +50,10 @@ class DeploymentState {
   // Latency strategy: times this deployment lost a P2C comparison since its last sample;
   // past a bound it is picked once to be measured again (so a recovered deployment is seen).
   std::atomic<uint32_t> skipped{0};
+  // Its estimate comes from one sample far above the average before it (a peak): re-measured
+  // after kRecheckPeakAfter lost comparisons instead, so one slow answer of a fast deployment
+  // (a pause, a busy moment) does not send traffic elsewhere for long.
+  std::atomic<bool> peaked{false};
 
   // --- the current minute (rpm/tpm, /admin/routes) ---
   void CountRequest(int64_t now_ms);

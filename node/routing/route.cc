@@ -294,7 +294,8 @@ size_t Route::Pick(const std::vector<size_t>& pool, Rng& rng, int64_t now_ms) {
     DeploymentState& s = state(i);
     const PeakEwma& ewma = stream_ ? s.ttfb_ms : s.ms_per_token;
     if ((!ewma.observed() && s.in_flight.load(std::memory_order_relaxed) == 0) ||
-        s.skipped.load(std::memory_order_relaxed) >= kExploreAfter) {
+        s.skipped.load(std::memory_order_relaxed) >=
+            (s.peaked.load(std::memory_order_relaxed) ? kRecheckPeakAfter : kExploreAfter)) {
       exploring_ = ewma.observed();
       s.skipped.store(0, std::memory_order_relaxed);
       return i;
@@ -344,8 +345,13 @@ void Route::End(AttemptOutcome outcome, int upstream_status, double latency_ms,
   }
   if (outcome == AttemptOutcome::kOk && latency_ms >= 0) {
     PeakEwma& ewma = stream_ ? s.ttfb_ms : s.ms_per_token;
-    if (exploring_) ewma.Reset(latency_ms, now_ms);
-    else ewma.Observe(latency_ms, now_ms);
+    if (exploring_) {
+      ewma.Reset(latency_ms, now_ms);
+      s.peaked.store(false, std::memory_order_relaxed);
+    } else {
+      if (ewma.observed() && latency_ms > 2 * ewma.Last()) s.peaked.store(true, std::memory_order_relaxed);
+      ewma.Observe(latency_ms, now_ms);
+    }
     s.skipped.store(0, std::memory_order_relaxed);
   } else if (outcome == AttemptOutcome::kTimeout) {
     // A timeout is the slowest answer there is: the peak term sees it at once.

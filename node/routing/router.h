@@ -98,6 +98,8 @@ Strategy StrategyOf(std::string_view routing_strategy);
 // to be measured again: at most ~2 % of traffic goes to a deployment known to be slow, and a
 // recovered deployment gets traffic back within this many requests.
 inline constexpr uint32_t kExploreAfter = 50;
+// The same after a single peak sample (DeploymentState::peaked): more than twice the average.
+inline constexpr uint32_t kRecheckPeakAfter = 3;
 
 class Route {
  public:

@@ -271,6 +271,29 @@ TEST(Strategies, LatencyExploresThenPrefersTheFasterWithP2C) {
   EXPECT_LE(returned_after, static_cast<int>(kExploreAfter) + 2);
 }
 
+// One slow answer of the fast deployment (a pause) costs a few requests, not kExploreAfter.
+TEST(Strategies, LatencyRecoversFromASinglePeakQuickly) {
+  Router router;
+  config::Config cfg = Load(Dep("m", "fast") + Dep("m", "slow"));
+  States states = router.StatesFor(cfg);
+  states[0]->ms_per_token.Observe(1, 1000);
+  states[1]->ms_per_token.Observe(10, 1000);
+  Rng rng(41);
+  auto one = [&](int64_t now, double fast_latency) {
+    Route r;
+    EXPECT_TRUE(r.Plan(cfg, states, "m", "", "{}", false));
+    auto idx = r.Next(router, rng, now, 0);
+    const std::string& id = cfg.model_list[*idx].id;
+    r.End(AttemptOutcome::kOk, 200, id == "fast" ? fast_latency : 10, 0, 0, now);
+    return id;
+  };
+  EXPECT_EQ(one(1001, 60), "fast");  // the peak: fast now looks slower than slow
+  int slow = 0;
+  for (int i = 0; i < 20; ++i) slow += one(1002 + i, 1) == "slow" ? 1 : 0;
+  EXPECT_LE(slow, static_cast<int>(kRecheckPeakAfter));
+  EXPECT_GE(slow, 1);
+}
+
 TEST(Strategies, LatencySpreadsLoadInsteadOfHerding) {
   Router router;
   config::Config cfg = Load(Dep("m", "a") + Dep("m", "b") + Dep("m", "c"));
