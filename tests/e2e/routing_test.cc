@@ -7,6 +7,8 @@
 
 #include <gtest/gtest.h>
 
+#include <csignal>
+#include <fstream>
 #include <map>
 #include <memory>
 #include <regex>
@@ -321,6 +323,37 @@ TEST(Routing, AllDownAnswers503WithinTheRetryBudget) {
   EXPECT_LE(attempts, requests + requests / 5 + 20 + 2);
   EXPECT_GE(attempts, requests);
   EXPECT_GT(s.Metric("llm_edge_retry_budget_refusals_total"), 0);
+}
+
+// What the router learned survives a reload for every deployment whose id did not change: a
+// deployment inserted in front of a cooling one neither renames it nor ends its cooldown.
+TEST(Routing, ReloadKeepsCooldownsByDeploymentId) {
+  Stage s(3);
+  const std::string router = "  allowed_fails: 1\n  cooldown_time: 600\n";
+  // Content-derived ids (no model_info.id): inserting must not rename.
+  auto derived = [](const std::string& alias, const FakeProvider& fake, const std::string& params) {
+    return "  - model_name: " + alias + "\n    litellm_params: {model: openai/gpt-4o-mini, api_base: \"" +
+           fake.base_url() + "/v1\", api_key: sk-up, " + params + "}\n    model_info: {jurisdiction: EU}\n";
+  };
+  const std::string before = derived("m", s.fake(0), "order: 1") + derived("m", s.fake(1), "order: 2");
+  ASSERT_EQ(s.Start(before, router), "");
+  ASSERT_TRUE(SetFault(s.fake(0), "500"));
+  const std::string primary = DeploymentId(*s.node, 0);
+  Client c(s.node->port());
+  for (int i = 0; i < 5; ++i) ASSERT_EQ(c.Chat("m")->status, 200);
+  EXPECT_EQ(s.fake(0).Stat("requests"), 1);  // one failure, then cooling down for 600 s
+
+  std::ofstream(s.node->config_path())
+      << TestConfig(derived("m", s.fake(2), "order: 3") + before + Item("embed", "embed", s.fake(0))) +
+             "router_settings:\n" + router;
+  s.node->process().Signal(SIGHUP);
+  ASSERT_TRUE(s.node->process().WaitForLine("config reloaded", true, 10s));
+  EXPECT_EQ(DeploymentId(*s.node, 1), primary);
+  auto routes = ParseJson(s.Admin("/admin/routes"));
+  EXPECT_EQ(JsonString(routes, "deployments.1.state"), "cooling_down");
+  for (int i = 0; i < 20; ++i) ASSERT_EQ(c.Chat("m")->status, 200);
+  EXPECT_EQ(s.fake(0).Stat("requests"), 1) << "the cooldown was kept";
+  EXPECT_EQ(s.fake(1).Stat("requests"), 25);
 }
 
 // Pinned callers (this node is in the EU, EU is pinned): a failing EU primary falls back to
