@@ -17,9 +17,15 @@ Result<std::shared_ptr<const Classifier>> Classifier::Create(Settings settings) 
   std::shared_ptr<Classifier> c(new Classifier());
   std::string path = settings.database;
   if (path.empty()) {
-    EDGE_ASSIGN_OR_RETURN(path, BuiltinDatabasePath());
+    Result<std::string> builtin = BuiltinDatabasePath();
+    if (!builtin.ok()) {
+      return Status(builtin.status().code(), "geo.database: " + builtin.status().message());
+    }
+    path = *builtin;
   }
-  EDGE_ASSIGN_OR_RETURN(c->db_, Database::Open(path));
+  Result<std::shared_ptr<const Database>> db = Database::Open(path);
+  if (!db.ok()) return Status(db.status().code(), "geo.database: " + db.status().message());
+  c->db_ = *db;
   for (const std::string& cidr : settings.trusted_proxies) {
     Status added = c->trusted_.Add(cidr);
     if (!added.ok()) return InvalidArgument("geo.trusted_proxies: " + added.message());

@@ -177,6 +177,8 @@ struct Placement {
 
 class Classifier {
  public:
+  // Opens the database; errors begin with the config key at fault (geo.database or
+  // geo.trusted_proxies).
   static Result<std::shared_ptr<const Classifier>> Create(Settings settings);
 
   const CidrSet& trusted_proxies() const { return trusted_; }

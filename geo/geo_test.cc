@@ -259,7 +259,10 @@ TEST(Classifier, CreateErrors) {
   EXPECT_NE(bad.status().message().find("trusted_proxies"), std::string::npos);
   s = TestSettings("node");
   s.database = kTestDir + "/missing.mmdb";
-  EXPECT_FALSE(Classifier::Create(s).ok());
+  bad = Classifier::Create(s);
+  ASSERT_FALSE(bad.ok());
+  EXPECT_EQ(bad.status().message().rfind("geo.database: ", 0), 0u) << bad.status().message();
+  EXPECT_NE(bad.status().message().find("missing.mmdb"), std::string::npos);
 }
 
 TEST(BuiltinDatabase, FoundAndUsed) {

@@ -9,9 +9,7 @@ Result<std::shared_ptr<const geo::Classifier>> BuildGeoClassifier(const config::
   s.jurisdiction_by_country = config.jurisdiction_by_country;
   s.node_jurisdiction = config.node.jurisdiction;
   s.unknown_caller = config.geo.unknown_caller;
-  Result<std::shared_ptr<const geo::Classifier>> c = geo::Classifier::Create(std::move(s));
-  if (!c.ok()) return Status(c.status().code(), "geo.database: " + c.status().message());
-  return c;
+  return geo::Classifier::Create(std::move(s));  // errors name geo.database / geo.trusted_proxies
 }
 
 }  // namespace edge::runtime
