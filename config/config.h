@@ -17,6 +17,7 @@
 #include <string>
 #include <vector>
 
+#include "common/price.h"
 #include "common/result.h"
 
 namespace edge::config {
@@ -123,6 +124,10 @@ struct Deployment {
   std::optional<double> input_cost_per_token, output_cost_per_token;  // USD
   std::optional<bool> supports_vision, supports_function_calling, supports_response_schema;
   std::optional<uint64_t> max_input_tokens;
+  // What its tokens cost: model_info's prices over the price list's entry (config/prices.h);
+  // nullopt when neither knows (requests are then recorded as unpriced, `check` says so).
+  std::optional<TokenPrice> price;
+  std::string price_name;  // the price list entry used, or "model_info"
   int line = 0;  // where the entry starts in the file, for messages
 };
 
@@ -151,12 +156,14 @@ struct VirtualKey {
   std::vector<std::string> models;  // empty = every model
   std::optional<double> budget_usd_monthly;
   std::optional<double> budget_usd_monthly_global;  // across all regions (federation view)
+  std::optional<double> soft_budget_usd_monthly;    // crossing it logs and counts a warning
   std::optional<uint32_t> rpm, tpm;
 };
 
 struct Team {
   std::string name;  // a tag value, unique
   std::optional<double> budget_usd_monthly, budget_usd_monthly_global;
+  std::optional<double> soft_budget_usd_monthly;
   std::optional<uint32_t> rpm, tpm;
 };
 
@@ -169,6 +176,7 @@ struct AuditSettings {
 struct LedgerSettings {
   std::string on_error = "serve";  // "serve" | "refuse": when a ledger write fails
   uint32_t retention_days = 0;     // 0 = keep forever
+  std::string prices;              // a price list file; empty = the built-in config/prices.yaml
 };
 
 struct ResponsesSettings {
@@ -196,6 +204,7 @@ struct Config {
   LedgerSettings ledger;
   ResponsesSettings responses;
   Admin admin;
+  std::string prices_taken;  // the price list's date
 
   // Lookups built by Load(): alias -> indexes into model_list (file order), sha256 -> index
   // into keys, country code -> jurisdiction name, team name -> index into teams.

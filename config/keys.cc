@@ -134,6 +134,7 @@ void Loader::ParseKey(MapReader& m, VirtualKey* k) {
   });
   m.Double("budget_usd_monthly", 0, false, &k->budget_usd_monthly);
   m.Double("budget_usd_monthly_global", 0, false, &k->budget_usd_monthly_global);
+  m.Double("soft_budget_usd_monthly", 0, false, &k->soft_budget_usd_monthly);
   m.Int("rpm", 1, &k->rpm);
   m.Int("tpm", 1, &k->tpm);
   m.RejectUnknown();
@@ -159,6 +160,7 @@ void Loader::ParseTeams(const YamlNode* n) {
     }
     m.Double("budget_usd_monthly", 0, false, &t.budget_usd_monthly);
     m.Double("budget_usd_monthly_global", 0, false, &t.budget_usd_monthly_global);
+    m.Double("soft_budget_usd_monthly", 0, false, &t.soft_budget_usd_monthly);
     m.Int("rpm", 1, &t.rpm);
     m.Int("tpm", 1, &t.tpm);
     m.RejectUnknown();

@@ -46,6 +46,7 @@ void Loader::Run(const YamlNode& root) {
   ParseTeams(section("teams"));
   ParseSmallSections(root);
   ParseAdmin(section("admin"));
+  ResolvePrices();  // after ledger.prices and model_list
   CheckAliasRefs();
   BuildLookups();
 }

@@ -60,6 +60,8 @@ class Loader {
   void ParseKey(MapReader& m, VirtualKey* k);
   void ParseTeams(const YamlNode* n);
   void ParseAdmin(const YamlNode* n);
+  // prices.cc: each deployment's price from model_info and the price list.
+  void ResolvePrices();
   // load.cc
   void CheckAliasRefs();
   void BuildLookups();

@@ -184,6 +184,9 @@ void Loader::ParseSmallSections(const YamlNode& root) {
   MapReader ledger(e_, root.Find("ledger"), "ledger", 1);
   ledger.Enum("on_error", {"serve", "refuse"}, &cfg_->ledger.on_error);
   ledger.Int("retention_days", 0, &cfg_->ledger.retention_days);
+  if (ledger.String("prices", &cfg_->ledger.prices)) {
+    CheckReadableFile(e_, cfg_->ledger.prices, ledger.LineOf("prices"), ledger.PathOf("prices"));
+  }
   ledger.RejectUnknown();
 
   MapReader responses(e_, root.Find("responses"), "responses", 1);

@@ -60,6 +60,7 @@ LoopJob::~LoopJob() {
 }
 
 void LoopJob::Done(std::unique_ptr<Job> self, Status status) {
+  OnWritten(status);
   status_ = std::move(status);
   self.release();  // owned by the inbox's queue until delivered
   inbox_.Post(this);

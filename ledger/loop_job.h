@@ -58,6 +58,9 @@ class LoopJob : public Job {
   // The inbox's loop thread, once: the outcome (see Job::Done for the statuses). The inbox
   // destroys the job right after.
   virtual void OnLoopDone(Status status) = 0;
+  // The writer thread, once, before the outcome is posted to the loop: for state only the
+  // writer thread touches (roll back a sequence number when the write failed).
+  virtual void OnWritten(const Status& status) { (void)status; }
 
  private:
   friend class LoopInbox;

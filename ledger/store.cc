@@ -7,6 +7,7 @@
 #include <rocksdb/table.h>
 #include <rocksdb/write_batch.h>
 #include <stdlib.h>
+#include <sys/statvfs.h>
 
 #include <algorithm>
 #include <chrono>
@@ -110,6 +111,10 @@ Status Store::OpenDb() {
   db.keep_log_file_num = 4;
   db.max_total_wal_size = 64 << 20;
   db.info_log_level = rocksdb::InfoLogLevel::WARN_LEVEL;
+  // Without preallocation a full disk shows at the next write (and ledger.on_error acts),
+  // not only after the megabytes RocksDB would have reserved for the WAL are used up.
+  db.allow_fallocate = false;
+
   if (options_.mode == OpenMode::kSecondary) db.max_open_files = -1;  // RocksDB requires it
 
   // Read-only and secondary opens must name exactly the families that exist.
@@ -269,8 +274,25 @@ Status Store::CompactAll() {
   return Status::Ok();
 }
 
-Status Store::Resume() {
+Status Store::CheckRoom(uint64_t min_free_bytes) const {
+  if (options_.mode != OpenMode::kReadWrite) return InvalidArgument("ledger store opened read-only");
+  struct statvfs fs;
+  if (statvfs(dir_.c_str(), &fs) != 0) return Unavailable("ledger store " + dir_ + ": statvfs failed");
+  if ((fs.f_flag & ST_RDONLY) != 0) {
+    return Unavailable("ledger store " + dir_ + ": the file system is read-only");
+  }
+  uint64_t free_bytes = static_cast<uint64_t>(fs.f_bavail) * fs.f_frsize;
+  if (free_bytes < min_free_bytes) {
+    return Unavailable("ledger store " + dir_ + ": disk full (" + std::to_string(free_bytes >> 10) +
+                       " KiB free, writes stop below " + std::to_string(min_free_bytes >> 10) +
+                       " KiB)");
+  }
+  return Status::Ok();
+}
+
+Status Store::ResumeIfRoom(uint64_t min_free_bytes) {
   if (options_.mode != OpenMode::kReadWrite) return Status::Ok();
+  EDGE_RETURN_IF_ERROR(CheckRoom(min_free_bytes));
   return FromRocks(db_->Resume(), "ledger resume");
 }
 

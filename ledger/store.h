@@ -92,9 +92,16 @@ class Store {
   Status CatchUp();
   // Flushes memtables and compacts every family fully (retention runs). Tools and tests.
   Status CompactAll();
-  // After a write error RocksDB stops accepting writes; this asks it to resume (the cause,
-  // e.g. a full disk, must be gone). Returns ok when writes are accepted again.
-  Status Resume();
+  // After a write error RocksDB stops accepting writes until it is resumed. This resumes it
+  // only when the store's file system is writable and has `min_free_bytes` free: RocksDB 7.8
+  // is not safe to resume while the disk is still full (a later WAL append trips an assertion
+  // in its WritableFileWriter). kUnavailable when there is no room or resuming failed.
+  Status ResumeIfRoom(uint64_t min_free_bytes);
+  // kUnavailable when the store's file system is read-only or has less than `min_free_bytes`
+  // free. The writer checks it before each round, so that RocksDB never meets a full disk in
+  // the middle of a WAL append (Elasticsearch's flood-stage watermark, for the same reason:
+  // stop writing before the disk is full, not after).
+  Status CheckRoom(uint64_t min_free_bytes) const;
 
  private:
   Store(std::string dir, StoreOptions options);

@@ -100,7 +100,8 @@ void Writer::RunRound(Job*& pending) {
     results.push_back(std::move(s));
   }
   Status written;
-  if (batch.Count() > 0) {
+  if (batch.Count() > 0 && options_.min_free_bytes > 0) written = store_.CheckRoom(options_.min_free_bytes);
+  if (batch.Count() > 0 && written.ok()) {
     written = store_.Write(batch, options_.sync == SyncPolicy::kEveryRound);
   }
   rounds_.fetch_add(1, std::memory_order_relaxed);

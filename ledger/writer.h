@@ -54,6 +54,9 @@ struct WriterOptions {
   SyncPolicy sync = SyncPolicy::kNone;
   // At most this many jobs per batch; more queued jobs go in the next round at once.
   size_t max_jobs_per_round = 4096;
+  // A round is not written (its jobs fail with kUnavailable "disk full") while the store's
+  // file system has less free space than this, or is read-only (Store::CheckRoom). 0: no check.
+  uint64_t min_free_bytes = 8u << 20;
 };
 
 struct WriterStats {

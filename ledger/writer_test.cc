@@ -229,6 +229,19 @@ TEST_F(WriterTest, AFailedWriteFailsEveryJobOfTheRound) {
   EXPECT_GE(w.stats().failed_rounds, 1u);
 }
 
+TEST_F(WriterTest, ARoundIsNotWrittenWhenTheDiskIsAlmostFull) {
+  Journal j;
+  WriterOptions o;
+  o.min_free_bytes = uint64_t{1} << 62;  // more than any disk has free
+  Writer w(*store_, o);
+  w.Submit(std::make_unique<PutJob>(j, "full"));
+  w.Stop();
+  ASSERT_EQ(j.done.size(), 1u);
+  EXPECT_EQ(j.done[0].second.code(), Code::kUnavailable);
+  EXPECT_NE(j.done[0].second.message().find("disk full"), std::string::npos);
+  EXPECT_EQ(Meta("full"), std::nullopt);
+}
+
 TEST_F(WriterTest, StopDrainsEverythingSubmittedAndRefusesTheRest) {
   Journal j;
   auto w = std::make_unique<Writer>(*store_, WriterOptions{});

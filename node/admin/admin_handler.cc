@@ -1,6 +1,8 @@
 #include "node/admin/admin_handler.h"
 
+#include "common/clock.h"
 #include "config/key_hash.h"
+#include "node/admin/ledger_endpoints.h"
 #include "node/pipeline/error_reply.h"
 
 namespace edge::admin {
@@ -38,6 +40,11 @@ void AdminHandler::OnRequest(net::ServerExchange& ex) {
   }
   if (path == "/readyz" && get) {
     if (ready_->load(std::memory_order_acquire)) {
+      if (ledger_ != nullptr && !ledger_->healthy()) {
+        Answer a = LedgerNotReady(*ledger_);
+        ReplyJson(ex, cfg, a.status, a.body);
+        return;
+      }
       ReplyJson(ex, cfg, 200, R"({"status":"ready"})");
     } else {
       ReplyJson(ex, cfg, 503, R"({"status":"draining"})");
@@ -55,8 +62,15 @@ void AdminHandler::OnRequest(net::ServerExchange& ex) {
     headers.Add("Content-Type", "text/plain; version=0.0.4; charset=utf-8");
     headers.Add("X-Edge-Request-Id", ex.request_id());
     headers.Add("X-Edge-Node", cfg.node.id);
-    ex.Reply(200, headers,
-             metrics_->RenderPrometheus() + snap->router->RenderPrometheus(cfg, snap->routes));
+    std::string text =
+        metrics_->RenderPrometheus() + snap->router->RenderPrometheus(cfg, snap->routes);
+    if (ledger_ != nullptr) text += LedgerMetrics(*ledger_);
+    ex.Reply(200, headers, text);
+    return;
+  }
+  if (path == "/admin/spend" && get) {
+    Answer a = SpendAnswer(ex.request().target, cfg, ledger_, SystemClock().WallMicros());
+    ReplyJson(ex, cfg, a.status, a.body);
     return;
   }
   if (path == "/admin/routes" && get) {

@@ -9,19 +9,24 @@
 #include "node/runtime/snapshot.h"
 #include "node/runtime/usage_metrics.h"
 
+namespace edge::runtime {
+class LedgerService;
+}
+
 namespace edge::admin {
 
 class AdminHandler : public net::RequestHandler {
  public:
   AdminHandler(const runtime::SnapshotSource* snapshots, const std::atomic<bool>* ready,
-               const runtime::UsageMetrics* metrics)
-      : snapshots_(snapshots), ready_(ready), metrics_(metrics) {}
+               const runtime::UsageMetrics* metrics, const runtime::LedgerService* ledger = nullptr)
+      : snapshots_(snapshots), ready_(ready), metrics_(metrics), ledger_(ledger) {}
   void OnRequest(net::ServerExchange& ex) override;
 
  private:
   const runtime::SnapshotSource* snapshots_;
   const std::atomic<bool>* ready_;  // false before start and while draining
   const runtime::UsageMetrics* metrics_;
+  const runtime::LedgerService* ledger_;  // null: no ledger
 };
 
 }  // namespace edge::admin

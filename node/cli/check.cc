@@ -35,6 +35,16 @@ int RunCheck(const std::string& config_path) {
         d.cloud_region.empty() ? "" : " (region ", d.cloud_region.c_str(),
         d.cloud_region.empty() ? "" : " is not in the region table)");
   }
+  // Not an error (the node serves them), but never silently free: the ledger records their
+  // requests as unpriced.
+  for (size_t i = 0; i < cfg->model_list.size(); ++i) {
+    const config::Deployment& d = cfg->model_list[i];
+    if (d.price) continue;
+    std::printf("%s:%d: model_list.%zu.litellm_params.model: warning: no known price for '%s' "
+                "(price list of %s); its requests are recorded as unpriced; set "
+                "model_info.input_cost_per_token and output_cost_per_token\n",
+                config_path.c_str(), d.line, i, d.model.c_str(), cfg->prices_taken.c_str());
+  }
   Result<std::shared_ptr<const runtime::Snapshot>> snap = runtime::Snapshot::Build(std::move(cfg).value());
   if (!snap.ok()) {
     std::printf("%s:1: model_list: %s\n", config_path.c_str(), snap.status().message().c_str());

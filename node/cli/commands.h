@@ -15,6 +15,11 @@ int RunCheck(const std::string& config_path);
 // may use. Returns 2 when IP is not an address, 1 when the config or database cannot be used.
 int RunGeoLookup(const std::string& ip, const std::string& config_path, bool explain);
 
+// `llm-edge spend (--url URL --admin-key K | --data-dir DIR) [--by ...] [--period ...]
+// [--from T --to T] [--format table|csv|json]`: 0, 1 when the node or store could not be
+// read, 2 for bad options.
+int RunSpend(const std::vector<std::string>& args);
+
 // `llm-edge keygen`: prints `key: <key>` and `key_sha256: <hex>`.
 int RunKeygen();
 

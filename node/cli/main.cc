@@ -21,7 +21,10 @@ const char kUsage[] =
     "  keygen --node --data-dir DIR\n"
     "                         create the node's audit signing key, print its public key\n"
     "  audit verify|export|residency ...\n"
-    "                         check, export or tally the routing audit log\n";
+    "                         check, export or tally the routing audit log\n"
+    "  spend (--url URL --admin-key K | --data-dir DIR) [--by team,feature,env,model,...]\n"
+    "        [--period YYYY-MM|YYYY-MM-DD | --from T --to T] [--format table|csv|json]\n"
+    "                         print spend from a running node or a data directory\n";
 
 // The value after `--name` (or `--name=value`), or empty.
 std::string Flag(const std::vector<std::string>& args, const std::string& name) {
@@ -47,6 +50,7 @@ int main(int argc, char** argv) {
     return node ? edge::cli::RunNodeKeygen(Flag(args, "--data-dir")) : edge::cli::RunKeygen();
   }
   if (command == "audit") return edge::cli::RunAudit(args);
+  if (command == "spend") return edge::cli::RunSpend(args);
   if (command == "serve" || command == "check") {
     std::string config = Flag(args, "--config");
     if (config.empty()) {

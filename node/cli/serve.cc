@@ -9,12 +9,14 @@
 #include <thread>
 #include <vector>
 
+#include "common/clock.h"
 #include "config/config.h"
 #include "node/admin/admin_handler.h"
 #include "node/cli/worker.h"
 #include "node/net/http_server.h"
 #include "node/pipeline/error_reply.h"
 #include "node/runtime/geo_classifier.h"
+#include "node/runtime/ledger_service.h"
 #include "node/runtime/log.h"
 #include "node/runtime/snapshot.h"
 
@@ -86,6 +88,7 @@ class Node {
   std::atomic<int> exited_{0};
   std::vector<std::unique_ptr<Worker>> workers_;
   std::unique_ptr<runtime::UsageMetrics> metrics_;
+  std::unique_ptr<runtime::LedgerService> ledger_;  // outlives the workers
   std::unique_ptr<admin::AdminHandler> admin_handler_;
   std::unique_ptr<net::HttpServer> admin_server_;
   bool shutting_down_ = false;
@@ -135,14 +138,17 @@ Status Node::StartListeners() {
     return {admin_fd.status().code(), "node.admin_listen: " + admin_fd.status().message()};
   }
   metrics_ = std::make_unique<runtime::UsageMetrics>(n);
-  admin_handler_ = std::make_unique<admin::AdminHandler>(&snapshots_, &ready_, metrics_.get());
+  EDGE_ASSIGN_OR_RETURN(ledger_, runtime::LedgerService::Open(snapshots_.Load()->config,
+                                                              SystemClock().WallMicros()));
+  admin_handler_ = std::make_unique<admin::AdminHandler>(&snapshots_, &ready_, metrics_.get(),
+                                                         ledger_.get());
   EDGE_ASSIGN_OR_RETURN(admin_server_, net::HttpServer::Create(&loop_, *admin_fd,
                                                                OptionsFor(node, admin_tls),
                                                                admin_handler_.get()));
   for (unsigned i = 0; i < n; ++i) {
     workers_.push_back(std::make_unique<Worker>(static_cast<int>(i), &snapshots_, fds[i],
                                                 OptionsFor(node, client_tls),
-                                                &metrics_->shard(i),
+                                                &metrics_->shard(i), ledger_.get(),
                                                 [this] { OnWorkerExited(); }));
     Status started = workers_.back()->Start();
     if (!started.ok()) {
@@ -198,6 +204,7 @@ int Node::Run() {
   uv_run(&loop_, UV_RUN_DEFAULT);
   workers_.clear();  // joins
   admin_server_.reset();
+  ledger_.reset();  // the writer drains what the workers submitted
   uv_loop_close(&loop_);
   if (exit_code == 0) log::Info("stopped");
   return exit_code;
@@ -220,6 +227,7 @@ void Node::Reload() {
                {{"config", config_path_}});
     return;
   }
+  if (ledger_) ledger_->ApplyConfig(next->config);
   snapshots_.Store(std::move(next));
   log::Info("config reloaded", {{"config", config_path_}});
 }

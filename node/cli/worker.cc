@@ -8,12 +8,13 @@ namespace edge::cli {
 
 Worker::Worker(int index, const runtime::SnapshotSource* snapshots, int listen_fd,
                net::ServerOptions options, runtime::UsageMetrics::Shard* metrics,
-               std::function<void()> on_exit)
+               runtime::LedgerService* ledger, std::function<void()> on_exit)
     : index_(index),
       snapshots_(snapshots),
       listen_fd_(listen_fd),
       options_(std::move(options)),
       metrics_(metrics),
+      ledger_(ledger),
       on_exit_(std::move(on_exit)) {}
 
 Worker::~Worker() {
@@ -31,9 +32,11 @@ Status Worker::Start() {
   deadline_.data = this;
 
   deleter_ = std::make_unique<runtime::DeferredDeleter>(&loop_);
+  ledger_inbox_ = std::make_unique<ledger::LoopInbox>(&loop_);
   upstream_ = net::UpstreamClient::Create(&loop_, net::PoolOptions{});
   handler_ = std::make_unique<pipeline::ClientApiHandler>(
-      pipeline::WorkerServices{snapshots_, upstream_.get(), deleter_.get(), nullptr, metrics_});
+      pipeline::WorkerServices{snapshots_, upstream_.get(), deleter_.get(), nullptr, metrics_,
+                               ledger_, ledger_ != nullptr ? ledger_inbox_.get() : nullptr});
   auto server = net::HttpServer::Create(&loop_, listen_fd_, options_, handler_.get());
   if (!server.ok()) {
     CloseAll();
@@ -79,9 +82,13 @@ void Worker::CloseAll() {
   if (uv_is_active(reinterpret_cast<uv_handle_t*>(&deadline_))) uv_timer_stop(&deadline_);
   uv_close(reinterpret_cast<uv_handle_t*>(&deadline_), nullptr);
   uv_close(reinterpret_cast<uv_handle_t*>(&shutdown_async_), nullptr);
-  // Contexts still waiting for deletion own upstream calls: delete them before the client.
-  deleter_->Close([] {});
-  upstream_->Close([] {});
+  // Requests waiting for their ledger records delete their contexts when the writer answers:
+  // the inbox closes after the last one, then the deleter and the upstream client.
+  ledger_inbox_->Close([this] {
+    // Contexts still waiting for deletion own upstream calls: delete them before the client.
+    deleter_->Close([] {});
+    upstream_->Close([] {});
+  });
 }
 
 }  // namespace edge::cli

@@ -9,12 +9,17 @@
 #include <memory>
 #include <thread>
 
+#include "ledger/loop_job.h"
 #include "node/net/http_server.h"
 #include "node/net/upstream_client.h"
 #include "node/pipeline/pipeline.h"
 #include "node/runtime/deferred_delete.h"
 #include "node/runtime/snapshot.h"
 #include "node/runtime/usage_metrics.h"
+
+namespace edge::runtime {
+class LedgerService;
+}
 
 namespace edge::cli {
 
@@ -24,7 +29,7 @@ class Worker {
   // `on_exit` runs on the worker thread when its loop has closed everything.
   Worker(int index, const runtime::SnapshotSource* snapshots, int listen_fd,
          net::ServerOptions options, runtime::UsageMetrics::Shard* metrics,
-         std::function<void()> on_exit);
+         runtime::LedgerService* ledger, std::function<void()> on_exit);
   ~Worker();  // joins
 
   Status Start();
@@ -41,6 +46,7 @@ class Worker {
   int listen_fd_;
   net::ServerOptions options_;
   runtime::UsageMetrics::Shard* metrics_;
+  runtime::LedgerService* ledger_;  // null: no ledger
   std::function<void()> on_exit_;
 
   uv_loop_t loop_{};
@@ -48,6 +54,7 @@ class Worker {
   uv_timer_t deadline_{};
   std::atomic<uint32_t> grace_ms_{0};
   std::unique_ptr<runtime::DeferredDeleter> deleter_;
+  std::unique_ptr<ledger::LoopInbox> ledger_inbox_;  // records written, back on this loop
   std::unique_ptr<net::UpstreamClient> upstream_;
   std::unique_ptr<pipeline::ClientApiHandler> handler_;
   std::unique_ptr<net::HttpServer> server_;

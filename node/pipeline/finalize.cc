@@ -1,5 +1,6 @@
 #include <string>
 
+#include "node/pipeline/ledger_commit.h"
 #include "node/pipeline/stages.h"
 #include "node/runtime/log.h"
 
@@ -38,15 +39,21 @@ std::string_view ModelLabel(const RequestContext& ctx) {
 
 }  // namespace
 
-// Records how the request ended: the usage counters (GET /metrics), and a log line for
-// failures the node or its upstreams caused and for bills the node had to estimate. The
-// ledger record and the audit entry join here with the ledger module.
+// Records how the request ended: the ledger record (ledger_commit.cc: budget settled,
+// record and roll-ups written before the response's last bytes go out), the usage and cost
+// counters (GET /metrics), and a log line for failures the node or its upstreams caused and
+// for bills the node had to estimate. Other modules' parts of the commit (the audit record)
+// are added to ctx.commit_parts before this runs.
 void Finalize(RequestContext& ctx) {
   ctx.StopOwnTime();
   const runtime::Outcome outcome = OutcomeOf(ctx.outcome);
   // Both arms views: a std::string arm would make the view point into a temporary.
   const std::string_view deployment =
       ctx.deployment != nullptr ? std::string_view(ctx.deployment->id) : std::string_view();
+  ledger::Record ledger_record = BuildRecord(ctx, ModelLabel(ctx));
+  const int64_t cost_micros = ledger_record.cost_micros;
+  const bool unpriced = !ledger_record.priced;
+  CommitToLedger(ctx, std::move(ledger_record));
   if (ctx.services.metrics != nullptr) {
     runtime::RequestRecord record;
     record.team = ctx.tags.team;
@@ -56,7 +63,12 @@ void Finalize(RequestContext& ctx) {
     record.deployment = deployment;
     record.outcome = outcome;
     record.usage = ctx.usage ? &*ctx.usage : nullptr;
+    record.cost_micros = cost_micros;
     ctx.services.metrics->Record(record);
+  }
+  if (unpriced) {
+    log::Warn("usage of a deployment with no known price", {{"request_id", ctx.request_id},
+                                                            {"deployment", deployment}});
   }
   if (ctx.usage && !ctx.usage->reported) {
     log::Info("usage estimated", {{"request_id", ctx.request_id},

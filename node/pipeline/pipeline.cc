@@ -12,9 +12,9 @@ namespace {
 using Stage = Next (*)(RequestContext&);
 
 // The order is the contract of DESIGN.md's pipeline: who you are, where your data may go,
-// whom to bill, what you asked for, who serves it. Budget checks join before routing.
-constexpr Stage kInferenceStages[] = {Authenticate, ClassifyJurisdiction, ResolveTags,
-                                      InspectBody,  ResolveModel,         CallUpstream};
+// whom to bill, what you asked for, whether you may spend it, who serves it.
+constexpr Stage kInferenceStages[] = {Authenticate, ClassifyJurisdiction, ResolveTags, InspectBody,
+                                      CheckBudget,  ResolveModel,         CallUpstream};
 constexpr Stage kModelsStages[] = {Authenticate, ListModels};
 
 struct Endpoint {
@@ -77,7 +77,8 @@ void CompleteRequest(RequestContext& ctx) {
     ctx.route.End(routing::AttemptOutcome::kCancelled, ctx.upstream_status, -1, 0, 0, routing::NowMs());
   }
   Finalize(ctx);
-  ctx.services.deleter->Delete(&ctx);
+  // A request waiting for its ledger record is deleted by the ledger's job (ledger_commit.cc).
+  if (!ctx.commit_pending) ctx.services.deleter->Delete(&ctx);
 }
 
 }  // namespace edge::pipeline

@@ -23,7 +23,13 @@ RequestContext::RequestContext(const WorkerServices& services, net::ServerExchan
   // The node's own time starts when the request was fully read.
   own_time_started_us = exchange.request().complete_us;
   if (own_time_started_us == 0) own_time_started_us = NowMicros();
-  exchange.SetObserver(this);
+  if (services.ledger != nullptr) {
+    response_hold = std::make_unique<HeldExchange>(exchange, &upstream_done);
+    this->exchange = response_hold.get();
+    response_hold->SetObserver(this);
+  } else {
+    exchange.SetObserver(this);
+  }
 }
 
 RequestContext::~RequestContext() {

@@ -11,15 +11,25 @@
 
 #include "common/status.h"
 #include "geo/geo.h"
+#include "ledger/budgets.h"
+#include "ledger/job_part.h"
 #include "node/net/http_server.h"
 #include "node/net/upstream_client.h"
 #include "node/routing/router.h"
 #include "node/runtime/deferred_delete.h"
 #include "node/runtime/snapshot.h"
 #include "node/runtime/usage_metrics.h"
+#include "node/pipeline/held_exchange.h"
 #include "node/pipeline/stream_relay.h"
 #include "providers/adapter.h"
 #include "providers/api/client_api.h"
+
+namespace edge::ledger {
+class LoopInbox;
+}
+namespace edge::runtime {
+class LedgerService;
+}
 
 namespace edge::pipeline {
 
@@ -32,6 +42,16 @@ struct WorkerServices {
   runtime::DeferredDeleter* deleter = nullptr;
   KeyCache* key_cache = nullptr;
   runtime::UsageMetrics::Shard* metrics = nullptr;  // this worker's; null in unit tests
+  runtime::LedgerService* ledger = nullptr;         // null: no ledger (unit tests)
+  ledger::LoopInbox* ledger_inbox = nullptr;        // this worker's loop's inbox
+};
+
+// What the budget stage reserved, settled by finalize (stage_budget.cc).
+struct BudgetHold {
+  ledger::Account* key = nullptr;   // accounts that admitted the request; null when none
+  ledger::Account* team = nullptr;
+  int64_t estimate_micros = 0;
+  int64_t estimate_tokens = 0;  // taken from the tpm buckets
 };
 
 // The client-facing API a request came in on.
@@ -119,6 +139,13 @@ class RequestContext final : public net::ExchangeObserver,
   std::string held;                    // relay output held back until content flows
   bool streaming_to_client = false;    // the client's response head was sent
   std::optional<providers::Usage> usage;
+
+  // Ledger: the response's last bytes wait for the record (held_exchange.h); the budget
+  // reservation; parts other modules add to the request's commit (the audit record).
+  std::unique_ptr<HeldExchange> response_hold;
+  BudgetHold budget;
+  std::vector<std::unique_ptr<ledger::JobPart>> commit_parts;
+  bool commit_pending = false;  // the ledger's job owns the context until it is written
 
   Status outcome;  // ok, or why the request failed / was cut
   int reply_status = 0;

@@ -17,9 +17,14 @@ bool ValidTagValue(std::string_view v) {
   return true;
 }
 
-// "k=v,k2=v2": every key and value a valid tag value.
+// Each free tag becomes a roll-up cell per hour, day and month (docs/ledger.md): bounded.
+constexpr int kMaxFreeTags = 16;
+
+// "k=v,k2=v2": every key and value a valid tag value, at most kMaxFreeTags pairs.
 bool ValidFreeTags(std::string_view tags) {
+  int count = 0;
   while (!tags.empty()) {
+    if (++count > kMaxFreeTags) return false;
     size_t comma = tags.find(',');
     std::string_view pair = tags.substr(0, comma);
     size_t eq = pair.find('=');
@@ -57,8 +62,8 @@ Next ResolveTags(RequestContext& ctx) {
   if (const std::string* extra = headers.Find("x-edge-tags")) {
     if (!ValidFreeTags(*extra)) {
       ReplyError(ctx,
-                 InvalidArgument("Invalid X-Edge-Tags: use k=v pairs separated by commas, each "
-                                 "1-64 characters of A-Z a-z 0-9 . _ : -"),
+                 InvalidArgument("Invalid X-Edge-Tags: use at most 16 k=v pairs separated by "
+                                 "commas, each 1-64 characters of A-Z a-z 0-9 . _ : -"),
                  "invalid_tag");
       return Next::kReplied;
     }

@@ -78,6 +78,7 @@ void UsageMetrics::Shard::Record(const RequestRecord& r) {
     tokens[1] += static_cast<uint64_t>(std::max<int64_t>(r.usage->output_tokens, 0));
     tokens[2] += static_cast<uint64_t>(std::max<int64_t>(r.usage->cached_input_tokens, 0));
   }
+  c.cost_micros += static_cast<uint64_t>(std::max<int64_t>(r.cost_micros, 0));
 }
 
 std::string UsageMetrics::RenderPrometheus() const {
@@ -90,6 +91,7 @@ std::string UsageMetrics::RenderPrometheus() const {
       for (size_t e = 0; e < 2; ++e) {
         for (size_t t = 0; t < kTokenTypes.size(); ++t) sum.tokens[e][t] += c.tokens[e][t];
       }
+      sum.cost_micros += c.cost_micros;
     }
   }
   std::string out;
@@ -118,6 +120,14 @@ std::string UsageMetrics::RenderPrometheus() const {
         out.append(std::to_string(c.tokens[e][t])).push_back('\n');
       }
     }
+  }
+  out.append("# HELP llm_edge_cost_micro_usd_total Cost billed by the ledger, in micro-dollars.\n");
+  out.append("# TYPE llm_edge_cost_micro_usd_total counter\n");
+  for (const auto& [key, c] : sums) {
+    if (c.cost_micros == 0) continue;
+    out.append("llm_edge_cost_micro_usd_total");
+    AppendLabels(out, key);
+    out.append("} ").append(std::to_string(c.cost_micros)).push_back('\n');
   }
   return out;
 }

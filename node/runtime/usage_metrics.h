@@ -6,6 +6,7 @@
 //
 //   llm_edge_requests_total{team,feature,env,model,deployment,outcome}
 //   llm_edge_tokens_total{team,feature,env,model,deployment,type,estimated}
+//   llm_edge_cost_micro_usd_total{team,feature,env,model,deployment}  (what the ledger billed)
 //
 // `estimated="true"` counts tokens the provider never reported: streams the client
 // cancelled or a timeout cut (providers::UsageSoFar).
@@ -41,6 +42,7 @@ struct RequestRecord {
   std::string_view team, feature, env, model, deployment;
   Outcome outcome = Outcome::kOk;
   const providers::Usage* usage = nullptr;  // null when nothing is billed
+  int64_t cost_micros = 0;                  // the ledger's cost of the request
 };
 
 class UsageMetrics {
@@ -57,6 +59,7 @@ class UsageMetrics {
       std::array<uint64_t, kOutcomeNames.size()> requests{};
       // [estimated][input, output, cached_input]
       std::array<std::array<uint64_t, 3>, 2> tokens{};
+      uint64_t cost_micros = 0;
     };
     struct Hash {
       using is_transparent = void;

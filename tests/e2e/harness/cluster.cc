@@ -4,7 +4,10 @@
 
 #include <chrono>
 #include <cstdio>
+#include <filesystem>
+#include <mutex>
 #include <regex>
+#include <set>
 #include <thread>
 
 #include "tests/e2e/harness/json.h"
@@ -63,10 +66,34 @@ std::string FakeProvider::LastRequestJson() const {
   return r ? r->body : "";
 }
 
+namespace {
+
+std::mutex live_dirs_mu;
+std::set<std::string> live_dirs;  // work dirs of the nodes running now
+
+std::string ClaimWorkDir(const std::string& base) {
+  std::lock_guard lock(live_dirs_mu);
+  std::string dir = base;
+  for (int i = 2; live_dirs.count(dir) != 0; ++i) dir = base + "-" + std::to_string(i);
+  live_dirs.insert(dir);
+  return dir;
+}
+
+}  // namespace
+
+Node::~Node() {
+  proc_.reset();  // killed and reaped: its store is free again
+  std::lock_guard lock(live_dirs_mu);
+  live_dirs.erase(cwd_);
+}
+
 Node::Node(const TempDir& dir, const std::string& config_yaml, const std::string& name) {
   config_path_ = dir.Write(name + ".yaml", config_yaml);
+  cwd_ = ClaimWorkDir(dir.path() + "/" + name);
+  std::filesystem::create_directories(cwd_);
   proc_ = std::make_unique<Process>(
-      std::vector<std::string>{BinaryPath(), "serve", "--config", config_path_}, dir.path(), name);
+      std::vector<std::string>{BinaryPath(), "serve", "--config", config_path_}, dir.path(), name,
+      std::map<std::string, std::string>{}, cwd_);
   // Waits for the line while the node runs: a config it refuses ends it at once.
   std::optional<std::string> line;
   auto give_up = std::chrono::steady_clock::now() + std::chrono::seconds(20);

@@ -55,8 +55,13 @@ std::string Deployment(const std::string& alias, const std::string& model,
 
 class Node {
  public:
-  // Writes `config_yaml` to the dir and runs `llm-edge serve` on it until /readyz is 200.
+  // Writes `config_yaml` to the dir and runs `llm-edge serve` on it until /readyz is 200. It
+  // runs in DIR/NAME (so `data_dir: ./data` is DIR/NAME/data), or DIR/NAME-2, -3... while a
+  // node of that name is still running there: live nodes never share a store, and a node
+  // started again under the same name after the first one is gone finds its store.
   Node(const TempDir& dir, const std::string& config_yaml, const std::string& name = "node");
+  ~Node();
+  const std::string& work_dir() const { return cwd_; }
   bool ok() const { return port_ != 0; }
   uint16_t port() const { return port_; }
   uint16_t admin_port() const { return admin_port_; }
@@ -66,6 +71,7 @@ class Node {
  private:
   std::unique_ptr<Process> proc_;
   std::string config_path_;
+  std::string cwd_;
   uint16_t port_ = 0, admin_port_ = 0;
 };
 

@@ -41,7 +41,7 @@ std::string ReadFile(const std::string& path) {
 }
 
 Process::Process(std::vector<std::string> argv, const std::string& dir, const std::string& name,
-                 const std::map<std::string, std::string>& extra_env) {
+                 const std::map<std::string, std::string>& extra_env, const std::string& cwd) {
   out_path_ = dir + "/" + name + ".stdout";
   err_path_ = dir + "/" + name + ".stderr";
   posix_spawn_file_actions_t actions;
@@ -49,6 +49,9 @@ Process::Process(std::vector<std::string> argv, const std::string& dir, const st
   posix_spawn_file_actions_addopen(&actions, 1, out_path_.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
   posix_spawn_file_actions_addopen(&actions, 2, err_path_.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
   posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0);
+  // Each process runs in its test's directory: relative paths in a config (data_dir:
+  // ./data) then belong to that test, and tests running in parallel never share a store.
+  posix_spawn_file_actions_addchdir_np(&actions, cwd.empty() ? dir.c_str() : cwd.c_str());
 
   std::vector<std::string> env_strings;
   for (char** e = environ; *e != nullptr; ++e) env_strings.emplace_back(*e);

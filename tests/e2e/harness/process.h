@@ -29,9 +29,10 @@ class TempDir {
 
 class Process {
  public:
-  // Starts argv[0] with the given arguments; stdout and stderr go to files in `dir`.
+  // Starts argv[0] with the given arguments; stdout and stderr go to files in `dir`. It runs
+  // in `cwd` (default `dir`), so relative paths of its config stay inside the test.
   Process(std::vector<std::string> argv, const std::string& dir, const std::string& name,
-          const std::map<std::string, std::string>& extra_env = {});
+          const std::map<std::string, std::string>& extra_env = {}, const std::string& cwd = {});
   ~Process();  // SIGKILL + reap when still running
   Process(const Process&) = delete;
   Process& operator=(const Process&) = delete;

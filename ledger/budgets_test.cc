@@ -1,0 +1,139 @@
+#include "ledger/budgets.h"
+
+#include <gtest/gtest.h>
+
+#include <atomic>
+#include <thread>
+#include <vector>
+
+namespace edge::ledger {
+namespace {
+
+TEST(Account, AdmitsWhileSpentPlusReservedIsBelowTheBudgetAndTheCrossingOneSucceeds) {
+  Account a("key", "k");
+  a.SetLimits(1000, std::nullopt, std::nullopt, std::nullopt);
+  EXPECT_TRUE(a.TryReserve(600));   // 0 < 1000
+  EXPECT_TRUE(a.TryReserve(600));   // 600 < 1000: admitted, and crosses
+  EXPECT_FALSE(a.TryReserve(1));    // 1200 >= 1000
+  EXPECT_EQ(a.reserved_micros(), 1200);
+  EXPECT_EQ(a.Settle(600, 550), 550);
+  EXPECT_EQ(a.Settle(600, 700), 1250);
+  EXPECT_EQ(a.reserved_micros(), 0);
+  EXPECT_FALSE(a.TryReserve(1));
+}
+
+TEST(Account, AHundredConcurrentRequestsAgainstABudgetThatFitsOneLetThroughAtMostTwo) {
+  for (int round = 0; round < 50; ++round) {
+    Account a("team", "t");
+    a.SetLimits(1000, std::nullopt, std::nullopt, std::nullopt);
+    std::atomic<int> admitted{0};
+    std::atomic<bool> go{false};
+    std::vector<std::thread> threads;
+    for (int i = 0; i < 100; ++i) {
+      threads.emplace_back([&] {
+        while (!go.load()) std::this_thread::yield();
+        if (a.TryReserve(1000)) admitted.fetch_add(1);  // the estimate is the real cost
+      });
+    }
+    go.store(true);
+    for (auto& t : threads) t.join();
+    EXPECT_EQ(admitted.load(), 1);  // estimate == budget: exactly one
+  }
+  // Estimates of half the cost: the one that crosses, and no more.
+  Account half("key", "k");
+  half.SetLimits(1000, std::nullopt, std::nullopt, std::nullopt);
+  int admitted = 0;
+  for (int i = 0; i < 100; ++i) admitted += half.TryReserve(500);
+  EXPECT_EQ(admitted, 2);
+}
+
+TEST(Account, NoBudgetAdmitsEverythingAndStillCounts) {
+  Account a("key", "k");
+  for (int i = 0; i < 10; ++i) EXPECT_TRUE(a.TryReserve(100));
+  for (int i = 0; i < 10; ++i) a.Settle(100, 50);
+  EXPECT_EQ(a.spent_micros(), 500);
+}
+
+TEST(Account, SpentSurvivesThroughLoadSpentAndResetsWithTheMonth) {
+  Account a("key", "k");
+  a.SetLimits(1000, std::nullopt, std::nullopt, std::nullopt);
+  a.LoadSpent(683, 1000);  // what the roll-ups said at start
+  EXPECT_FALSE(a.TryReserve(1));
+  a.RollOver(683);  // same month: nothing changes
+  EXPECT_FALSE(a.TryReserve(1));
+  a.RollOver(684);
+  EXPECT_EQ(a.spent_micros(), 0);
+  EXPECT_TRUE(a.TryReserve(1));
+  a.RollOver(683);  // never backwards
+  EXPECT_EQ(a.reserved_micros(), 1);
+}
+
+TEST(Account, SoftThresholdIsReportedOncePerCrossing) {
+  Account a("team", "t");
+  a.SetLimits(std::nullopt, 100, std::nullopt, std::nullopt);
+  int64_t s = a.Settle(0, 60);
+  EXPECT_FALSE(a.CrossedSoft(s, 60));
+  s = a.Settle(0, 60);
+  EXPECT_TRUE(a.CrossedSoft(s, 60));
+  s = a.Settle(0, 60);
+  EXPECT_FALSE(a.CrossedSoft(s, 60));
+}
+
+TEST(RateLimit, RpmAdmitsAMinutesWorthThenSaysWhenToRetry) {
+  RateLimit rpm(3);
+  const int64_t t0 = 1'000'000'000;
+  EXPECT_EQ(rpm.TryTake(1, t0), 0);
+  EXPECT_EQ(rpm.TryTake(1, t0), 0);
+  EXPECT_EQ(rpm.TryTake(1, t0), 0);
+  int64_t wait = rpm.TryTake(1, t0);
+  EXPECT_EQ(wait, 20'000'000);  // one request's worth refills in 60 s / 3
+  EXPECT_GT(rpm.TryTake(1, t0 + wait - 1), 0);
+  EXPECT_EQ(rpm.TryTake(1, t0 + wait), 0);
+}
+
+TEST(RateLimit, TpmChargesTokensAndSettlesBack) {
+  RateLimit tpm(1000);
+  const int64_t t0 = 5'000'000'000;
+  EXPECT_EQ(tpm.TryTake(800, t0), 0);
+  EXPECT_GT(tpm.TryTake(300, t0), 0);
+  tpm.Adjust(-500);  // the request used 300, not 800
+  EXPECT_EQ(tpm.TryTake(300, t0), 0);
+  // A single request above the whole limit waits for a full bucket, then passes.
+  RateLimit small(10);
+  EXPECT_EQ(small.TryTake(50, t0), 0);
+  EXPECT_GT(small.TryTake(50, t0), 0);
+}
+
+TEST(RateLimit, ConcurrentTakersNeverExceedTheLimit) {
+  RateLimit rpm(600);
+  std::atomic<int> admitted{0};
+  std::vector<std::thread> threads;
+  for (int i = 0; i < 8; ++i) {
+    threads.emplace_back([&] {
+      for (int j = 0; j < 1000; ++j) admitted += rpm.TryTake(1, 42'000'000) == 0;
+    });
+  }
+  for (auto& t : threads) t.join();
+  EXPECT_EQ(admitted.load(), 600);
+}
+
+TEST(BudgetBook, FindsWhatWasCreatedAndKeepsAccountsStable) {
+  BudgetBook book;
+  Account* k = book.GetOrCreate("key", "a");
+  EXPECT_EQ(book.GetOrCreate("key", "a"), k);
+  EXPECT_EQ(book.Find("key", "a"), k);
+  EXPECT_EQ(book.Find("team", "a"), nullptr);
+  Account* t = book.GetOrCreate("team", "a");
+  EXPECT_EQ(book.Find("key", "a"), k);
+  EXPECT_EQ(book.Find("team", "a"), t);
+  EXPECT_EQ(book.All().size(), 2u);
+}
+
+TEST(Months, IndexAndNextStart) {
+  EXPECT_EQ(MonthIndex(0), 0);
+  EXPECT_EQ(MonthIndex(1'796'083'200'000'000), (2026 - 1970) * 12 + 11);  // 2026-12-01
+  EXPECT_EQ(NextMonthStartMicros(1'796'083'200'000'000), 1'798'761'600'000'000);
+}
+
+}  // namespace
+}  // namespace edge::ledger

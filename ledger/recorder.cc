@@ -1,0 +1,79 @@
+#include "ledger/recorder.h"
+
+#include <rocksdb/write_batch.h>
+
+namespace edge::ledger {
+
+std::vector<std::pair<std::string_view, std::string_view>> SplitTags(std::string_view tags) {
+  std::vector<std::pair<std::string_view, std::string_view>> out;
+  while (!tags.empty()) {
+    size_t comma = tags.find(',');
+    std::string_view item = tags.substr(0, comma);
+    tags = comma == std::string_view::npos ? std::string_view() : tags.substr(comma + 1);
+    size_t eq = item.find('=');
+    if (eq == std::string_view::npos || eq == 0 || eq + 1 == item.size()) continue;
+    if (item.find('\0') != std::string_view::npos) continue;
+    out.emplace_back(item.substr(0, eq), item.substr(eq + 1));
+  }
+  return out;
+}
+
+RollupValue DeltaOf(const Record& r) {
+  RollupValue v;
+  v.requests = 1;
+  v.input_tokens = r.input_tokens;
+  v.output_tokens = r.output_tokens;
+  v.cached_input_tokens = r.cached_input_tokens;
+  v.cost_micros = r.cost_micros;
+  v.estimated_requests = r.estimated ? 1 : 0;
+  v.estimated_cost_micros = r.estimated ? r.cost_micros : 0;
+  v.failed_requests = r.status == 0 || r.status >= 400 ? 1 : 0;
+  v.unpriced_requests = r.priced ? 0 : 1;
+  return v;
+}
+
+Dims DimsOf(const Record& r) {
+  return Dims{r.team, r.feature, r.env, r.model, r.deployment, r.key_id};
+}
+
+Status Recorder::Fill(const Record& r, rocksdb::WriteBatch& batch, Store& store, bool* duplicate) {
+  *duplicate = false;
+  if (r.request_id.empty()) return InvalidArgument("ledger record without a request id");
+  if (recent_.count(r.request_id) != 0) {
+    *duplicate = true;
+    return Status::Ok();
+  }
+  EDGE_ASSIGN_OR_RETURN(auto stored, store.Get(Family::kRecords, r.request_id));
+  if (stored.has_value()) {
+    *duplicate = true;
+    return Status::Ok();
+  }
+  rocksdb::ColumnFamilyHandle* records = store.Handle(Family::kRecords);
+  rocksdb::ColumnFamilyHandle* rollups = store.Handle(Family::kRollups);
+  std::string value = EncodeRecord(r);
+  rocksdb::Status s = batch.Put(records, r.request_id, value);
+  const std::string delta = EncodeRollup(DeltaOf(r));
+  const Dims dims = DimsOf(r);
+  const auto tags = SplitTags(r.tags);
+  for (Granularity g : {Granularity::kHour, Granularity::kDay, Granularity::kMonth}) {
+    if (!s.ok()) break;
+    std::string period = PeriodOf(g, r.wall_micros);
+    s = batch.Merge(rollups, CellKey(g, period, dims), delta);
+    for (const auto& [name, value] : tags) {
+      if (!s.ok()) break;
+      s = batch.Merge(rollups, TagCellKey(g, period, name, value, dims), delta);
+    }
+  }
+  if (!s.ok()) return FromRocks(s, "ledger batch");
+  recent_.insert(r.request_id);
+  order_.push_back(r.request_id);
+  while (order_.size() > capacity_) {
+    recent_.erase(order_.front());
+    order_.pop_front();
+  }
+  return Status::Ok();
+}
+
+void Recorder::Forget(const std::string& request_id) { recent_.erase(request_id); }
+
+}  // namespace edge::ledger

@@ -1,0 +1,196 @@
+#include "ledger/rollup_key.h"
+
+#include <cstdio>
+#include <vector>
+
+namespace edge::ledger {
+namespace {
+
+constexpr int64_t kMicrosPerHour = 3'600'000'000;
+constexpr int64_t kMicrosPerDay = 24 * kMicrosPerHour;
+
+int64_t FloorDiv(int64_t a, int64_t b) { return a / b - ((a % b != 0) && ((a < 0) != (b < 0))); }
+
+// Howard Hinnant's civil_from_days / days_from_civil (howardhinnant.github.io/date_algorithms).
+void CivilFromDays(int64_t z, int64_t* y, unsigned* m, unsigned* d) {
+  z += 719468;
+  const int64_t era = (z >= 0 ? z : z - 146096) / 146097;
+  const unsigned doe = static_cast<unsigned>(z - era * 146097);
+  const unsigned yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+  const unsigned doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+  const unsigned mp = (5 * doy + 2) / 153;
+  *d = doy - (153 * mp + 2) / 5 + 1;
+  *m = mp < 10 ? mp + 3 : mp - 9;
+  *y = static_cast<int64_t>(yoe) + era * 400 + (*m <= 2);
+}
+
+int64_t DaysFromCivil(int64_t y, unsigned m, unsigned d) {
+  y -= m <= 2;
+  const int64_t era = (y >= 0 ? y : y - 399) / 400;
+  const unsigned yoe = static_cast<unsigned>(y - era * 400);
+  const unsigned doy = (153 * (m > 2 ? m - 3 : m + 9) + 2) / 5 + d - 1;
+  const unsigned doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+  return era * 146097 + static_cast<int64_t>(doe) - 719468;
+}
+
+void AppendDims(std::string* k, const Dims& d) {
+  for (const std::string* s : {&d.team, &d.feature, &d.env, &d.model, &d.deployment, &d.key_id}) {
+    k->push_back('\0');
+    k->append(*s);
+  }
+}
+
+std::vector<std::string_view> Split(std::string_view key) {
+  std::vector<std::string_view> parts;
+  size_t start = 0;
+  for (;;) {
+    size_t z = key.find('\0', start);
+    parts.push_back(key.substr(start, z == std::string_view::npos ? z : z - start));
+    if (z == std::string_view::npos) break;
+    start = z + 1;
+  }
+  return parts;
+}
+
+bool IsGranularity(std::string_view s) { return s == "h" || s == "d" || s == "m"; }
+
+}  // namespace
+
+std::string PeriodOf(Granularity g, int64_t wall_micros) {
+  int64_t days = FloorDiv(wall_micros, kMicrosPerDay);
+  int64_t y;
+  unsigned m, d;
+  CivilFromDays(days, &y, &m, &d);
+  if (y < 0) y = 0;
+  if (y > 9999) y = 9999;
+  char buf[16];
+  switch (g) {
+    case Granularity::kHour: {
+      int64_t hour = FloorDiv(wall_micros, kMicrosPerHour) - days * 24;
+      std::snprintf(buf, sizeof buf, "%04d%02u%02u%02d", static_cast<int>(y), m, d,
+                    static_cast<int>(hour));
+      break;
+    }
+    case Granularity::kDay:
+      std::snprintf(buf, sizeof buf, "%04d%02u%02u", static_cast<int>(y), m, d);
+      break;
+    case Granularity::kMonth:
+      std::snprintf(buf, sizeof buf, "%04d%02u", static_cast<int>(y), m);
+      break;
+  }
+  return buf;
+}
+
+int64_t PeriodStartMicros(Granularity g, int64_t wall_micros) {
+  switch (g) {
+    case Granularity::kHour:
+      return FloorDiv(wall_micros, kMicrosPerHour) * kMicrosPerHour;
+    case Granularity::kDay:
+      return FloorDiv(wall_micros, kMicrosPerDay) * kMicrosPerDay;
+    case Granularity::kMonth: {
+      int64_t y;
+      unsigned m, d;
+      CivilFromDays(FloorDiv(wall_micros, kMicrosPerDay), &y, &m, &d);
+      return DaysFromCivil(y, m, 1) * kMicrosPerDay;
+    }
+  }
+  return wall_micros;
+}
+
+int64_t PeriodEndMicros(Granularity g, int64_t wall_micros) {
+  switch (g) {
+    case Granularity::kHour:
+      return PeriodStartMicros(g, wall_micros) + kMicrosPerHour;
+    case Granularity::kDay:
+      return PeriodStartMicros(g, wall_micros) + kMicrosPerDay;
+    case Granularity::kMonth: {
+      int64_t y;
+      unsigned m, d;
+      CivilFromDays(FloorDiv(wall_micros, kMicrosPerDay), &y, &m, &d);
+      if (m == 12) return DaysFromCivil(y + 1, 1, 1) * kMicrosPerDay;
+      return DaysFromCivil(y, m + 1, 1) * kMicrosPerDay;
+    }
+  }
+  return wall_micros;
+}
+
+std::string CellPrefix(Granularity g, std::string_view period) {
+  std::string k(1, static_cast<char>(g));
+  k.push_back('\0');
+  k.append(period);
+  k.push_back('\0');
+  k.push_back('c');
+  return k;
+}
+
+std::string TagCellPrefix(Granularity g, std::string_view period, std::string_view tag_name) {
+  std::string k(1, static_cast<char>(g));
+  k.push_back('\0');
+  k.append(period);
+  k.push_back('\0');
+  k.push_back('t');
+  k.push_back('\0');
+  k.append(tag_name);
+  k.push_back('\0');
+  return k;
+}
+
+std::string CellKey(Granularity g, std::string_view period, const Dims& d) {
+  std::string k = CellPrefix(g, period);
+  AppendDims(&k, d);
+  return k;
+}
+
+std::string TagCellKey(Granularity g, std::string_view period, std::string_view tag_name,
+                       std::string_view tag_value, const Dims& d) {
+  std::string k = TagCellPrefix(g, period, tag_name);
+  k.append(tag_value);
+  AppendDims(&k, d);
+  return k;
+}
+
+std::string PrefixEnd(std::string_view prefix) {
+  std::string end(prefix);
+  while (!end.empty()) {
+    unsigned char c = static_cast<unsigned char>(end.back());
+    if (c != 0xff) {
+      end.back() = static_cast<char>(c + 1);
+      return end;
+    }
+    end.pop_back();
+  }
+  return end;  // every key: an empty end means "to the last key"
+}
+
+std::optional<Cell> ParseCellKey(std::string_view key) {
+  std::vector<std::string_view> p = Split(key);
+  Cell c;
+  size_t i = 0;
+  if (p.size() < 3 || !IsGranularity(p[0])) return std::nullopt;
+  c.granularity = static_cast<Granularity>(p[0][0]);
+  c.period = p[1];
+  if (p[2] == "c" && p.size() == 9) {
+    i = 3;
+  } else if (p[2] == "t" && p.size() == 11) {
+    c.is_tag = true;
+    c.tag_name = p[3];
+    c.tag_value = p[4];
+    i = 5;
+  } else {
+    return std::nullopt;
+  }
+  size_t want = c.granularity == Granularity::kHour ? 10 : c.granularity == Granularity::kDay ? 8 : 6;
+  if (c.period.size() != want) return std::nullopt;
+  for (char ch : c.period) {
+    if (ch < '0' || ch > '9') return std::nullopt;
+  }
+  c.dims.team = p[i];
+  c.dims.feature = p[i + 1];
+  c.dims.env = p[i + 2];
+  c.dims.model = p[i + 3];
+  c.dims.deployment = p[i + 4];
+  c.dims.key_id = p[i + 5];
+  return c;
+}
+
+}  // namespace edge::ledger

@@ -1,0 +1,143 @@
+#include "node/pipeline/ledger_commit.h"
+
+#include <rocksdb/write_batch.h>
+
+#include "common/clock.h"
+#include "ledger/loop_job.h"
+#include "node/runtime/ledger_service.h"
+#include "node/runtime/log.h"
+
+namespace edge::pipeline {
+namespace {
+
+// One request's commit: the other modules' parts, then the ledger record and its roll-ups.
+class CommitJob final : public ledger::LoopJob {
+ public:
+  CommitJob(RequestContext& ctx, ledger::Record record)
+      : LoopJob(*ctx.services.ledger_inbox),
+        ctx_(ctx),
+        svc_(*ctx.services.ledger),
+        parts_(std::move(ctx.commit_parts)),
+        record_(std::move(record)),
+        billed_(record_.input_tokens != 0 || record_.output_tokens != 0 ||
+                record_.cost_micros != 0 || !record_.priced) {}
+
+  Status Fill(rocksdb::WriteBatch& batch, ledger::Store& store) override {
+    for (auto& part : parts_) EDGE_RETURN_IF_ERROR(part->Fill(batch, store));
+    bool duplicate = false;
+    return svc_.recorder().Fill(record_, batch, store, &duplicate);
+  }
+
+  void OnWritten(const Status& status) override {
+    for (auto& part : parts_) part->Written(status);
+    if (!status.ok()) svc_.recorder().Forget(record_.request_id);
+  }
+
+  void OnLoopDone(Status status) override {
+    svc_.ReportWrite(status);
+    bool deliver = true;
+    if (status.ok()) {
+      svc_.counters().records.fetch_add(1, std::memory_order_relaxed);
+    } else {
+      svc_.counters().write_failures.fetch_add(1, std::memory_order_relaxed);
+      // serve: the client still gets its answer, unbilled (logged, counted). refuse: the
+      // client never sees a complete answer whose record was not written — unless there
+      // was nothing to bill in it.
+      deliver = !svc_.refuse_on_error() || !billed_;
+      svc_.MaybeProbe(NowMicros());  // lets the store resume once the cause is gone
+      if (deliver) svc_.counters().unbilled.fetch_add(1, std::memory_order_relaxed);
+      log::Error("ledger record not written",
+                 {{"request_id", record_.request_id},
+                  {"error", status.ToString()},
+                  {"response", deliver ? "delivered unbilled" : "aborted"}});
+    }
+    if (ctx_.response_hold) ctx_.response_hold->Release(deliver);
+    ctx_.services.deleter->Delete(&ctx_);
+  }
+
+ private:
+  RequestContext& ctx_;
+  runtime::LedgerService& svc_;
+  std::vector<std::unique_ptr<ledger::JobPart>> parts_;
+  ledger::Record record_;
+  bool billed_;
+};
+
+void Settle(RequestContext& ctx, int64_t cost_micros, int64_t tokens) {
+  BudgetHold& b = ctx.budget;
+  for (ledger::Account* a : {b.key, b.team}) {
+    if (a == nullptr) continue;
+    int64_t spent = a->Settle(b.estimate_micros, cost_micros);
+    if (a->CrossedSoft(spent, cost_micros)) {
+      ctx.services.ledger->counters().soft_warnings.fetch_add(1, std::memory_order_relaxed);
+      log::Warn("soft budget threshold crossed",
+                {{a->kind(), a->name()},
+                 {"spent_usd", Money::FromMicros(spent).ToString()},
+                 {"soft_budget_usd", Money::FromMicros(a->soft_micros().value_or(0)).ToString()}});
+    }
+    if (ledger::RateLimit* tpm = a->tpm()) tpm->Adjust(tokens - b.estimate_tokens);
+  }
+  b.key = b.team = nullptr;
+}
+
+}  // namespace
+
+ledger::Record BuildRecord(const RequestContext& ctx, std::string_view model) {
+  ledger::Record r;
+  r.request_id = ctx.request_id;
+  r.wall_micros = SystemClock().WallMicros();
+  if (ctx.key != nullptr) r.key_id = ctx.key->id;
+  r.team = ctx.tags.team;
+  r.feature = ctx.tags.feature;
+  r.env = ctx.tags.env;
+  r.tags = ctx.tags.extra;
+  r.model = model;
+  if (ctx.deployment != nullptr) {
+    r.deployment = ctx.deployment->id;
+    r.provider = ctx.deployment->provider;
+    r.endpoint_jurisdiction = ctx.deployment->jurisdiction;
+  }
+  if (ctx.snapshot != nullptr) r.region = ctx.snapshot->config.node.region;
+  if (ctx.usage) {
+    const providers::Usage& u = *ctx.usage;
+    r.input_tokens = u.input_tokens;
+    r.output_tokens = u.output_tokens;
+    r.cached_input_tokens = u.cached_input_tokens;
+    r.reasoning_tokens = u.reasoning_tokens;
+    r.estimated = !u.reported;
+    if (ctx.deployment != nullptr && ctx.deployment->price) {
+      r.cost_micros = CostOf({u.input_tokens, u.output_tokens, u.cached_input_tokens},
+                             *ctx.deployment->price)
+                          .micros();
+    } else {
+      r.priced = false;  // tokens were used and nobody knows their price: never "free"
+    }
+  }
+  int64_t started = ctx.response_hold != nullptr ? ctx.response_hold->started_us()
+                    : ctx.exchange != nullptr      ? ctx.exchange->request().started_us
+                                                   : 0;
+  if (started > 0) r.latency_us = NowMicros() - started;
+  r.status = ctx.reply_status;
+  r.attempts = ctx.attempts;
+  return r;
+}
+
+void CommitToLedger(RequestContext& ctx, ledger::Record record) {
+  runtime::LedgerService* svc = ctx.services.ledger;
+  if (svc == nullptr) return;
+  Settle(ctx, record.cost_micros, record.input_tokens + record.output_tokens);
+  // While the store fails, a request that billed nothing (refused, failed before any
+  // provider call) is not worth a record that would fail too: it is answered at once.
+  const bool billed = record.input_tokens != 0 || record.output_tokens != 0 ||
+                      record.cost_micros != 0 || !record.priced;
+  if (ctx.key == nullptr || ctx.api == Api::kModels || ctx.services.ledger_inbox == nullptr ||
+      (!billed && !svc->healthy())) {
+    if (ctx.response_hold) ctx.response_hold->Release(true);  // no record to wait for
+    return;
+  }
+  if (ctx.response_hold) ctx.response_hold->Detach();
+  ctx.commit_pending = true;
+  svc->writer().Submit(std::make_unique<CommitJob>(ctx, std::move(record)));
+}
+
+}  // namespace edge::pipeline

@@ -1,0 +1,136 @@
+#include "node/runtime/ledger_service.h"
+
+#include <rocksdb/write_batch.h>
+
+#include <algorithm>
+#include <map>
+
+#include "ledger/rollup_key.h"
+#include "ledger/rollup_value.h"
+#include "node/runtime/log.h"
+
+namespace edge::runtime {
+namespace {
+
+// Free space below which a failed store is not resumed: where the writer stops writing.
+constexpr uint64_t kResumeFreeBytes = ledger::WriterOptions{}.min_free_bytes;
+
+std::optional<int64_t> Micros(const std::optional<double>& usd) {
+  if (!usd) return std::nullopt;
+  // The config checked >= 0; beyond a trillion dollars a budget is as good as none.
+  return static_cast<int64_t>(std::min(*usd, 1e12) * 1e6 + 0.5);
+}
+
+// A write that proves the store takes writes again.
+class ProbeJob : public ledger::Job {
+ public:
+  explicit ProbeJob(LedgerService& svc) : svc_(svc) {}
+  Status Fill(rocksdb::WriteBatch& batch, ledger::Store& store) override {
+    return ledger::FromRocks(batch.Put(store.Handle(ledger::Family::kMeta), "probe", "1"),
+                             "ledger probe");
+  }
+  void Done(std::unique_ptr<Job>, Status status) override { svc_.ReportWrite(status); }
+
+ private:
+  LedgerService& svc_;
+};
+
+}  // namespace
+
+Result<std::unique_ptr<LedgerService>> LedgerService::Open(const config::Config& cfg,
+                                                           int64_t now_wall_micros) {
+  std::unique_ptr<LedgerService> svc(new LedgerService());
+  ledger::StoreOptions opts;
+  opts.retention_days = static_cast<int>(cfg.ledger.retention_days);
+  std::string dir = cfg.node.data_dir + "/ledger";
+  auto store = ledger::Store::Open(dir, opts);
+  if (!store.ok()) return Status(store.status().code(), "ledger: " + store.status().message());
+  svc->store_ = std::move(store).value();
+  svc->ApplyConfig(cfg);
+  EDGE_RETURN_IF_ERROR(svc->LoadSpent(cfg.node.region, now_wall_micros));
+  svc->writer_ = std::make_unique<ledger::Writer>(*svc->store_, ledger::WriterOptions{});
+  return svc;
+}
+
+LedgerService::~LedgerService() {
+  if (writer_) writer_->Stop();
+  writer_.reset();
+  store_.reset();
+}
+
+void LedgerService::ApplyConfig(const config::Config& cfg) {
+  refuse_on_error_.store(cfg.ledger.on_error == "refuse");
+  for (const config::VirtualKey& k : cfg.keys) {
+    budgets_.GetOrCreate("key", k.id)
+        ->SetLimits(Micros(k.budget_usd_monthly), Micros(k.soft_budget_usd_monthly), k.rpm, k.tpm);
+  }
+  for (const config::Team& t : cfg.teams) {
+    budgets_.GetOrCreate("team", t.name)
+        ->SetLimits(Micros(t.budget_usd_monthly), Micros(t.soft_budget_usd_monthly), t.rpm, t.tpm);
+  }
+}
+
+// Spent amounts come from the month's roll-up cells, so budgets survive restarts.
+Status LedgerService::LoadSpent(const std::string&, int64_t now_wall_micros) {
+  std::string period = ledger::PeriodOf(ledger::Granularity::kMonth, now_wall_micros);
+  std::string prefix = ledger::CellPrefix(ledger::Granularity::kMonth, period);
+  prefix.push_back('\0');
+  std::map<std::string, int64_t> by_key, by_team;
+  Status bad;
+  Status s = store_->Scan(ledger::Family::kRollups, prefix, ledger::PrefixEnd(prefix),
+                          [&](std::string_view k, std::string_view v) {
+                            auto cell = ledger::ParseCellKey(k);
+                            auto value = ledger::DecodeRollup(v);
+                            if (!cell || !value) {
+                              bad = Internal("ledger: damaged roll-up cell for " + period);
+                              return false;
+                            }
+                            by_key[cell->dims.key_id] += value->cost_micros;
+                            by_team[cell->dims.team] += value->cost_micros;
+                            return true;
+                          });
+  EDGE_RETURN_IF_ERROR(s);
+  EDGE_RETURN_IF_ERROR(bad);
+  const int32_t month = ledger::MonthIndex(now_wall_micros);
+  for (const ledger::Account* a : budgets_.All()) {
+    auto* account = const_cast<ledger::Account*>(a);
+    const auto& sums = a->kind() == "key" ? by_key : by_team;
+    auto it = sums.find(a->name());
+    account->LoadSpent(month, it == sums.end() ? 0 : it->second);
+  }
+  return Status::Ok();
+}
+
+void LedgerService::ReportWrite(const Status& s) {
+  if (s.ok()) {
+    if (!healthy_.load(std::memory_order_relaxed)) {
+      healthy_.store(true);
+      log::Info("ledger store writes again");
+    }
+    return;
+  }
+  bool was = healthy_.exchange(false);
+  {
+    std::lock_guard lock(error_mu_);
+    last_error_ = s.ToString();
+  }
+  if (was) log::Error("ledger store failing", {{"error", s.ToString()}});
+}
+
+std::string LedgerService::last_error() const {
+  std::lock_guard lock(error_mu_);
+  return last_error_;
+}
+
+void LedgerService::MaybeProbe(int64_t now_us) {
+  int64_t last = last_probe_us_.load(std::memory_order_relaxed);
+  if (now_us - last < 1'000'000) return;
+  if (!last_probe_us_.compare_exchange_strong(last, now_us)) return;
+  // Once the file system has room again, RocksDB is told to resume; a probe write then
+  // tells the workers (ReportWrite) that records are written again.
+  if (store_->ResumeIfRoom(kResumeFreeBytes).ok()) {
+    writer_->Submit(std::make_unique<ProbeJob>(*this));
+  }
+}
+
+}  // namespace edge::runtime

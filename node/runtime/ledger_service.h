@@ -1,0 +1,78 @@
+#pragma once
+
+// The node's ledger: the RocksDB store under node.data_dir/ledger, its writer thread, the
+// record filler that runs on it, and the budget book shared by the workers. One per process,
+// made by serve before the workers start and destroyed after they exited (the writer drains
+// every queued record first). ledger/README.md explains the store and the writer.
+
+#include <atomic>
+#include <cstdint>
+#include <memory>
+#include <mutex>
+#include <string>
+
+#include "common/result.h"
+#include "config/config.h"
+#include "ledger/budgets.h"
+#include "ledger/recorder.h"
+#include "ledger/store.h"
+#include "ledger/writer.h"
+
+namespace edge::runtime {
+
+struct LedgerCounters {
+  std::atomic<uint64_t> records{0};           // records written
+  std::atomic<uint64_t> write_failures{0};    // records the store refused
+  std::atomic<uint64_t> unbilled{0};          // requests served although their record failed
+  std::atomic<uint64_t> refused_store{0};     // requests refused (503) for a failing store
+  std::atomic<uint64_t> budget_refusals{0};   // 429 for a used-up budget
+  std::atomic<uint64_t> rate_refusals{0};     // 429 for rpm / tpm
+  std::atomic<uint64_t> soft_warnings{0};     // soft budget thresholds crossed
+};
+
+class LedgerService {
+ public:
+  // Opens the store read-write (creating it), starts the writer, sets the budgets from `cfg`
+  // and loads this month's spend per key and team from the roll-ups.
+  static Result<std::unique_ptr<LedgerService>> Open(const config::Config& cfg,
+                                                     int64_t now_wall_micros);
+  ~LedgerService();  // stops the writer (drains), closes the store
+
+  // Budgets and limits of every key and team (start-up and reload). Any thread.
+  void ApplyConfig(const config::Config& cfg);
+
+  ledger::Store& store() { return *store_; }
+  ledger::Writer& writer() { return *writer_; }
+  ledger::Recorder& recorder() { return recorder_; }  // writer thread only
+  ledger::BudgetBook& budgets() { return budgets_; }
+  const ledger::BudgetBook& budgets() const { return budgets_; }
+  LedgerCounters& counters() { return counters_; }
+  const LedgerCounters& counters() const { return counters_; }
+  bool refuse_on_error() const { return refuse_on_error_.load(std::memory_order_relaxed); }
+
+  // The outcome of a write (any thread): a failure marks the store failing until a write
+  // succeeds again.
+  void ReportWrite(const Status& s);
+  bool healthy() const { return healthy_.load(std::memory_order_relaxed); }
+  std::string last_error() const;
+  // While failing, at most once a second, a small write that lets the store recover (a
+  // refusing node writes no records, so nothing else would try).
+  void MaybeProbe(int64_t now_us);
+
+ private:
+  LedgerService() = default;
+  Status LoadSpent(const std::string& region, int64_t now_wall_micros);
+
+  std::unique_ptr<ledger::Store> store_;
+  std::unique_ptr<ledger::Writer> writer_;
+  ledger::Recorder recorder_;
+  ledger::BudgetBook budgets_;
+  LedgerCounters counters_;
+  std::atomic<bool> refuse_on_error_{false};
+  std::atomic<bool> healthy_{true};
+  std::atomic<int64_t> last_probe_us_{0};
+  mutable std::mutex error_mu_;  // only on failures and on /readyz
+  std::string last_error_;
+};
+
+}  // namespace edge::runtime
