@@ -67,7 +67,7 @@ std::string EncodeRecordBody(const AuditRecord& r, uint64_t seq, const Sha256& p
     Key(w, "jurisdiction"), Str(w, a.jurisdiction);
     Key(w, "outcome"), Str(w, a.outcome);
     Key(w, "status"), w.Int(a.status);
-    Key(w, "latency_us"), w.Int64(a.latency_us);
+    Key(w, "latency_ms"), w.Int64(a.latency_ms);
     w.EndObject();
   }
   w.EndArray();
@@ -157,7 +157,7 @@ bool ReadAttempts(simdjson::dom::object o, std::vector<AuditAttempt>* out) {
     AuditAttempt& att = out->emplace_back();
     if (!GetStr(a, "deployment", &att.deployment) || !GetStr(a, "jurisdiction", &att.jurisdiction) ||
         !GetStr(a, "outcome", &att.outcome) || !GetInt(a, "status", &att.status) ||
-        !GetI64(a, "latency_us", &att.latency_us)) {
+        !GetI64(a, "latency_ms", &att.latency_ms)) {
       return false;
     }
   }

@@ -77,6 +77,39 @@ class AuditLog::AppendJob : public Job {
   bool filled_ = false;
 };
 
+class AuditLog::CommitPart : public JobPart {
+ public:
+  CommitPart(AuditLog& log, AuditRecord record) : log_(log), record_(std::move(record)) {}
+
+  Status Fill(rocksdb::WriteBatch& batch, Store& store) override {
+    AuditChain& chain = log_.chain_;
+    const AuditChain::State mark = chain.Mark();
+    std::vector<AuditEntry> entries;
+    EDGE_RETURN_IF_ERROR(chain.Append(std::move(record_), log_.clock_->WallMicros(), &entries));
+    Status st = PutEntries(batch, store, entries);
+    if (!st.ok()) {
+      chain.RollbackTo(mark);
+      return st;
+    }
+    filled_ = true;
+    return Status::Ok();
+  }
+
+  void Written(const Status& status) override {
+    if (!filled_) return;
+    if (status.ok()) {
+      log_.chain_.Committed();
+    } else {
+      log_.chain_.Abandoned();
+    }
+  }
+
+ private:
+  AuditLog& log_;
+  AuditRecord record_;
+  bool filled_ = false;
+};
+
 class AuditLog::DigestJob : public Job {
  public:
   DigestJob(AuditLog& log, bool force) : log_(log), force_(force) {}
@@ -139,6 +172,10 @@ Result<std::unique_ptr<AuditLog>> AuditLog::Open(Store& store, std::unique_ptr<S
 
 std::unique_ptr<Job> AuditLog::MakeAppendJob(AuditRecord record, std::unique_ptr<LoopJob> then) {
   return std::make_unique<AppendJob>(*this, std::move(record), std::move(then));
+}
+
+std::unique_ptr<JobPart> AuditLog::MakeCommitPart(AuditRecord record) {
+  return std::make_unique<CommitPart>(*this, std::move(record));
 }
 
 std::unique_ptr<Job> AuditLog::MakeDigestJob(bool force) {

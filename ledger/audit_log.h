@@ -16,6 +16,7 @@
 #include "ledger/audit_chain.h"
 #include "ledger/audit_key.h"
 #include "ledger/audit_record.h"
+#include "ledger/job_part.h"
 #include "ledger/loop_job.h"
 #include "ledger/store.h"
 #include "ledger/writer.h"
@@ -42,6 +43,12 @@ class AuditLog {
   // a LoopJob that releases the response on its worker's loop. The AuditLog must outlive the
   // job.
   std::unique_ptr<Job> MakeAppendJob(AuditRecord record, std::unique_ptr<LoopJob> then = nullptr);
+  // The same record as a part of another job (the request's ledger commit): in the same
+  // batch as the ledger record, so both reach the WAL together before the response's last
+  // bytes are released. The owning job must fill its parts after its own writes, or fail
+  // only in a way that fails the whole round: a part that filled must not be taken back out
+  // of the batch alone, since later records already chain to it.
+  std::unique_ptr<JobPart> MakeCommitPart(AuditRecord record);
   // A writer job signing a digest of the records not yet covered, when the interval passed
   // (a timer submits it every few seconds) or when `force` (shutdown).
   std::unique_ptr<Job> MakeDigestJob(bool force);
@@ -53,6 +60,7 @@ class AuditLog {
  private:
   class AppendJob;
   class DigestJob;
+  class CommitPart;
   AuditLog(std::unique_ptr<SigningKey> key, AuditChainOptions options, const Clock* clock);
 
   std::unique_ptr<SigningKey> key_;

@@ -31,13 +31,18 @@ struct AuditCandidate {
   bool operator==(const AuditCandidate&) const = default;
 };
 
-// One call to an upstream deployment: the request's data was sent there.
+// The outcome of an attempt that sent nothing (the request could not be expressed for that
+// provider): the only attempt that is not a transfer of the request's data.
+inline constexpr std::string_view kNothingSentOutcome = "not_expressible";
+
+// One call to an upstream deployment: the request's data was sent there (but see
+// kNothingSentOutcome).
 struct AuditAttempt {
   std::string deployment;
   std::string jurisdiction;  // the endpoint's jurisdiction; "" = unknown
   std::string outcome;       // "ok", or why it failed ("http_529", "timeout", "unavailable", ...)
   int status = 0;            // the upstream's HTTP status; 0 when none arrived
-  int64_t latency_us = 0;    // from the attempt's start to its end
+  int64_t latency_ms = 0;    // from the attempt's start to its end
   bool operator==(const AuditAttempt&) const = default;
 };
 

@@ -8,7 +8,7 @@ void ResidencyTally::Add(uint64_t seq, const AuditRecord& r) {
   ++c.pinned;
   std::string outside;
   for (const AuditAttempt& a : r.attempts) {
-    if (a.jurisdiction == r.residency) continue;
+    if (a.jurisdiction == r.residency || a.outcome == kNothingSentOutcome) continue;
     if (!outside.empty()) outside += ", ";
     outside += a.deployment + " (" + (a.jurisdiction.empty() ? "unknown" : a.jurisdiction) + ")";
   }

@@ -3,7 +3,8 @@
 // `llm-edge audit residency`: from the audit records alone, was every pinned request served
 // inside its jurisdiction or refused? A request is pinned when its record names a residency;
 // it is a violation when any attempt (data sent upstream) went to a deployment whose
-// endpoint jurisdiction is not that one — an unknown jurisdiction included.
+// endpoint jurisdiction is not that one — an unknown jurisdiction included. An attempt that
+// sent nothing (kNothingSentOutcome) is no transfer.
 
 #include <cstdint>
 #include <map>

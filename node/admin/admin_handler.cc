@@ -2,6 +2,7 @@
 
 #include "common/clock.h"
 #include "config/key_hash.h"
+#include "node/admin/audit_endpoint.h"
 #include "node/admin/ledger_endpoints.h"
 #include "node/pipeline/error_reply.h"
 
@@ -66,6 +67,10 @@ void AdminHandler::OnRequest(net::ServerExchange& ex) {
         metrics_->RenderPrometheus() + snap->router->RenderPrometheus(cfg, snap->routes);
     if (ledger_ != nullptr) text += LedgerMetrics(*ledger_);
     ex.Reply(200, headers, text);
+    return;
+  }
+  if (path == "/admin/audit" && get) {
+    ServeAuditExport(ex, cfg, ledger_ != nullptr ? &ledger_->store() : nullptr);
     return;
   }
   if (path == "/admin/spend" && get) {

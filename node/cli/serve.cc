@@ -15,6 +15,7 @@
 #include "node/cli/worker.h"
 #include "node/net/http_server.h"
 #include "node/pipeline/error_reply.h"
+#include "node/runtime/audit_service.h"
 #include "node/runtime/geo_classifier.h"
 #include "node/runtime/ledger_service.h"
 #include "node/runtime/log.h"
@@ -89,6 +90,7 @@ class Node {
   std::vector<std::unique_ptr<Worker>> workers_;
   std::unique_ptr<runtime::UsageMetrics> metrics_;
   std::unique_ptr<runtime::LedgerService> ledger_;  // outlives the workers
+  std::unique_ptr<runtime::AuditService> audit_;    // outlives the ledger's writer
   std::unique_ptr<admin::AdminHandler> admin_handler_;
   std::unique_ptr<net::HttpServer> admin_server_;
   bool shutting_down_ = false;
@@ -140,6 +142,10 @@ Status Node::StartListeners() {
   metrics_ = std::make_unique<runtime::UsageMetrics>(n);
   EDGE_ASSIGN_OR_RETURN(ledger_, runtime::LedgerService::Open(snapshots_.Load()->config,
                                                               SystemClock().WallMicros()));
+  EDGE_ASSIGN_OR_RETURN(audit_, runtime::AuditService::Open(snapshots_.Load()->config,
+                                                            ledger_->store(), ledger_->writer(),
+                                                            &loop_));
+  ledger_->set_audit(&audit_->log());
   admin_handler_ = std::make_unique<admin::AdminHandler>(&snapshots_, &ready_, metrics_.get(),
                                                          ledger_.get());
   EDGE_ASSIGN_OR_RETURN(admin_server_, net::HttpServer::Create(&loop_, *admin_fd,
@@ -204,7 +210,9 @@ int Node::Run() {
   uv_run(&loop_, UV_RUN_DEFAULT);
   workers_.clear();  // joins
   admin_server_.reset();
+  if (audit_) audit_->SubmitFinalDigest();  // a clean stop leaves the whole log signed
   ledger_.reset();  // the writer drains what the workers submitted
+  audit_.reset();
   uv_loop_close(&loop_);
   if (exit_code == 0) log::Info("stopped");
   return exit_code;
@@ -237,6 +245,7 @@ void Node::BeginShutdown() {
   shutting_down_ = true;
   ready_.store(false, std::memory_order_release);
   log::Info("shutting down");
+  if (audit_) audit_->Close();
   for (uv_signal_t* s : {&sigterm_, &sigint_, &sighup_}) {
     uv_close(reinterpret_cast<uv_handle_t*>(s), nullptr);
   }

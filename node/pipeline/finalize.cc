@@ -1,5 +1,6 @@
 #include <string>
 
+#include "node/pipeline/audit_record.h"
 #include "node/pipeline/ledger_commit.h"
 #include "node/pipeline/stages.h"
 #include "node/runtime/log.h"
@@ -53,6 +54,7 @@ void Finalize(RequestContext& ctx) {
   ledger::Record ledger_record = BuildRecord(ctx, ModelLabel(ctx));
   const int64_t cost_micros = ledger_record.cost_micros;
   const bool unpriced = !ledger_record.priced;
+  AddAuditRecord(ctx);  // joins the commit below (audit_record.cc)
   CommitToLedger(ctx, std::move(ledger_record));
   if (ctx.services.metrics != nullptr) {
     runtime::RequestRecord record;

@@ -10,7 +10,7 @@
 namespace edge::pipeline {
 namespace {
 
-// One request's commit: the other modules' parts, then the ledger record and its roll-ups.
+// One request's commit: the ledger record and its roll-ups, then the other modules' parts.
 class CommitJob final : public ledger::LoopJob {
  public:
   CommitJob(RequestContext& ctx, ledger::Record record)
@@ -22,10 +22,13 @@ class CommitJob final : public ledger::LoopJob {
         billed_(record_.input_tokens != 0 || record_.output_tokens != 0 ||
                 record_.cost_micros != 0 || !record_.priced) {}
 
+  // The parts go last: once the audit part filled, its record is a link of the chain that
+  // the next jobs build on, so nothing after it may fail this job alone (ledger/audit_log.h).
   Status Fill(rocksdb::WriteBatch& batch, ledger::Store& store) override {
-    for (auto& part : parts_) EDGE_RETURN_IF_ERROR(part->Fill(batch, store));
     bool duplicate = false;
-    return svc_.recorder().Fill(record_, batch, store, &duplicate);
+    EDGE_RETURN_IF_ERROR(svc_.recorder().Fill(record_, batch, store, &duplicate));
+    for (auto& part : parts_) EDGE_RETURN_IF_ERROR(part->Fill(batch, store));
+    return Status::Ok();
   }
 
   void OnWritten(const Status& status) override {

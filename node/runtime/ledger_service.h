@@ -13,6 +13,7 @@
 
 #include "common/result.h"
 #include "config/config.h"
+#include "ledger/audit_log.h"
 #include "ledger/budgets.h"
 #include "ledger/recorder.h"
 #include "ledger/store.h"
@@ -42,6 +43,7 @@ class LedgerService {
   void ApplyConfig(const config::Config& cfg);
 
   ledger::Store& store() { return *store_; }
+  const ledger::Store& store() const { return *store_; }
   ledger::Writer& writer() { return *writer_; }
   ledger::Recorder& recorder() { return recorder_; }  // writer thread only
   ledger::BudgetBook& budgets() { return budgets_; }
@@ -59,6 +61,11 @@ class LedgerService {
   // refusing node writes no records, so nothing else would try).
   void MaybeProbe(int64_t now_us);
 
+  // The routing audit log (runtime/audit_service.h), whose records join each request's commit;
+  // null when there is none. Set by serve before the workers start.
+  void set_audit(ledger::AuditLog* audit) { audit_ = audit; }
+  ledger::AuditLog* audit() const { return audit_; }
+
  private:
   LedgerService() = default;
   Status LoadSpent(const std::string& region, int64_t now_wall_micros);
@@ -73,6 +80,7 @@ class LedgerService {
   std::atomic<int64_t> last_probe_us_{0};
   mutable std::mutex error_mu_;  // only on failures and on /readyz
   std::string last_error_;
+  ledger::AuditLog* audit_ = nullptr;
 };
 
 }  // namespace edge::runtime

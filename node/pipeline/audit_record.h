@@ -1,0 +1,20 @@
+#pragma once
+
+// The routing audit record of a finished request (ledger/audit_record.h), from what the
+// stages left on the context: the caller's placement (stage_jurisdiction), the routing
+// decision (node/routing/decision.h) and how the request ended. docs/audit.md lists the fields.
+
+#include "ledger/audit_record.h"
+#include "node/pipeline/request_context.h"
+
+namespace edge::pipeline {
+
+// `now_wall_us`: when the request ended (UTC µs).
+ledger::AuditRecord BuildAuditRecord(const RequestContext& ctx, int64_t now_wall_us);
+
+// Adds the request's audit record to its ledger commit (ctx.commit_parts), so that the record
+// is in the WAL before the response's last bytes are released. Requests the ledger does not
+// commit (no key: refused before authentication; GET /v1/models) have no routing to record.
+void AddAuditRecord(RequestContext& ctx);
+
+}  // namespace edge::pipeline
