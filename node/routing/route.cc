@@ -28,11 +28,11 @@ bool DeclaresLimits(const config::Deployment& d) {
          d.supports_response_schema == false || d.max_input_tokens.has_value();
 }
 
+// The price the ledger bills at (model_info's prices over the price list, config/prices.h):
+// input plus output per million tokens, so the deployment billed least is picked.
 double Price(const config::Deployment& d) {
-  if (!d.input_cost_per_token && !d.output_cost_per_token) {
-    return std::numeric_limits<double>::infinity();  // unknown: after every priced one
-  }
-  return d.input_cost_per_token.value_or(0) + d.output_cost_per_token.value_or(0);
+  if (!d.price) return std::numeric_limits<double>::infinity();  // unknown: after every priced one
+  return static_cast<double>(d.price->input) + static_cast<double>(d.price->output);
 }
 
 // Used fraction of the deployment's rpm/tpm in this minute; 0 without limits.

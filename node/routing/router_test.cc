@@ -178,9 +178,11 @@ TEST(Strategies, SimpleShuffleSplitsByWeight) {
 
 TEST(Strategies, CostPicksTheCheapestAndShufflesTies) {
   Router router;
-  config::Config cfg = Load(Dep("m", "dear", "", "input_cost_per_token: 0.00001") +
-                                Dep("m", "cheap1", "", "input_cost_per_token: 0.000001") +
-                                Dep("m", "cheap2", "", "input_cost_per_token: 0.0000005, output_cost_per_token: 0.0000005") +
+  // Prices as the ledger bills them (config/prices.h): model_info's, both halves given for
+  // models the price list does not know.
+  config::Config cfg = Load(Dep("m", "dear", "", "input_cost_per_token: 0.00001, output_cost_per_token: 0.00001") +
+                                Dep("m", "cheap1", "", "input_cost_per_token: 0.000001, output_cost_per_token: 0.000001") +
+                                Dep("m", "cheap2", "", "input_cost_per_token: 0.0000015, output_cost_per_token: 0.0000005") +
                                 Dep("m", "unpriced"),
                             "  routing_strategy: cost-based-routing\n");
   States states = router.StatesFor(cfg);
@@ -191,6 +193,16 @@ TEST(Strategies, CostPicksTheCheapestAndShufflesTies) {
   EXPECT_EQ(n["unpriced"], 0);
   EXPECT_GT(n["cheap1"], 400);
   EXPECT_GT(n["cheap2"], 400);
+}
+
+// Without model_info prices, the price list's (config/prices.yaml) decide.
+TEST(Strategies, CostUsesThePriceList) {
+  Router router;
+  config::Config cfg = Load(Dep("m", "gpt-4o") + Dep("m", "gpt-4o-mini"), "  routing_strategy: cost-based-routing\n");
+  ASSERT_TRUE(cfg.model_list[0].price && cfg.model_list[1].price);
+  States states = router.StatesFor(cfg);
+  Rng rng(2);
+  for (int i = 0; i < 50; ++i) EXPECT_EQ(RouteOnce(router, cfg, states, rng, 1000 + i), "gpt-4o-mini");
 }
 
 TEST(Strategies, LeastBusyPicksFewestInFlight) {
