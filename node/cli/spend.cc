@@ -21,15 +21,20 @@ namespace {
 constexpr char kSpendUsage[] =
     "usage: llm-edge spend (--url URL --admin-key K | --data-dir DIR) [--by team,feature,...]\n"
     "                      [--period YYYY-MM|YYYY-MM-DD | --from T --to T]\n"
-    "                      [--format table|csv|json] [--region NAME]\n";
+    "                      [--format table|csv|json] [--region NAME] [--global]\n";
 
 struct Args {
   std::string url, admin_key, data_dir, by, period, from, to, format = "table", region;
+  bool global = false;  // scope=global: the merged view of every region (needs --url)
 };
 
 bool ParseArgs(const std::vector<std::string>& argv, Args* a) {
   for (size_t i = 0; i < argv.size(); ++i) {
     std::string name = argv[i], value;
+    if (name == "--global") {
+      a->global = true;
+      continue;
+    }
     size_t eq = name.find('=');
     if (eq != std::string::npos) {
       value = name.substr(eq + 1);
@@ -61,6 +66,10 @@ bool ParseArgs(const std::vector<std::string>& argv, Args* a) {
                  kSpendUsage);
     return false;
   }
+  if (a->global && a->url.empty()) {
+    std::fprintf(stderr, "llm-edge spend: --global asks a node for its merged view: use --url\n");
+    return false;
+  }
   if (a->format != "table" && a->format != "csv" && a->format != "json") {
     std::fprintf(stderr, "llm-edge spend: --format is table, csv or json\n");
     return false;
@@ -79,7 +88,7 @@ std::vector<std::string> Cells(const std::vector<std::string>& keys, const ledge
                                int64_t total_cost) {
   std::vector<std::string> c = keys;
   for (std::string& k : c) {
-    if (k.empty()) k = "-";
+    if (k.empty()) k.push_back('-');  // (not `k = "-"`: gcc 12 sees a false -Wrestrict there)
   }
   c.push_back(std::to_string(v.requests));
   c.push_back(std::to_string(v.input_tokens));
@@ -171,6 +180,7 @@ std::string QueryString(const Args& a) {
   add("period", a.period);
   add("from", a.from);
   add("to", a.to);
+  if (a.global) add("scope", "global");
   return q;
 }
 
