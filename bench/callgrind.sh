@@ -9,7 +9,9 @@
 #
 # Runs the node (one worker) under callgrind twice, sending N1 and then N2 requests of the
 # bench body over one keep-alive connection to a fake OpenAI upstream, and prints
-# (I(N2) - I(N1)) / (N2 - N1): start-up, config load and shutdown cancel out.
+# (I(N2) - I(N1)) / (N2 - N1): start-up, config load and shutdown cancel out. Each run has
+# its own empty data dir (ledger, audit log): a shared one would make the second run replay
+# the first one's WAL at start-up and skew the difference.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 BIN=${1:-build-release/node/llm-edge}
@@ -36,7 +38,7 @@ run() {  # $1 = requests; prints the node's total instructions
   port=$(free_port); admin=$(free_port)
   cat >"$TMP/edge.yaml" <<YAML
 node: {id: cg, region: bench, jurisdiction: US, listen: "127.0.0.1:$port",
-       admin_listen: "127.0.0.1:$admin", workers: 1}
+       admin_listen: "127.0.0.1:$admin", workers: 1, data_dir: "$TMP/data.$1"}
 model_list:
   - model_name: gpt-4o-mini
     litellm_params: {model: openai/gpt-4o-mini, api_base: "http://127.0.0.1:$FAKE/v1", api_key: sk-upstream}

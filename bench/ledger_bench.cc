@@ -3,7 +3,7 @@
 // into a real RocksDB store in a temporary directory, with roll-ups and the idempotency
 // check, as the node does. Not a test: it prints numbers.
 //
-//   build/bench/ledger_bench [RECORDS=200000] [THREADS=2] [SYNC=0]
+//   build/bench/ledger_bench [RECORDS=200000] [THREADS=2] [SYNC=0] [COALESCE=1]
 
 #include <rocksdb/write_batch.h>
 #include <stdlib.h>
@@ -49,6 +49,7 @@ int main(int argc, char** argv) {
   const int64_t n = argc > 1 ? std::atoll(argv[1]) : 200000;
   const int threads = argc > 2 ? std::atoi(argv[2]) : 2;
   const bool sync = argc > 3 && std::atoi(argv[3]) != 0;
+  const bool coalesce = argc <= 4 || std::atoi(argv[4]) != 0;  // as the node does
   std::string tmpl = (std::filesystem::temp_directory_path() / "ledger-bench-XXXXXX").string();
   if (mkdtemp(tmpl.data()) == nullptr) return 1;
   {
@@ -61,6 +62,7 @@ int main(int argc, char** argv) {
     std::atomic<int64_t> done{0};
     edge::ledger::WriterOptions wo;
     wo.sync = sync ? edge::ledger::SyncPolicy::kEveryRound : edge::ledger::SyncPolicy::kNone;
+    if (coalesce) wo.round_hook = recorder.coalescing_hook();
     auto start = std::chrono::steady_clock::now();
     {
       edge::ledger::Writer writer(**store, wo);
@@ -95,9 +97,9 @@ int main(int argc, char** argv) {
       writer.Stop();
       auto s = writer.stats();
       double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-      std::printf("records=%lld threads=%d sync=%s seconds=%.3f records_per_s=%.0f rounds=%llu "
+      std::printf("records=%lld threads=%d sync=%s coalesce=%d seconds=%.3f records_per_s=%.0f rounds=%llu "
                   "records_per_round=%.1f\n",
-                  static_cast<long long>(done.load()), threads, sync ? "every-round" : "none",
+                  static_cast<long long>(done.load()), threads, sync ? "every-round" : "none", coalesce ? 1 : 0,
                   secs, static_cast<double>(done.load()) / secs,
                   static_cast<unsigned long long>(s.rounds),
                   static_cast<double>(s.jobs) / static_cast<double>(s.rounds ? s.rounds : 1));

@@ -52,26 +52,61 @@ Status Recorder::Fill(const Record& r, rocksdb::WriteBatch& batch, Store& store,
   rocksdb::ColumnFamilyHandle* rollups = store.Handle(Family::kRollups);
   std::string value = EncodeRecord(r);
   rocksdb::Status s = batch.Put(records, r.request_id, value);
-  const std::string delta = EncodeRollup(DeltaOf(r));
+  const RollupValue delta = DeltaOf(r);
+  const std::string encoded = coalesce_ ? std::string() : EncodeRollup(delta);
   const Dims dims = DimsOf(r);
   const auto tags = SplitTags(r.tags);
   for (Granularity g : {Granularity::kHour, Granularity::kDay, Granularity::kMonth}) {
     if (!s.ok()) break;
     std::string period = PeriodOf(g, r.wall_micros);
-    s = batch.Merge(rollups, CellKey(g, period, dims), delta);
+    AddDelta(batch, rollups, CellKey(g, period, dims), delta, encoded, &s);
     for (const auto& [name, value] : tags) {
       if (!s.ok()) break;
-      s = batch.Merge(rollups, TagCellKey(g, period, name, value, dims), delta);
+      AddDelta(batch, rollups, TagCellKey(g, period, name, value, dims), delta, encoded, &s);
     }
   }
   if (!s.ok()) return FromRocks(s, "ledger batch");
   recent_.insert(r.request_id);
+  if (coalesce_) job_ids_.push_back(r.request_id);
   order_.push_back(r.request_id);
   while (order_.size() > capacity_) {
     recent_.erase(order_.front());
     order_.pop_front();
   }
   return Status::Ok();
+}
+
+void Recorder::AddDelta(rocksdb::WriteBatch& batch, rocksdb::ColumnFamilyHandle* rollups,
+                        std::string key, const RollupValue& delta, const std::string& encoded,
+                        rocksdb::Status* s) {
+  if (coalesce_) {
+    staged_.emplace_back(std::move(key), delta);
+  } else {
+    *s = batch.Merge(rollups, key, encoded);
+  }
+}
+
+void Recorder::JobFilled(bool kept) {
+  if (kept) {
+    for (auto& [key, delta] : staged_) round_[std::move(key)] += delta;
+  } else {
+    // Not in the batch: a later job of the same round with one of these ids must not be
+    // taken for a duplicate.
+    for (const std::string& id : job_ids_) recent_.erase(id);
+  }
+  staged_.clear();
+  job_ids_.clear();
+}
+
+Status Recorder::Seal(rocksdb::WriteBatch& batch, Store& store) {
+  rocksdb::ColumnFamilyHandle* rollups = store.Handle(Family::kRollups);
+  rocksdb::Status s;
+  for (const auto& [key, sum] : round_) {
+    s = batch.Merge(rollups, key, EncodeRollup(sum));
+    if (!s.ok()) break;
+  }
+  round_.clear();
+  return FromRocks(s, "ledger batch");
 }
 
 void Recorder::Forget(const std::string& request_id) { recent_.erase(request_id); }

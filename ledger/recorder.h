@@ -8,18 +8,31 @@
 // Idempotent on request id: a record whose id is already stored (or is in an earlier job of
 // the writer not yet written) is skipped whole, roll-ups included, so nothing counts twice.
 //
-// Threads: one Recorder per Writer; Fill and Forget on the writer thread only.
+// Coalescing (coalescing_hook() passed as the Writer's WriterOptions::round_hook): Fill stages
+// the deltas instead of writing them, the deltas of every kept job of a round are summed per
+// cell, and the round's batch gets ONE merge operand per distinct cell when it is sealed,
+// still in the same WriteBatch as the records (a round reaches the WAL whole or not at all,
+// so roll-ups stay sums of records across crashes). A job rolled back to its savepoint drops
+// what it staged and its ids leave the recent set at once (without the hook they stay until
+// the job's Done calls Forget, so a retry of the id in the same round would be taken for a
+// duplicate). Under load a round carries hundreds of records and a few cells.
+//
+// Threads: one Recorder per Writer; Fill, Forget and the hook on the writer thread only.
 
 #include <cstddef>
 #include <deque>
 #include <string>
+#include <unordered_map>
 #include <unordered_set>
+#include <utility>
+#include <vector>
 
 #include "common/status.h"
 #include "ledger/record.h"
 #include "ledger/rollup_key.h"
 #include "ledger/rollup_value.h"
 #include "ledger/store.h"
+#include "ledger/writer.h"
 
 namespace edge::ledger {
 
@@ -29,7 +42,7 @@ std::vector<std::pair<std::string_view, std::string_view>> SplitTags(std::string
 RollupValue DeltaOf(const Record& r);
 Dims DimsOf(const Record& r);
 
-class Recorder {
+class Recorder : private RoundHook {
  public:
   // `recent` bounds the ids kept in memory for the in-flight duplicate check.
   explicit Recorder(size_t recent = 1 << 16) : capacity_(recent) {}
@@ -39,7 +52,23 @@ class Recorder {
   // The job carrying `request_id` failed to write: a later retry may write it.
   void Forget(const std::string& request_id);
 
+  // Switches to coalesced roll-ups; the result must be the round_hook of the one Writer
+  // whose jobs call Fill (without it, staged deltas would never be written).
+  RoundHook* coalescing_hook() {
+    coalesce_ = true;
+    return this;
+  }
+
  private:
+  void JobFilled(bool kept) override;
+  Status Seal(rocksdb::WriteBatch& batch, Store& store) override;
+  void AddDelta(rocksdb::WriteBatch& batch, rocksdb::ColumnFamilyHandle* rollups, std::string key,
+                const RollupValue& delta, const std::string& encoded, rocksdb::Status* s);
+
+  bool coalesce_ = false;
+  std::vector<std::pair<std::string, RollupValue>> staged_;  // the current job's cells
+  std::unordered_map<std::string, RollupValue> round_;       // the round's kept cells
+  std::vector<std::string> job_ids_;  // ids the current job added to recent_
   size_t capacity_;
   std::unordered_set<std::string> recent_;
   std::deque<std::string> order_;  // oldest first, for eviction

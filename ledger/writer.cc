@@ -96,11 +96,15 @@ void Writer::RunRound(Job*& pending) {
     } else {
       batch.RollbackToSavePoint().PermitUncheckedError();
     }
+    if (options_.round_hook != nullptr) options_.round_hook->JobFilled(s.ok());
     jobs.push_back(job);
     results.push_back(std::move(s));
   }
   Status written;
-  if (batch.Count() > 0 && options_.min_free_bytes > 0) written = store_.CheckRoom(options_.min_free_bytes);
+  if (options_.round_hook != nullptr) written = options_.round_hook->Seal(batch, store_);
+  if (written.ok() && batch.Count() > 0 && options_.min_free_bytes > 0) {
+    written = store_.CheckRoom(options_.min_free_bytes);
+  }
   if (batch.Count() > 0 && written.ok()) {
     written = store_.Write(batch, options_.sync == SyncPolicy::kEveryRound);
   }

@@ -44,6 +44,22 @@ class Job {
   Job* next_ = nullptr;  // the submission queue's link
 };
 
+// Optional per-round work on the writer thread, for writes that can be merged across the
+// jobs of one round (the Recorder sums roll-up deltas of the same cell and writes one merge
+// operand per cell instead of one per record). Between two Seal calls the hook sees one
+// JobFilled per job; only what the kept jobs staged may reach the batch.
+class RoundHook {
+ public:
+  virtual ~RoundHook() = default;
+  // Right after a job's Fill: `kept` true when its writes stay in the batch, false when
+  // they were rolled back to the job's savepoint (what the job staged must be dropped).
+  virtual void JobFilled(bool kept) = 0;
+  // After the round's last Fill, before the batch is written: adds the round's staged
+  // writes to `batch` and forgets them. A non-ok return fails the whole round (nothing of
+  // it is written). Called once per round, whatever happens after.
+  virtual Status Seal(rocksdb::WriteBatch& batch, Store& store) = 0;
+};
+
 // When the WAL is fsync'ed. kNone: a round is written to the OS (write(2)) before its jobs
 // are told; that survives a killed process (SIGKILL, crash) but not a power loss or kernel
 // crash, and costs no disk flush. kEveryRound: fsync before telling the jobs; survives power
@@ -57,6 +73,8 @@ struct WriterOptions {
   // A round is not written (its jobs fail with kUnavailable "disk full") while the store's
   // file system has less free space than this, or is read-only (Store::CheckRoom). 0: no check.
   uint64_t min_free_bytes = 8u << 20;
+  // Not owned; must outlive the Writer. Null: no per-round work.
+  RoundHook* round_hook = nullptr;
 };
 
 struct WriterStats {

@@ -48,7 +48,9 @@ Result<std::unique_ptr<LedgerService>> LedgerService::Open(const config::Config&
   svc->store_ = std::move(store).value();
   svc->ApplyConfig(cfg);
   EDGE_RETURN_IF_ERROR(svc->LoadSpent(cfg.node.region, now_wall_micros));
-  svc->writer_ = std::make_unique<ledger::Writer>(*svc->store_, ledger::WriterOptions{});
+  ledger::WriterOptions wopts;
+  wopts.round_hook = svc->recorder_.coalescing_hook();  // one merge per roll-up cell per round
+  svc->writer_ = std::make_unique<ledger::Writer>(*svc->store_, wopts);
   return svc;
 }
 
