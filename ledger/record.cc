@@ -35,6 +35,9 @@ class Reader {
       if (shift == 63 && c > 1) return false;  // beyond 64 bits
       r |= static_cast<uint64_t>(c & 0x7f) << shift;
       if ((c & 0x80) == 0) {
+        // A final zero byte after the first is an overlong encoding: it would decode to the
+        // same number as a shorter one, so stored bytes would have two spellings.
+        if (c == 0 && shift > 0) return false;
         *v = r;
         return true;
       }

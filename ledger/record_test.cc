@@ -78,7 +78,9 @@ TEST(Record, RandomBytesNeverCrashAndRarelyDecode) {
     int flips = 1 + static_cast<int>(rng() % 4);
     for (int f = 0; f < flips; ++f) b[rng() % b.size()] = static_cast<char>(rng());
     auto d = DecodeRecord(b);
-    if (d) EXPECT_EQ(DecodeRecord(EncodeRecord(*d)), d);  // whatever decodes re-encodes
+    if (d) {
+      EXPECT_EQ(DecodeRecord(EncodeRecord(*d)), d);  // whatever decodes re-encodes
+    }
   }
 }
 
