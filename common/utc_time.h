@@ -26,7 +26,15 @@ Result<int64_t> ParseUtcTime(std::string_view text);
 // (the next midnight), a date-time covers up to and including that instant.
 Result<int64_t> ParseUtcTimeEnd(std::string_view text);
 
-// Days since 1970-01-01 of a civil date (month 1..12, day 1..31, not validated).
+// A date of the proleptic Gregorian calendar.
+struct Civil {
+  int64_t year;
+  unsigned month, day;  // 1..12, 1..31
+};
+
+// The civil date of a day counted from 1970-01-01, and back (Howard Hinnant's
+// civil_from_days / days_from_civil; exact for every day). DaysFromCivil does not validate.
+Civil CivilFromDays(int64_t days);
 int64_t DaysFromCivil(int64_t year, unsigned month, unsigned day);
 
 }  // namespace edge

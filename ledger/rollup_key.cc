@@ -3,6 +3,8 @@
 #include <cstdio>
 #include <vector>
 
+#include "common/utc_time.h"
+
 namespace edge::ledger {
 namespace {
 
@@ -10,28 +12,6 @@ constexpr int64_t kMicrosPerHour = 3'600'000'000;
 constexpr int64_t kMicrosPerDay = 24 * kMicrosPerHour;
 
 int64_t FloorDiv(int64_t a, int64_t b) { return a / b - ((a % b != 0) && ((a < 0) != (b < 0))); }
-
-// Howard Hinnant's civil_from_days / days_from_civil (howardhinnant.github.io/date_algorithms).
-void CivilFromDays(int64_t z, int64_t* y, unsigned* m, unsigned* d) {
-  z += 719468;
-  const int64_t era = (z >= 0 ? z : z - 146096) / 146097;
-  const unsigned doe = static_cast<unsigned>(z - era * 146097);
-  const unsigned yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
-  const unsigned doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-  const unsigned mp = (5 * doy + 2) / 153;
-  *d = doy - (153 * mp + 2) / 5 + 1;
-  *m = mp < 10 ? mp + 3 : mp - 9;
-  *y = static_cast<int64_t>(yoe) + era * 400 + (*m <= 2);
-}
-
-int64_t DaysFromCivil(int64_t y, unsigned m, unsigned d) {
-  y -= m <= 2;
-  const int64_t era = (y >= 0 ? y : y - 399) / 400;
-  const unsigned yoe = static_cast<unsigned>(y - era * 400);
-  const unsigned doy = (153 * (m > 2 ? m - 3 : m + 9) + 2) / 5 + d - 1;
-  const unsigned doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-  return era * 146097 + static_cast<int64_t>(doe) - 719468;
-}
 
 void AppendDims(std::string* k, const Dims& d) {
   for (const std::string* s : {&d.team, &d.feature, &d.env, &d.model, &d.deployment, &d.key_id}) {
@@ -63,9 +43,9 @@ void Digits(char* out, uint64_t v, int width) {
 
 std::string PeriodOf(Granularity g, int64_t wall_micros) {
   int64_t days = FloorDiv(wall_micros, kMicrosPerDay);
-  int64_t y;
-  unsigned m, d;
-  CivilFromDays(days, &y, &m, &d);
+  const Civil c = CivilFromDays(days);
+  int64_t y = c.year;
+  const unsigned m = c.month, d = c.day;
   if (y < 0) y = 0;
   if (y > 9999) y = 9999;
   // Fixed-width digits by hand: snprintf was most of a record's key-building cost.
@@ -93,10 +73,8 @@ int64_t PeriodStartMicros(Granularity g, int64_t wall_micros) {
     case Granularity::kDay:
       return FloorDiv(wall_micros, kMicrosPerDay) * kMicrosPerDay;
     case Granularity::kMonth: {
-      int64_t y;
-      unsigned m, d;
-      CivilFromDays(FloorDiv(wall_micros, kMicrosPerDay), &y, &m, &d);
-      return DaysFromCivil(y, m, 1) * kMicrosPerDay;
+      const Civil c = CivilFromDays(FloorDiv(wall_micros, kMicrosPerDay));
+      return DaysFromCivil(c.year, c.month, 1) * kMicrosPerDay;
     }
   }
   return wall_micros;
@@ -109,11 +87,9 @@ int64_t PeriodEndMicros(Granularity g, int64_t wall_micros) {
     case Granularity::kDay:
       return PeriodStartMicros(g, wall_micros) + kMicrosPerDay;
     case Granularity::kMonth: {
-      int64_t y;
-      unsigned m, d;
-      CivilFromDays(FloorDiv(wall_micros, kMicrosPerDay), &y, &m, &d);
-      if (m == 12) return DaysFromCivil(y + 1, 1, 1) * kMicrosPerDay;
-      return DaysFromCivil(y, m + 1, 1) * kMicrosPerDay;
+      const Civil c = CivilFromDays(FloorDiv(wall_micros, kMicrosPerDay));
+      if (c.month == 12) return DaysFromCivil(c.year + 1, 1, 1) * kMicrosPerDay;
+      return DaysFromCivil(c.year, c.month + 1, 1) * kMicrosPerDay;
     }
   }
   return wall_micros;
