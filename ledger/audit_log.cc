@@ -35,48 +35,9 @@ Status PutEntries(rocksdb::WriteBatch& batch, Store& store, const std::vector<Au
 
 }  // namespace
 
-// Runs the chain on the writer thread: Fill appends, Done commits or rolls back (all Done
-// calls of a round come before the next round's first Fill, writer.h).
-class AuditLog::AppendJob : public Job {
- public:
-  AppendJob(AuditLog& log, AuditRecord record, std::unique_ptr<LoopJob> then)
-      : log_(log), record_(std::move(record)), then_(std::move(then)) {}
-
-  Status Fill(rocksdb::WriteBatch& batch, Store& store) override {
-    AuditChain& chain = log_.chain_;
-    const AuditChain::State mark = chain.Mark();
-    std::vector<AuditEntry> entries;
-    EDGE_RETURN_IF_ERROR(chain.Append(std::move(record_), log_.clock_->WallMicros(), &entries));
-    Status st = PutEntries(batch, store, entries);
-    if (!st.ok()) {
-      chain.RollbackTo(mark);
-      return st;
-    }
-    filled_ = true;
-    return Status::Ok();
-  }
-
-  void Done(std::unique_ptr<Job> self, Status status) override {
-    if (filled_) {
-      if (status.ok()) {
-        log_.chain_.Committed();
-      } else {
-        log_.chain_.Abandoned();
-      }
-    }
-    if (then_) {
-      Job* then = then_.release();
-      then->Done(std::unique_ptr<Job>(then), std::move(status));
-    }
-  }
-
- private:
-  AuditLog& log_;
-  AuditRecord record_;
-  std::unique_ptr<LoopJob> then_;
-  bool filled_ = false;
-};
-
+// One record's part of a request's commit, on the writer thread: Fill appends to the chain,
+// Written commits or rolls it back (all of a round's outcomes come before the next round's
+// first Fill, writer.h).
 class AuditLog::CommitPart : public JobPart {
  public:
   CommitPart(AuditLog& log, AuditRecord record) : log_(log), record_(std::move(record)) {}
@@ -108,6 +69,27 @@ class AuditLog::CommitPart : public JobPart {
   AuditLog& log_;
   AuditRecord record_;
   bool filled_ = false;
+};
+
+// The same record as a job of its own (tests, tools): the commit part, told how the round went.
+class AuditLog::AppendJob : public Job {
+ public:
+  AppendJob(AuditLog& log, AuditRecord record, std::unique_ptr<LoopJob> then)
+      : part_(log, std::move(record)), then_(std::move(then)) {}
+
+  Status Fill(rocksdb::WriteBatch& batch, Store& store) override { return part_.Fill(batch, store); }
+
+  void Done(std::unique_ptr<Job> self, Status status) override {
+    part_.Written(status);
+    if (then_) {
+      Job* then = then_.release();
+      then->Done(std::unique_ptr<Job>(then), std::move(status));
+    }
+  }
+
+ private:
+  CommitPart part_;
+  std::unique_ptr<LoopJob> then_;
 };
 
 class AuditLog::DigestJob : public Job {
