@@ -307,16 +307,6 @@ bool CheckReadableFile(Errors& e, const std::string& file, int line, const std::
   return true;
 }
 
-bool IsTagValue(std::string_view s) {
-  if (s.empty() || s.size() > 64) return false;
-  for (char c : s) {
-    bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-              c == '.' || c == '_' || c == ':' || c == '-';
-    if (!ok) return false;
-  }
-  return true;
-}
-
 bool IsHeaderSafe(std::string_view s, size_t max) {
   if (s.empty() || s.size() > max) return false;
   for (unsigned char c : s) {

@@ -15,6 +15,7 @@
 #include <string_view>
 #include <vector>
 
+#include "common/tag.h"
 #include "config/config.h"
 #include "config/yaml_tree.h"
 
@@ -125,8 +126,6 @@ class MapReader {
 // Checks that a file exists and is readable; records "file not found: P" at path/line.
 bool CheckReadableFile(Errors& e, const std::string& file, int line, const std::string& path);
 
-// Tag values (team, feature, env, ids shown in headers): 1-64 of [A-Za-z0-9._:-].
-bool IsTagValue(std::string_view s);
 // Printable, no control characters, 1..max bytes: safe in a response header.
 bool IsHeaderSafe(std::string_view s, size_t max);
 // 64 lowercase hex digits.

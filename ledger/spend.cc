@@ -3,20 +3,12 @@
 #include <algorithm>
 #include <map>
 
+#include "common/tag.h"
+
 namespace edge::ledger {
 namespace {
 
 constexpr size_t kMaxCells = 24 * 400;  // a window of at most 400 days of hours
-
-bool IsTagName(std::string_view s) {
-  if (s.empty() || s.size() > 64) return false;
-  for (char c : s) {
-    bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-              c == '.' || c == '_' || c == ':' || c == '-';
-    if (!ok) return false;
-  }
-  return true;
-}
 
 bool Digits(std::string_view s) {
   return !s.empty() && std::all_of(s.begin(), s.end(), [](char c) { return c >= '0' && c <= '9'; });
@@ -43,7 +35,7 @@ Status ParseGroupBy(std::string_view text, SpendQuery* q) {
     std::string_view dim = text.substr(0, comma);
     text = comma == std::string_view::npos ? std::string_view() : text.substr(comma + 1);
     if (dim.substr(0, 4) == "tag:") {
-      if (!IsTagName(dim.substr(4))) {
+      if (!IsTagValue(dim.substr(4))) {
         return InvalidArgument("group_by: '" + std::string(dim) + "' is not tag:NAME");
       }
       if (tag) return InvalidArgument("group_by: at most one tag:NAME");

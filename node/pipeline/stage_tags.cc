@@ -1,21 +1,11 @@
 #include <string_view>
 
+#include "common/tag.h"
 #include "node/pipeline/error_reply.h"
 #include "node/pipeline/stages.h"
 
 namespace edge::pipeline {
 namespace {
-
-// Tag values are 1-64 characters of [A-Za-z0-9._:-]: they become ledger keys and labels.
-bool ValidTagValue(std::string_view v) {
-  if (v.empty() || v.size() > 64) return false;
-  for (char c : v) {
-    bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-              c == '.' || c == '_' || c == ':' || c == '-';
-    if (!ok) return false;
-  }
-  return true;
-}
 
 // Each free tag becomes a roll-up cell per hour, day and month (docs/ledger.md): bounded.
 constexpr int kMaxFreeTags = 16;
@@ -29,7 +19,7 @@ bool ValidFreeTags(std::string_view tags) {
     std::string_view pair = tags.substr(0, comma);
     size_t eq = pair.find('=');
     if (eq == std::string_view::npos) return false;
-    if (!ValidTagValue(pair.substr(0, eq)) || !ValidTagValue(pair.substr(eq + 1))) return false;
+    if (!IsTagValue(pair.substr(0, eq)) || !IsTagValue(pair.substr(eq + 1))) return false;
     if (comma == std::string_view::npos) break;
     tags.remove_prefix(comma + 1);
   }
@@ -51,7 +41,7 @@ Next ResolveTags(RequestContext& ctx) {
   for (const auto& o : overrides) {
     const std::string* value = headers.Find(o.header);
     if (value == nullptr) continue;
-    if (!ValidTagValue(*value)) {
+    if (!IsTagValue(*value)) {
       ReplyError(ctx, InvalidArgument(std::string("Invalid ") + o.header +
                                       ": use 1-64 characters of A-Z a-z 0-9 . _ : -"),
                  "invalid_tag");
