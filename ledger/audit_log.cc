@@ -33,6 +33,16 @@ Status PutEntries(rocksdb::WriteBatch& batch, Store& store, const std::vector<Au
   return Status::Ok();
 }
 
+// Entries a job filled become part of the chain once their round is written, or are taken
+// back when it failed.
+void Settle(AuditChain& chain, const Status& written) {
+  if (written.ok()) {
+    chain.Committed();
+  } else {
+    chain.Abandoned();
+  }
+}
+
 }  // namespace
 
 // One record's part of a request's commit, on the writer thread: Fill appends to the chain,
@@ -57,12 +67,7 @@ class AuditLog::CommitPart : public JobPart {
   }
 
   void Written(const Status& status) override {
-    if (!filled_) return;
-    if (status.ok()) {
-      log_.chain_.Committed();
-    } else {
-      log_.chain_.Abandoned();
-    }
+    if (filled_) Settle(log_.chain_, status);
   }
 
  private:
@@ -111,12 +116,7 @@ class AuditLog::DigestJob : public Job {
   }
 
   void Done(std::unique_ptr<Job>, Status status) override {
-    if (!filled_) return;
-    if (status.ok()) {
-      log_.chain_.Committed();
-    } else {
-      log_.chain_.Abandoned();
-    }
+    if (filled_) Settle(log_.chain_, status);
   }
 
  private:
