@@ -98,8 +98,11 @@ Next CheckBudget(RequestContext& ctx) {
     return Next::kReplied;
   }
   ledger::Account* key = ledger->budgets().Find("key", ctx.key->id);
+  // A key's configured team owns its budget: X-Edge-Team only tags the spend, it cannot move
+  // a request onto or off another team's budget. Keys without a team use the request's tag.
+  const std::string& budget_team = ctx.key->team.empty() ? ctx.tags.team : ctx.key->team;
   ledger::Account* team =
-      ctx.tags.team.empty() ? nullptr : ledger->budgets().Find("team", ctx.tags.team);
+      budget_team.empty() ? nullptr : ledger->budgets().Find("team", budget_team);
   if (key == nullptr && team == nullptr) return Next::kContinue;
   const int64_t now_wall = SystemClock().WallMicros();
   const int32_t month = ledger::MonthIndex(now_wall);

@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <map>
+#include <string_view>
 
 #include "ledger/rollup_key.h"
 #include "ledger/rollup_value.h"
@@ -47,7 +48,7 @@ Result<std::unique_ptr<LedgerService>> LedgerService::Open(const config::Config&
   if (!store.ok()) return Status(store.status().code(), "ledger: " + store.status().message());
   svc->store_ = std::move(store).value();
   svc->ApplyConfig(cfg);
-  EDGE_RETURN_IF_ERROR(svc->LoadSpent(cfg.node.region, now_wall_micros));
+  EDGE_RETURN_IF_ERROR(svc->LoadSpent(cfg, now_wall_micros));
   ledger::WriterOptions wopts;
   wopts.round_hook = svc->recorder_.coalescing_hook();  // one merge per roll-up cell per round
   svc->writer_ = std::make_unique<ledger::Writer>(*svc->store_, wopts);
@@ -72,8 +73,14 @@ void LedgerService::ApplyConfig(const config::Config& cfg) {
   }
 }
 
-// Spent amounts come from the month's roll-up cells, so budgets survive restarts.
-Status LedgerService::LoadSpent(const std::string&, int64_t now_wall_micros) {
+// Spent amounts come from the month's roll-up cells, so budgets survive restarts. A cell
+// counts for the team budget its key's configured team owns, as stage_budget charges it;
+// only keys without a team charge the cell's team tag.
+Status LedgerService::LoadSpent(const config::Config& cfg, int64_t now_wall_micros) {
+  std::map<std::string_view, std::string_view> team_of_key;
+  for (const config::VirtualKey& k : cfg.keys) {
+    if (!k.team.empty()) team_of_key[k.id] = k.team;
+  }
   std::string period = ledger::PeriodOf(ledger::Granularity::kMonth, now_wall_micros);
   std::string prefix = ledger::CellPrefix(ledger::Granularity::kMonth, period);
   prefix.push_back('\0');
@@ -88,7 +95,11 @@ Status LedgerService::LoadSpent(const std::string&, int64_t now_wall_micros) {
                               return false;
                             }
                             by_key[cell->dims.key_id] += value->cost_micros;
-                            by_team[cell->dims.team] += value->cost_micros;
+                            auto owner = team_of_key.find(cell->dims.key_id);
+                            std::string_view team = owner != team_of_key.end()
+                                                        ? owner->second
+                                                        : std::string_view(cell->dims.team);
+                            if (!team.empty()) by_team[std::string(team)] += value->cost_micros;
                             return true;
                           });
   EDGE_RETURN_IF_ERROR(s);

@@ -68,7 +68,7 @@ class LedgerService {
 
  private:
   LedgerService() = default;
-  Status LoadSpent(const std::string& region, int64_t now_wall_micros);
+  Status LoadSpent(const config::Config& cfg, int64_t now_wall_micros);
 
   std::unique_ptr<ledger::Store> store_;
   std::unique_ptr<ledger::Writer> writer_;

@@ -5,9 +5,12 @@
 #include <gtest/gtest.h>
 
 #include <atomic>
+#include <map>
+#include <mutex>
 #include <thread>
 
 #include "tests/e2e/harness/cluster.h"
+#include "tests/e2e/harness/json.h"
 
 namespace edge::e2e {
 namespace {
@@ -36,11 +39,25 @@ std::string Key(const std::string& id, const std::string& secret, const std::str
   return "  - {id: " + id + ", key_sha256: \"" + Sha256Hex(secret) + "\"" + extra + "}\n";
 }
 
-std::optional<Response> Chat(const Node& node, const std::string& secret, int max_tokens = 5) {
-  return Request(node.port(), "POST", "/v1/chat/completions",
-                 {{"Authorization", "Bearer " + secret}, {"Content-Type", "application/json"}},
+std::optional<Response> Chat(const Node& node, const std::string& secret, int max_tokens = 5,
+                             const std::string& team_header = "") {
+  std::map<std::string, std::string> headers = {{"Authorization", "Bearer " + secret},
+                                                {"Content-Type", "application/json"}};
+  if (!team_header.empty()) headers["X-Edge-Team"] = team_header;
+  return Request(node.port(), "POST", "/v1/chat/completions", headers,
                  R"({"model":"chat","max_tokens":)" + std::to_string(max_tokens) +
                      R"(,"messages":[{"role":"user","content":"Hello"}]})");
+}
+
+// The admin /metrics value of one budget gauge, or -1.
+long BudgetSpent(const Node& node, const std::string& kind, const std::string& name) {
+  auto m = Request(node.admin_port(), "GET", "/metrics",
+                   {{"Authorization", std::string("Bearer ") + kAdminKey}});
+  if (!m) return -1;
+  std::string series =
+      "llm_edge_budget_spent_micro_usd{kind=\"" + kind + "\",name=\"" + name + "\"} ";
+  size_t at = m->body.find(series);
+  return at == std::string::npos ? -1 : std::stol(m->body.substr(at + series.size()));
 }
 
 TEST(Budget, AHundredConcurrentRequestsAgainstABudgetThatFitsOneLetAtMostTwoThrough) {
@@ -119,6 +136,69 @@ TEST(Budget, ATeamBudgetIsSharedByItsKeys) {
   auto r4 = Chat(node, "sk-c");  // another team is not affected
   ASSERT_TRUE(r4);
   EXPECT_EQ(r4->status, 200);
+}
+
+// docs/ledger.md: a key's configured team owns its budget; X-Edge-Team only tags the spend.
+// Keys without a team are charged to the team their header names. A restart rebuilds the
+// spent amounts by the same rule.
+TEST(Budget, ATeamBudgetFollowsTheKeysConfiguredTeamNotTheHeader) {
+  TempDir dir;
+  FakeOpenAI fake(dir);
+  ASSERT_TRUE(fake.ok());
+  std::string config =
+      Config(fake.base_url() + "/v1",
+             "keys:\n" + Key("a", "sk-a", ", team: search") + Key("free", "sk-free", "") +
+                 "teams:\n  - {name: search, budget_usd_monthly: 0.012}\n"
+                 "  - {name: ads, budget_usd_monthly: 0.006}\n");
+  {
+    Node node(dir, config, "node");
+    ASSERT_TRUE(node.ok()) << node.process().Stderr();
+    // Key a says it is ads: both requests still go on search's budget, ads' stays untouched.
+    for (int i = 0; i < 2; ++i) {
+      auto r = Chat(node, "sk-a", 5, "ads");
+      ASSERT_TRUE(r && r->status == 200) << i << (r ? r->body : "no answer");
+    }
+    EXPECT_EQ(BudgetSpent(node, "team", "search"), 12000);
+    EXPECT_EQ(BudgetSpent(node, "team", "ads"), 0);
+    auto over = Chat(node, "sk-a", 5, "ads");  // search is used up; ads cannot rescue it
+    ASSERT_TRUE(over);
+    EXPECT_EQ(over->status, 429);
+    EXPECT_NE(over->body.find("team 'search'"), std::string::npos) << over->body;
+    // Nor can a key of search escape its budget by naming no team or a team without one.
+    auto other = Chat(node, "sk-a", 5, "nobudget");
+    ASSERT_TRUE(other);
+    EXPECT_EQ(other->status, 429) << other->body;
+    // A key without a team is charged to the team its header names.
+    auto f1 = Chat(node, "sk-free", 5, "ads");
+    ASSERT_TRUE(f1 && f1->status == 200) << (f1 ? f1->body : "no answer");
+    EXPECT_EQ(BudgetSpent(node, "team", "ads"), 6000);
+    auto f2 = Chat(node, "sk-free", 5, "ads");
+    ASSERT_TRUE(f2);
+    EXPECT_EQ(f2->status, 429);
+    EXPECT_NE(f2->body.find("team 'ads'"), std::string::npos) << f2->body;
+    auto f3 = Chat(node, "sk-free");  // no team: no team budget
+    ASSERT_TRUE(f3);
+    EXPECT_EQ(f3->status, 200) << f3->body;
+    // The spend report still groups by the tag: a's two requests are ads' spend there.
+    auto spend = Request(node.admin_port(), "GET", "/admin/spend?group_by=team",
+                         {{"Authorization", std::string("Bearer ") + kAdminKey}});
+    ASSERT_TRUE(spend && spend->status == 200);
+    rapidjson::Document doc = ParseJson(spend->body);
+    ASSERT_FALSE(doc.HasParseError()) << spend->body;
+    int64_t ads_cost = -1;
+    for (const auto& row : doc["rows"].GetArray()) {
+      if (JsonString(row, "team") == "ads") ads_cost = JsonInt(row, "cost_micro_usd");
+    }
+    EXPECT_EQ(ads_cost, 18000) << spend->body;
+  }
+  Node again(dir, config, "node");
+  ASSERT_TRUE(again.ok()) << again.process().Stderr();
+  EXPECT_EQ(BudgetSpent(again, "team", "search"), 12000);
+  EXPECT_EQ(BudgetSpent(again, "team", "ads"), 6000);
+  auto r = Chat(again, "sk-a", 5, "ads");
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->status, 429);
+  EXPECT_NE(r->body.find("team 'search'"), std::string::npos) << r->body;
 }
 
 TEST(Budget, RpmAndTpmAnswer429WithRetryAfter) {
