@@ -68,13 +68,25 @@ struct RetryBudget {
   double min_retries_per_second = 10;  // ...but this many per second are always allowed
 };
 
+// Mutual TLS of the gossip port: every node presents `cert` (with `key`) and accepts only
+// peers whose certificate chains to `ca`. All three or none.
+struct MutualTlsFiles {
+  std::string cert, key, ca;  // PEM paths
+  bool enabled() const { return !cert.empty(); }
+};
+
 struct FederationSettings {
-  std::string listen;                // "host:port", UDP and TCP; empty = no federation
+  std::string listen;                // "host:port", one TCP port; empty = no federation
   std::string advertise;             // "host:port" peers should use; empty = listen
-  std::vector<std::string> peers;    // "host:port" seeds
+  std::vector<std::string> peers;    // "host:port" seeds; names are re-resolved
   std::string key;                   // shared gossip key (os.environ/ resolved)
   std::vector<std::string> keyring;  // older keys still accepted while rotating
   uint32_t interval_ms = 1000;
+  // Phi-accrual thresholds (docs/federation.md): a member is suspect above the first, dead
+  // above the second.
+  double phi_suspect = 5;
+  double phi_dead = 12;
+  MutualTlsFiles tls;
   bool enabled() const { return !listen.empty(); }
 };
 

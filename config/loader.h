@@ -39,6 +39,7 @@ class Loader {
   // sections.cc
   void ParseNode(const YamlNode* n);
   void ParseTls(MapReader& parent, std::string_view key, TlsFiles* out);
+  void ParseMutualTls(MapReader& parent, std::string_view key, MutualTlsFiles* out);
   void ParseJurisdictions(const YamlNode* n);
   void ParseGeo(const YamlNode* n);
   void ParseFederation(const YamlNode* n);

@@ -83,6 +83,31 @@ void Loader::ParseTls(MapReader& parent, std::string_view key, TlsFiles* out) {
   if (ok) *out = TlsFiles{cert, pem_key};
 }
 
+// federation.tls: mutual, so a certificate, its key and the CA peers are checked against.
+void Loader::ParseMutualTls(MapReader& parent, std::string_view key, MutualTlsFiles* out) {
+  MapReader t(e_, parent.Get(key), parent.PathOf(key), parent.LineOf(key));
+  MutualTlsFiles files;
+  const char* names[] = {"cert", "key", "ca"};
+  std::string* slots[] = {&files.cert, &files.key, &files.ca};
+  int given = 0;
+  for (int i = 0; i < 3; ++i) {
+    if (t.String(names[i], slots[i]) && !slots[i]->empty()) ++given;
+  }
+  t.RejectUnknown();
+  if (given == 0) return;
+  bool ok = true;
+  for (int i = 0; i < 3; ++i) {
+    if (slots[i]->empty()) {
+      e_.Add(t.line(), t.PathOf(names[i]),
+             "is required: the gossip's TLS is mutual (cert, key and ca together)");
+      ok = false;
+    } else {
+      ok = CheckReadableFile(e_, *slots[i], t.LineOf(names[i]), t.PathOf(names[i])) && ok;
+    }
+  }
+  if (ok) *out = std::move(files);
+}
+
 void Loader::ParseJurisdictions(const YamlNode* n) {
   if (n == nullptr) {
     YamlNode root;
@@ -162,6 +187,13 @@ void Loader::ParseFederation(const YamlNode* n) {
   bool key_read = f.String("key", &s.key);
   f.StringList("keyring", &s.keyring);
   f.Int("interval_ms", 1, &s.interval_ms);
+  f.Double("phi_suspect", 0, true, &s.phi_suspect);
+  f.Double("phi_dead", 0, true, &s.phi_dead);
+  if (f.Get("phi_dead") != nullptr && s.phi_dead <= s.phi_suspect) {
+    e_.Add(f.LineOf("phi_dead"), f.PathOf("phi_dead"),
+           "must be greater than phi_suspect (" + std::to_string(s.phi_suspect) + ")");
+  }
+  ParseMutualTls(f, "tls", &s.tls);
   f.RejectUnknown();
   if (f.Get("listen") == nullptr) {
     if (!s.peers.empty()) e_.Add(f.line(), f.PathOf("listen"), "is required when peers are set");

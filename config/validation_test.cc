@@ -109,6 +109,37 @@ TEST(Validation, TlsFiles) {
   EXPECT_FALSE(cfg->node.admin_tls.enabled());
 }
 
+TEST(Validation, FederationTlsIsMutualAndThresholdsOrdered) {
+  const std::string existing = std::string(kSource) + "/config/jurisdictions.yaml";
+  const std::string fed = "federation:\n  listen: \"127.0.0.1:0\"\n  key: k\n";
+  ExpectError(kModels + fed + "  tls: {cert: " + existing + ", key: " + existing + "}\n",
+              {7, "federation.tls.ca", "is required: the gossip's TLS is mutual"});
+  ExpectError(kModels + fed + "  tls: {key: " + existing + ", ca: " + existing + "}\n",
+              {7, "federation.tls.cert", "is required"});
+  ExpectError(kModels + fed + "  tls: {cert: " + existing + ", key: " + existing +
+                  ", ca: /nonexistent-ca.pem}\n",
+              {7, "federation.tls.ca", "file not found: /nonexistent-ca.pem"});
+  ExpectError(kModels + fed + "  tls: {verify: false}\n", {7, "federation.tls.verify", "unknown key"});
+  ExpectError(kModels + fed + "  phi_suspect: 8\n  phi_dead: 6\n",
+              {8, "federation.phi_dead", "must be greater than phi_suspect"});
+  ExpectError(kModels + fed + "  phi_suspect: 0\n", {7, "federation.phi_suspect", ""});
+  ExpectError(kModels + fed + "  interval_ms: 0\n", {7, "federation.interval_ms", ""});
+  auto cfg = LoadFromString(kModels + fed + "  phi_suspect: 2\n  phi_dead: 4.5\n" +
+                                "  tls: {cert: " + existing + ", key: " + existing +
+                                ", ca: " + existing + "}\n",
+                            "v.yaml");
+  ASSERT_TRUE(cfg.ok()) << cfg.status().message();
+  EXPECT_TRUE(cfg->federation.tls.enabled());
+  EXPECT_EQ(cfg->federation.tls.ca, existing);
+  EXPECT_EQ(cfg->federation.phi_suspect, 2);
+  EXPECT_EQ(cfg->federation.phi_dead, 4.5);
+  cfg = LoadFromString(kModels + fed, "v.yaml");
+  ASSERT_TRUE(cfg.ok()) << cfg.status().message();
+  EXPECT_FALSE(cfg->federation.tls.enabled());
+  EXPECT_EQ(cfg->federation.phi_suspect, 5);
+  EXPECT_EQ(cfg->federation.phi_dead, 12);
+}
+
 TEST(Validation, ModelStrings) {
   ExpectError(Deployment("model: vertex_ai/gemini-pro"),
               {3, "model_list.0.litellm_params.model", "unknown provider 'vertex_ai'"});

@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "ledger/rollup_key.h"
+#include "ledger/rollup_value.h"
 
 namespace edge::ledger {
 namespace {
@@ -84,17 +85,52 @@ void Account::RollOver(int32_t month) {
   month_.store(month, std::memory_order_release);
 }
 
+void Account::SetGlobalBudget(std::optional<int64_t> budget) {
+  global_budget_.store(budget.value_or(-1));
+}
+
+std::optional<int64_t> Account::global_budget_micros() const {
+  int64_t b = global_budget_.load(std::memory_order_relaxed);
+  return b < 0 ? std::nullopt : std::optional<int64_t>(b);
+}
+
+void Account::SetRemoteSpent(int32_t month, int64_t micros) {
+  // Month before value: a reader that sees the new month with the old month's value admits
+  // against a smaller remote spend for one moment, which the overshoot bound already allows.
+  remote_month_.store(month, std::memory_order_release);
+  remote_spent_.store(micros, std::memory_order_release);
+}
+
+int64_t Account::remote_spent_micros() const {
+  if (remote_month_.load(std::memory_order_acquire) != month_.load(std::memory_order_relaxed)) {
+    return 0;
+  }
+  return remote_spent_.load(std::memory_order_acquire);
+}
+
 bool Account::TryReserve(int64_t estimate) {
   const int64_t budget = budget_.load(std::memory_order_relaxed);
-  if (budget < 0) {
+  const int64_t global = global_budget_.load(std::memory_order_relaxed);
+  if (budget < 0 && global < 0) {
     committed_.fetch_add(estimate, std::memory_order_relaxed);
     return true;
   }
+  const int64_t remote = global < 0 ? 0 : remote_spent_micros();
   int64_t c = committed_.load(std::memory_order_relaxed);
   do {
-    if (c >= budget) return false;
+    if (budget >= 0 && c >= budget) return false;
+    if (global >= 0 && SaturatingAdd(c, remote) >= global) return false;
   } while (!committed_.compare_exchange_weak(c, c + estimate, std::memory_order_relaxed));
   return true;
+}
+
+bool Account::GlobalExhausted() const {
+  const int64_t global = global_budget_.load(std::memory_order_relaxed);
+  if (global < 0) return false;
+  const int64_t budget = budget_.load(std::memory_order_relaxed);
+  const int64_t c = committed_.load(std::memory_order_relaxed);
+  if (budget >= 0 && c >= budget) return false;  // the local budget refused first
+  return SaturatingAdd(c, remote_spent_micros()) >= global;
 }
 
 void Account::Unreserve(int64_t estimate) {

@@ -69,8 +69,22 @@ class Account {
   // Rolls the account over to `month` if it is a later one: spent starts again from 0.
   void RollOver(int32_t month);
 
-  // Admission: true and `estimate` reserved if spent + reserved < budget (or no budget).
+  // The budget across every region (budget_usd_monthly_global), enforced against what the
+  // federation says the other nodes spent this month plus this node's spent + reserved.
+  void SetGlobalBudget(std::optional<int64_t> budget_micros);
+  std::optional<int64_t> global_budget_micros() const;
+  // The gossip thread: the other nodes' spend in `month` (months since 1970-01), as merged.
+  // Only grows within a month (the CRDT's per-origin maxima); a value for another month than
+  // the account's is ignored by admission.
+  void SetRemoteSpent(int32_t month, int64_t micros);
+  // The other nodes' spend this account's month (0 when none is known for it).
+  int64_t remote_spent_micros() const;
+
+  // Admission: true and `estimate` reserved if spent + reserved < budget (or no budget) and
+  // remote + spent + reserved < global budget (or no global budget).
   bool TryReserve(int64_t estimate_micros);
+  // After a refused TryReserve: whether the global budget is what refused it.
+  bool GlobalExhausted() const;
   // Takes back a reservation that was never used (another account refused).
   void Unreserve(int64_t estimate_micros);
   // The request ended: its reservation becomes its real cost. Returns the spent amount after.
@@ -83,6 +97,9 @@ class Account {
   std::string kind_, name_;
   std::atomic<int64_t> budget_{-1};  // -1 = none
   std::atomic<int64_t> soft_{-1};
+  std::atomic<int64_t> global_budget_{-1};  // -1 = none
+  std::atomic<int64_t> remote_spent_{0};    // other nodes, in remote_month_
+  std::atomic<int32_t> remote_month_{-1};
   std::atomic<int64_t> committed_{0};  // spent + reserved, this month
   std::atomic<int64_t> spent_{0};
   std::atomic<int32_t> month_{0};

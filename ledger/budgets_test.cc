@@ -47,6 +47,52 @@ TEST(Account, AHundredConcurrentRequestsAgainstABudgetThatFitsOneLetThroughAtMos
   EXPECT_EQ(admitted, 2);
 }
 
+TEST(Account, AGlobalBudgetCountsTheOtherNodesSpendOfTheSameMonth) {
+  Account a("team", "t");
+  a.LoadSpent(600, 200);
+  a.SetGlobalBudget(1000);
+  EXPECT_EQ(a.remote_spent_micros(), 0);
+  a.SetRemoteSpent(599, 5000);  // last month: not this month's spend
+  EXPECT_EQ(a.remote_spent_micros(), 0);
+  EXPECT_TRUE(a.TryReserve(100));  // 0 + 300 < 1000
+  a.SetRemoteSpent(600, 600);
+  EXPECT_TRUE(a.TryReserve(100));   // 600 + 400 - 100 = 900 < 1000: admitted, crosses
+  EXPECT_FALSE(a.TryReserve(100));  // 600 + 400 >= 1000
+  EXPECT_TRUE(a.GlobalExhausted());
+  a.Unreserve(200);
+  EXPECT_FALSE(a.GlobalExhausted());  // 600 + 200 < 1000
+  // A local budget that refuses first is named as the reason.
+  a.SetLimits(200, std::nullopt, std::nullopt, std::nullopt);
+  EXPECT_FALSE(a.TryReserve(1));
+  EXPECT_FALSE(a.GlobalExhausted());
+  // The month rolls over: the remote spend of the old month no longer counts.
+  a.RollOver(601);
+  EXPECT_EQ(a.remote_spent_micros(), 0);
+}
+
+TEST(Account, GlobalOvershootIsAtMostOneRequestPerNodeWhenTheViewIsCurrent) {
+  // Two nodes, each seeing the other's settled spend exactly (gossip caught up): requests of
+  // cost 300 against a global 1000 alternate between them.
+  Account n1("key", "k"), n2("key", "k");
+  for (Account* a : {&n1, &n2}) {
+    a->LoadSpent(600, 0);
+    a->SetGlobalBudget(1000);
+  }
+  int admitted = 0;
+  for (int i = 0; i < 20; ++i) {
+    Account& self = i % 2 ? n2 : n1;
+    Account& other = i % 2 ? n1 : n2;
+    self.SetRemoteSpent(600, other.spent_micros());
+    if (self.TryReserve(300)) {
+      self.Settle(300, 300);
+      ++admitted;
+    }
+  }
+  // 0, 300, 600, 900 < 1000: four admitted; the total 1200 overshoots by less than one request.
+  EXPECT_EQ(admitted, 4);
+  EXPECT_LT(n1.spent_micros() + n2.spent_micros(), 1000 + 300);
+}
+
 TEST(Account, NoBudgetAdmitsEverythingAndStillCounts) {
   Account a("key", "k");
   for (int i = 0; i < 10; ++i) EXPECT_TRUE(a.TryReserve(100));

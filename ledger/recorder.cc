@@ -105,8 +105,13 @@ Status Recorder::Seal(rocksdb::WriteBatch& batch, Store& store) {
     s = batch.Merge(rollups, key, EncodeRollup(sum));
     if (!s.ok()) break;
   }
+  if (summary_ != nullptr && s.ok()) summary_->Stage(round_);
   round_.clear();
   return FromRocks(s, "ledger batch");
+}
+
+void Recorder::Written(const Status& written) {
+  if (summary_ != nullptr) summary_->Written(written.ok());
 }
 
 void Recorder::Forget(const std::string& request_id) { recent_.erase(request_id); }

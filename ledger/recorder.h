@@ -32,6 +32,7 @@
 #include "ledger/rollup_key.h"
 #include "ledger/rollup_value.h"
 #include "ledger/store.h"
+#include "ledger/usage_summary.h"
 #include "ledger/writer.h"
 
 namespace edge::ledger {
@@ -58,14 +59,19 @@ class Recorder : private RoundHook {
     coalesce_ = true;
     return this;
   }
+  // With coalescing: each round's summed deltas also go to `summary` (not owned; outlives the
+  // writer), which counts them once the round is written. Set before the writer starts.
+  void set_summary(UsageSummary* summary) { summary_ = summary; }
 
  private:
   void JobFilled(bool kept) override;
   Status Seal(rocksdb::WriteBatch& batch, Store& store) override;
+  void Written(const Status& written) override;
   void AddDelta(rocksdb::WriteBatch& batch, rocksdb::ColumnFamilyHandle* rollups, std::string key,
                 const RollupValue& delta, const std::string& encoded, rocksdb::Status* s);
 
   bool coalesce_ = false;
+  UsageSummary* summary_ = nullptr;
   std::vector<std::pair<std::string, RollupValue>> staged_;  // the current job's cells
   std::unordered_map<std::string, RollupValue> round_;       // the round's kept cells
   std::vector<std::string> job_ids_;  // ids the current job added to recent_

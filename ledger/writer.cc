@@ -108,6 +108,7 @@ void Writer::RunRound(Job*& pending) {
   if (batch.Count() > 0 && written.ok()) {
     written = store_.Write(batch, options_.sync == SyncPolicy::kEveryRound);
   }
+  if (options_.round_hook != nullptr) options_.round_hook->Written(written);
   rounds_.fetch_add(1, std::memory_order_relaxed);
   jobs_.fetch_add(jobs.size(), std::memory_order_relaxed);
   if (!written.ok()) failed_rounds_.fetch_add(1, std::memory_order_relaxed);

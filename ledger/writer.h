@@ -58,6 +58,9 @@ class RoundHook {
   // writes to `batch` and forgets them. A non-ok return fails the whole round (nothing of
   // it is written). Called once per round, whatever happens after.
   virtual Status Seal(rocksdb::WriteBatch& batch, Store& store) = 0;
+  // After the round's write (or its failure, Seal's included), before any job hears Done:
+  // what was sealed is in the WAL only when `written` is ok.
+  virtual void Written(const Status& written) { (void)written; }
 };
 
 // When the WAL is fsync'ed. kNone: a round is written to the OS (write(2)) before its jobs

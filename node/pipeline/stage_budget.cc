@@ -21,7 +21,8 @@ namespace {
 constexpr int64_t kDefaultOutputTokens = 1024;
 
 bool Limited(const ledger::Account* a) {
-  return a != nullptr && (a->budget_micros() || a->soft_micros() || a->tpm() != nullptr);
+  return a != nullptr && (a->budget_micros() || a->global_budget_micros() || a->soft_micros() ||
+                          a->tpm() != nullptr);
 }
 
 // Tokens the request may use: its prompt counted from the body, plus its max_tokens (or a
@@ -61,10 +62,21 @@ std::string RetryAfterSeconds(int64_t micros) {
 Next RefuseBudget(RequestContext& ctx, const ledger::Account& a, int64_t now_wall) {
   ctx.services.ledger->counters().budget_refusals.fetch_add(1, std::memory_order_relaxed);
   int64_t reset = ledger::NextMonthStartMicros(now_wall);
-  std::string msg = "Monthly budget of " + a.kind() + " '" + a.name() + "' ($" +
-                    Money::FromMicros(a.budget_micros().value_or(0)).ToString() +
-                    ") is used up: spent $" + Money::FromMicros(a.spent_micros()).ToString() +
-                    " this month. It resets at " + FormatRfc3339Micros(reset) + ".";
+  std::string msg;
+  if (a.GlobalExhausted()) {
+    // budget_usd_monthly_global: this node's spend plus what the federation says the others
+    // spent (docs/federation.md, "Global budgets").
+    msg = "Global monthly budget of " + a.kind() + " '" + a.name() + "' ($" +
+          Money::FromMicros(a.global_budget_micros().value_or(0)).ToString() +
+          ") is used up: spent $" +
+          Money::FromMicros(a.spent_micros() + a.remote_spent_micros()).ToString() +
+          " this month across all regions. It resets at " + FormatRfc3339Micros(reset) + ".";
+  } else {
+    msg = "Monthly budget of " + a.kind() + " '" + a.name() + "' ($" +
+          Money::FromMicros(a.budget_micros().value_or(0)).ToString() +
+          ") is used up: spent $" + Money::FromMicros(a.spent_micros()).ToString() +
+          " this month. It resets at " + FormatRfc3339Micros(reset) + ".";
+  }
   ReplyError(ctx, {Code::kResourceExhausted, msg}, "budget_exceeded",
              RetryAfterSeconds(reset - now_wall));
   return Next::kReplied;

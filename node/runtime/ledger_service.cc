@@ -51,6 +51,13 @@ Result<std::unique_ptr<LedgerService>> LedgerService::Open(const config::Config&
   EDGE_RETURN_IF_ERROR(svc->LoadSpent(cfg, now_wall_micros));
   ledger::WriterOptions wopts;
   wopts.round_hook = svc->recorder_.coalescing_hook();  // one merge per roll-up cell per round
+  if (cfg.federation.enabled()) {
+    // The summary the gossip carries: continues from the roll-ups, then follows every round.
+    Status loaded = svc->summary_.Load(*svc->store_, now_wall_micros);
+    if (!loaded.ok()) return Status(loaded.code(), "ledger: " + loaded.message());
+    svc->recorder_.set_summary(&svc->summary_);
+    svc->summary_enabled_ = true;
+  }
   svc->writer_ = std::make_unique<ledger::Writer>(*svc->store_, wopts);
   return svc;
 }
@@ -63,14 +70,19 @@ LedgerService::~LedgerService() {
 
 void LedgerService::ApplyConfig(const config::Config& cfg) {
   refuse_on_error_.store(cfg.ledger.on_error == "refuse");
+  std::map<std::string, std::string, std::less<>> team_of_key;
   for (const config::VirtualKey& k : cfg.keys) {
-    budgets_.GetOrCreate("key", k.id)
-        ->SetLimits(Micros(k.budget_usd_monthly), Micros(k.soft_budget_usd_monthly), k.rpm, k.tpm);
+    ledger::Account* a = budgets_.GetOrCreate("key", k.id);
+    a->SetLimits(Micros(k.budget_usd_monthly), Micros(k.soft_budget_usd_monthly), k.rpm, k.tpm);
+    a->SetGlobalBudget(Micros(k.budget_usd_monthly_global));
+    if (!k.team.empty()) team_of_key[k.id] = k.team;
   }
   for (const config::Team& t : cfg.teams) {
-    budgets_.GetOrCreate("team", t.name)
-        ->SetLimits(Micros(t.budget_usd_monthly), Micros(t.soft_budget_usd_monthly), t.rpm, t.tpm);
+    ledger::Account* a = budgets_.GetOrCreate("team", t.name);
+    a->SetLimits(Micros(t.budget_usd_monthly), Micros(t.soft_budget_usd_monthly), t.rpm, t.tpm);
+    a->SetGlobalBudget(Micros(t.budget_usd_monthly_global));
   }
+  summary_.SetKeyTeams(std::move(team_of_key));
 }
 
 // Spent amounts come from the month's roll-up cells, so budgets survive restarts. A cell

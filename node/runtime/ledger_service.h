@@ -17,6 +17,7 @@
 #include "ledger/budgets.h"
 #include "ledger/recorder.h"
 #include "ledger/store.h"
+#include "ledger/usage_summary.h"
 #include "ledger/writer.h"
 
 namespace edge::runtime {
@@ -46,6 +47,9 @@ class LedgerService {
   const ledger::Store& store() const { return *store_; }
   ledger::Writer& writer() { return *writer_; }
   ledger::Recorder& recorder() { return recorder_; }  // writer thread only
+  // The usage summary the federation gossips (ledger/usage_summary.h); null when
+  // federation is off (the writer then does not keep it).
+  ledger::UsageSummary* summary() { return summary_enabled_ ? &summary_ : nullptr; }
   ledger::BudgetBook& budgets() { return budgets_; }
   const ledger::BudgetBook& budgets() const { return budgets_; }
   LedgerCounters& counters() { return counters_; }
@@ -72,6 +76,8 @@ class LedgerService {
 
   std::unique_ptr<ledger::Store> store_;
   std::unique_ptr<ledger::Writer> writer_;
+  ledger::UsageSummary summary_;  // before recorder_: the writer's hook points at both
+  bool summary_enabled_ = false;
   ledger::Recorder recorder_;
   ledger::BudgetBook budgets_;
   LedgerCounters counters_;
