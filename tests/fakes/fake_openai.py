@@ -33,6 +33,10 @@ COMMENT_EVENT = b": " + b"p" * (16 * 1024 - 4) + b"\n\n"
 # Azure OpenAI: {resource}/openai/deployments/{deployment}/{operation}?api-version=...
 AZURE_PATH = re.compile(r"^/openai/deployments/([^/]+)/(chat/completions|embeddings)$")
 
+# A test's per-request marker in a request body (any provider's wire format carries the prompt
+# text): counted per marker, so a test can tell which requests reached this fake.
+MARKER = re.compile(rb"edge-marker:([A-Za-z0-9_.-]{1,64})")
+
 STATS_KEYS = ("connections_opened", "connections_active", "requests", "active_streams",
               "streams_completed", "streams_cancelled", "streams_broken")
 
@@ -149,6 +153,7 @@ class FakeOpenAI:
         self.stats = dict.fromkeys(STATS_KEYS, 0)
         self.last_request = None
         self.recent = []          # the last 100 requests, oldest first
+        self.markers = {}         # edge-marker:<m> in request bodies -> requests that carried it
         self.counter = 0
         self.response_ids = {}    # the Responses API ids given out (previous_response_id)
 
@@ -167,6 +172,9 @@ class FakeOpenAI:
         self.last_request = entry
         self.recent.append(entry)
         del self.recent[:-100]
+        for m in MARKER.findall(req.body):
+            m = m.decode()
+            self.markers[m] = self.markers.get(m, 0) + 1
 
     async def handle(self, conn, req):
         """Answers one request; returns whether the connection stays open."""
@@ -309,12 +317,15 @@ class FakeOpenAI:
             conn.send(200, self.last_request or {}, keep_alive=keep)
         elif path == "/_fake/requests":
             conn.send(200, self.recent, keep_alive=keep)
+        elif path == "/_fake/markers":
+            conn.send(200, self.markers, keep_alive=keep)
         elif path == "/_fake/reset" and req.method == "POST":
             for k in STATS_KEYS:
                 if k not in ("connections_active", "active_streams"):
                     self.stats[k] = 0
             self.last_request = None
             self.recent = []
+            self.markers = {}
             conn.send(200, {"ok": True}, keep_alive=keep)
         elif path == "/_fake/fault" and req.method == "POST":
             # The --fault switches from now on (the body, e.g. "529" or "429" or ""), so a
