@@ -4,6 +4,8 @@
 
 #include <charconv>
 
+#include "common/ip_address.h"
+
 namespace edge::config {
 
 namespace {
@@ -117,22 +119,9 @@ Status CheckHttpUrl(std::string_view s, std::string* normalized) {
 }
 
 Status CheckCidr(std::string_view s) {
-  size_t slash = s.find('/');
-  std::string addr(s.substr(0, slash));
-  int max_prefix = IsIPv4(addr) ? 32 : IsIPv6(addr) ? 128 : -1;
-  if (max_prefix < 0) {
-    return InvalidArgument("'" + std::string(s) + "' is not an IP address or CIDR range");
-  }
-  if (slash == std::string_view::npos) return Status::Ok();
-  std::string_view prefix = s.substr(slash + 1);
-  int v = -1;
-  auto [ptr, ec] = std::from_chars(prefix.data(), prefix.data() + prefix.size(), v);
-  if (prefix.empty() || ec != std::errc() || ptr != prefix.data() + prefix.size() || v < 0 ||
-      v > max_prefix) {
-    return InvalidArgument("the prefix length of '" + std::string(s) + "' must be 0.." +
-                           std::to_string(max_prefix));
-  }
-  return Status::Ok();
+  IpAddress base;
+  int prefix = 0;
+  return ParseCidr(s, &base, &prefix);  // geo's own rule, so check and serve agree
 }
 
 }  // namespace edge::config

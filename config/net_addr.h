@@ -18,7 +18,9 @@ Status CheckHostPort(std::string_view s, int min_port);
 // without trailing '/'.
 Status CheckHttpUrl(std::string_view s, std::string* normalized);
 
-// "addr/prefix" or a bare address (IPv4 or IPv6).
+// "addr/prefix" or a bare address (IPv4 or IPv6), by common/ip_address.h's ParseCidr: the
+// rule geo/ applies to geo.trusted_proxies, so a value geo would refuse is reported here, at
+// its line.
 Status CheckCidr(std::string_view s);
 
 }  // namespace edge::config

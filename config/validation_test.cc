@@ -317,6 +317,15 @@ TEST(Validation, OwnSections) {
               {4, "geo.unknown_caller", "unknown jurisdiction 'unknown'"});
   ExpectOk(kModels + std::string("geo: {unknown_caller: deny}\n"));
   ExpectOk(kModels + std::string("geo: {unknown_caller: EU, trusted_proxies: [\"::ffff:10.0.0.0/104\"]}\n"));
+  // geo/'s own rule (common/ip_address.h), at the value's line: an IPv4-mapped network is an
+  // IPv4 network, so its prefix cannot be below 96 (a plain IPv6 syntax check accepted it).
+  ExpectError(kModels + std::string("geo:\n  trusted_proxies:\n    - 10.0.0.0/8\n"
+                                    "    - \"::ffff:10.0.0.0/64\"\n"),
+              {7, "geo.trusted_proxies.1", "IPv4-mapped network needs a prefix of at least 96"});
+  ExpectError(kModels + std::string("geo: {trusted_proxies: [\"10.0.0.1/8/8\"]}\n"),
+              {4, "geo.trusted_proxies.0", "prefix length must be a number"});
+  ExpectError(kModels + std::string("geo: {trusted_proxies: [\"010.0.0.1\"]}\n"),
+              {4, "geo.trusted_proxies.0", "not an IP address or CIDR network"});
   ExpectError(kModels + std::string("geo: {database: /nonexistent.mmdb}\n"),
               {4, "geo.database", "file not found"});
   ExpectError(kModels + std::string("jurisdictions:\n  EU: {countries: [DE, de]}\n"),

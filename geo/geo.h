@@ -22,6 +22,7 @@
 #include <string_view>
 #include <vector>
 
+#include "common/ip_address.h"
 #include "common/result.h"
 
 struct MMDB_s;
@@ -29,24 +30,12 @@ struct MMDB_entry_s;
 
 namespace edge::geo {
 
-// An IPv4 or IPv6 address. IPv4-mapped IPv6 (::ffff:a.b.c.d) is stored as the IPv4 address
-// it maps, so "1.2.3.4" and "::ffff:1.2.3.4" are the same caller for every rule here.
-struct IpAddress {
-  enum class Family : uint8_t { kNone, kV4, kV6 };
-  Family family = Family::kNone;
-  std::array<uint8_t, 16> bytes{};  // network order; IPv4 uses the first 4
-
-  bool valid() const { return family != Family::kNone; }
-  bool operator==(const IpAddress&) const = default;
-};
-
-// "192.0.2.1" or "2001:db8::1" (no brackets, port or zone). False, *out untouched, otherwise.
-// Does not allocate.
-bool ParseIp(std::string_view text, IpAddress* out);
-// From a socket address (AF_INET or AF_INET6); an invalid address for anything else.
-IpAddress FromSockaddr(const sockaddr* sa);
-// "192.0.2.1", "2001:db8::1"; "" for an invalid address.
-std::string ToString(const IpAddress& a);
+// Addresses and their syntax live in common/ip_address.h (config/ checks
+// geo.trusted_proxies with the same rule); geo/ names them as its own.
+using IpAddress = ::edge::IpAddress;
+using ::edge::FromSockaddr;
+using ::edge::ParseIp;
+using ::edge::ToString;
 
 // A set of networks: geo.trusted_proxies. Small (a handful of entries), scanned in order.
 class CidrSet {
