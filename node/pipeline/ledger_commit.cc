@@ -25,15 +25,16 @@ class CommitJob final : public ledger::LoopJob {
   // The parts go last: once the audit part filled, its record is a link of the chain that
   // the next jobs build on, so nothing after it may fail this job alone (ledger/audit_log.h).
   Status Fill(rocksdb::WriteBatch& batch, ledger::Store& store) override {
-    bool duplicate = false;
-    EDGE_RETURN_IF_ERROR(svc_.recorder().Fill(record_, batch, store, &duplicate));
+    EDGE_RETURN_IF_ERROR(svc_.recorder().Fill(record_, batch, store, &duplicate_));
     for (auto& part : parts_) EDGE_RETURN_IF_ERROR(part->Fill(batch, store));
     return Status::Ok();
   }
 
   void OnWritten(const Status& status) override {
     for (auto& part : parts_) part->Written(status);
-    if (!status.ok()) svc_.recorder().Forget(record_.request_id);
+    // Only the job that added the id to the recorder's recent set takes it out again: a
+    // duplicate found it there (or stored) on behalf of the job that did.
+    if (!status.ok() && !duplicate_) svc_.recorder().Forget(record_.request_id);
   }
 
   void OnLoopDone(Status status) override {
@@ -64,6 +65,7 @@ class CommitJob final : public ledger::LoopJob {
   std::vector<std::unique_ptr<ledger::JobPart>> parts_;
   ledger::Record record_;
   bool billed_;
+  bool duplicate_ = false;  // Fill found the id already recorded (writer thread)
 };
 
 void Settle(RequestContext& ctx, int64_t cost_micros, int64_t tokens) {
