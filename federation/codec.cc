@@ -11,13 +11,15 @@ namespace {
 
 using Packer = msgpack::packer<msgpack::sbuffer>;
 
-void PackStr(Packer& pk, std::string_view s) {
+template <typename P>
+void PackStr(P& pk, std::string_view s) {
   pk.pack_str(static_cast<uint32_t>(s.size()));
   pk.pack_str_body(s.data(), static_cast<uint32_t>(s.size()));
 }
 
+template <typename Buffer>
 struct PayloadPacker {
-  Packer& pk;
+  msgpack::packer<Buffer>& pk;
   uint64_t version;
   void Head(uint32_t fields, EntryKind kind) {
     pk.pack_array(fields);
@@ -249,10 +251,16 @@ bool Reader::Message(const msgpack::object& o, federation::Message* m) {
 }  // namespace
 
 std::string EncodeEntry(const federation::Entry& entry) {
-  msgpack::sbuffer buf(64);
-  Packer pk(buf);
-  std::visit(PayloadPacker{pk, entry.version}, entry.payload);
-  return std::string(buf.data(), buf.size());
+  // Straight into the string: a heartbeat entry (~12 bytes) then needs no allocation at all.
+  struct StringWriter {
+    std::string& out;
+    void write(const char* p, size_t n) { out.append(p, n); }
+  };
+  std::string out;
+  StringWriter writer{out};
+  msgpack::packer<StringWriter> pk(writer);
+  std::visit(PayloadPacker<StringWriter>{pk, entry.version}, entry.payload);
+  return out;
 }
 
 std::vector<uint8_t> EncodeMessage(MessageType type, std::string_view from,

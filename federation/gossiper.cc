@@ -146,15 +146,10 @@ std::vector<std::string> Gossiper::PickTargets(const std::vector<std::string>& s
                                                uint64_t random) const {
   SplitMix64 rng(random);
   std::vector<const std::string*> live, dead;
-  for (const auto& [id, state] : states_) {
-    if (id == options_.id) continue;
-    const Entry* meta = state.Find(NodeMeta{});
-    if (meta == nullptr) continue;
-    const std::string& address = std::get<NodeMeta>(meta->payload).advertise;
-    if (address.empty() || address == options_.advertise) continue;
-    const Liveness* lv = FindLiveness(id);
-    double phi = lv == nullptr ? 0 : lv->detector.Phi(last_tick_us_);
-    (StateOf(phi) == MemberState::kDead ? dead : live).push_back(&address);
+  for (const auto& [id, peer] : peers_) {
+    if (peer.address.empty() || peer.address == options_.advertise) continue;
+    bool is_dead = StateOf(PhiOf(peer, last_tick_us_)) == MemberState::kDead;
+    (is_dead ? dead : live).push_back(&peer.address);
   }
   std::vector<std::string> out;
   auto add = [&out](const std::string& a) {
@@ -299,24 +294,26 @@ void Gossiper::ApplyDeltas(const std::vector<OriginDelta>& deltas, int64_t now_u
       continue;  // an older life of the origin: superseded
     } else if (d.generation > it->second.generation()) {
       it->second.Reset(d.generation);  // restarted: its versioned state starts over
-      liveness_.erase(d.origin);
+      peers_.erase(d.origin);
     }
-    for (const Entry& e : d.entries) ApplyEntry(it->second, e, now_us);
+    Peer& peer = peers_[d.origin];
+    for (const Entry& e : d.entries) ApplyEntry(it->second, peer, e, now_us);
   }
 }
 
-void Gossiper::ApplyEntry(OriginState& state, const Entry& entry, int64_t now_us) {
+void Gossiper::ApplyEntry(OriginState& state, Peer& peer, const Entry& entry, int64_t now_us) {
   if (!state.Apply(entry)) return;
   ++stats_.entries_applied;
   const std::string& origin = state.id();
   if (const auto* hb = std::get_if<Heartbeat>(&entry.payload)) {
-    const int64_t interval_us = int64_t{options_.interval_ms} * 1000;
-    auto [it, fresh] = liveness_.try_emplace(
-        origin, Liveness{PhiAccrual(2 * interval_us, 2 * interval_us), 0});
-    if (fresh || hb->counter > it->second.heartbeat) {
-      it->second.heartbeat = hb->counter;
-      it->second.detector.Heartbeat(now_us);
+    if (!peer.detector || hb->counter > peer.heartbeat) {
+      const int64_t interval_us = int64_t{options_.interval_ms} * 1000;
+      if (!peer.detector) peer.detector.emplace(2 * interval_us, 2 * interval_us);
+      peer.heartbeat = hb->counter;
+      peer.detector->Heartbeat(now_us);
     }
+  } else if (const auto* meta = std::get_if<NodeMeta>(&entry.payload)) {
+    peer.address = meta->advertise;
   } else if (const auto* u = std::get_if<UsageEntry>(&entry.payload)) {
     usage_.MergeUsage(origin, u->cell, u->counters);
   } else if (const auto* b = std::get_if<BudgetEntry>(&entry.payload)) {
@@ -330,9 +327,13 @@ void Gossiper::ApplyEntry(OriginState& state, const Entry& entry, int64_t now_us
 
 // ---- views
 
-const Gossiper::Liveness* Gossiper::FindLiveness(const std::string& id) const {
-  auto it = liveness_.find(id);
-  return it == liveness_.end() ? nullptr : &it->second;
+const Gossiper::Peer* Gossiper::FindPeer(const std::string& id) const {
+  auto it = peers_.find(id);
+  return it == peers_.end() ? nullptr : &it->second;
+}
+
+double Gossiper::PhiOf(const Peer& peer, int64_t now_us) const {
+  return peer.detector ? peer.detector->Phi(now_us) : 0;
 }
 
 MemberState Gossiper::StateOf(double phi) const {
@@ -357,9 +358,9 @@ std::vector<MemberInfo> Gossiper::Members(int64_t now_us) const {
     if (id == options_.id) {
       m.self = true;
       m.last_seen_us = now_us;
-    } else if (const Liveness* lv = FindLiveness(id)) {
-      m.last_seen_us = lv->detector.last_us();
-      m.phi = lv->detector.Phi(now_us);
+    } else if (const Peer* peer = FindPeer(id); peer != nullptr && peer->detector) {
+      m.last_seen_us = peer->detector->last_us();
+      m.phi = peer->detector->Phi(now_us);
       m.state = StateOf(m.phi);
     }
     out.push_back(std::move(m));

@@ -21,6 +21,7 @@
 #include <cstdint>
 #include <map>
 #include <memory>
+#include <optional>
 #include <span>
 #include <string>
 #include <string_view>
@@ -97,26 +98,29 @@ class Gossiper {
   std::vector<DigestEntry> Digest() const;
 
  private:
-  struct Liveness {
-    PhiAccrual detector;
-    uint64_t heartbeat = 0;  // the newest heartbeat counter received
+  // What the round needs of another member at hand, without searching its state.
+  struct Peer {
+    std::string address;                // from its meta
+    std::optional<PhiAccrual> detector;  // from its first heartbeat of this generation on
+    uint64_t heartbeat = 0;             // the newest heartbeat counter received
   };
 
   OriginState& self() { return states_.at(options_.id); }
-  const Liveness* FindLiveness(const std::string& id) const;
+  const Peer* FindPeer(const std::string& id) const;
+  double PhiOf(const Peer& peer, int64_t now_us) const;
   MemberState StateOf(double phi) const;
   std::vector<uint8_t> Seal(std::vector<uint8_t> body);
   Result<std::vector<std::vector<uint8_t>>> Drop(DropReason reason, std::string detail);
   // Checks that every delta can be applied (meta entries describe the delta's origin).
   bool DeltasConsistent(const std::vector<OriginDelta>& deltas, std::string* detail) const;
   void ApplyDeltas(const std::vector<OriginDelta>& deltas, int64_t now_us);
-  void ApplyEntry(OriginState& state, const Entry& entry, int64_t now_us);
+  void ApplyEntry(OriginState& state, Peer& peer, const Entry& entry, int64_t now_us);
   std::vector<uint8_t> Reply(MessageType type, const std::vector<DigestEntry>& peer,
                              bool send_unmentioned);
 
   GossipOptions options_;
   std::map<std::string, OriginState> states_;  // self included
-  std::map<std::string, Liveness> liveness_;   // others only
+  std::map<std::string, Peer> peers_;          // others only: the same keys as states_ less self
   UsageView usage_;
   WitnessStore witness_;
   FrameStats stats_;

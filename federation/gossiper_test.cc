@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 #include <msgpack.hpp>
 
+#include <optional>
 #include <set>
 
 #include "federation/codec.h"
@@ -26,10 +27,11 @@ const OriginUsage* FindOrigin(const GlobalUsage& g, const std::string& id) {
   return nullptr;
 }
 
-const MemberInfo* FindMember(const std::vector<MemberInfo>& ms, const std::string& id) {
+// A copy: the views are returned by value, often as temporaries.
+std::optional<MemberInfo> FindMember(const std::vector<MemberInfo>& ms, const std::string& id) {
   for (const MemberInfo& m : ms)
-    if (m.id == id) return &m;
-  return nullptr;
+    if (m.id == id) return m;
+  return std::nullopt;
 }
 
 TEST(Gossiper, OneExchangeCarriesBothWays) {
@@ -48,7 +50,7 @@ TEST(Gossiper, OneExchangeCarriesBothWays) {
   }
   std::vector<MemberInfo> ms = b.Members(kSecond);
   ASSERT_EQ(ms.size(), 2u);
-  const MemberInfo* ma = FindMember(ms, "a");
+  std::optional<MemberInfo> ma = FindMember(ms, "a");
   EXPECT_FALSE(ma->self);
   EXPECT_EQ(ma->address, "a:7946");
   EXPECT_EQ(ma->region, "eu-west");
@@ -125,7 +127,7 @@ TEST(Gossiper, ARestartIsANewGenerationThatContinuesItsCounters) {
   ASSERT_TRUE(a2.SetUsage(Cell("t"), Counters(12)).ok());  // ...and served more since
   ASSERT_TRUE(a2.SetChainHead(130, "h130").ok());
   ASSERT_TRUE(Exchange(a2, b, 10 * kSecond));
-  const MemberInfo* m = FindMember(b.Members(10 * kSecond), "a");
+  std::optional<MemberInfo> m = FindMember(b.Members(10 * kSecond), "a");
   EXPECT_EQ(m->incarnation, 5'000'000);
   EXPECT_EQ(m->state, MemberState::kAlive);
   auto total = b.usage_view().Total();
@@ -205,12 +207,13 @@ TEST(Gossiper, AliveThenSuspectThenDeadAndBackAfterARestart) {
   EXPECT_EQ(FindMember(b.Members(at(5.1)), "a")->state, MemberState::kSuspect);
   EXPECT_EQ(FindMember(b.Members(at(11.9)), "a")->state, MemberState::kSuspect);
   const int64_t dead_at = at(12.1);
-  const MemberInfo* m = FindMember(b.Members(dead_at), "a");
+  std::optional<MemberInfo> m = FindMember(b.Members(dead_at), "a");
   EXPECT_EQ(m->state, MemberState::kDead);
   EXPECT_NEAR(m->phi, 12.1, 1e-3);
   EXPECT_EQ(m->last_seen_us, last);
   // A dead member's summaries stay, shown not reachable, with their age.
-  const OriginUsage* o = FindOrigin(b.Usage(dead_at), "a");
+  GlobalUsage usage = b.Usage(dead_at);
+  const OriginUsage* o = FindOrigin(usage, "a");
   ASSERT_NE(o, nullptr);
   EXPECT_FALSE(o->reachable);
   EXPECT_EQ(o->as_of_us, last);
@@ -339,8 +342,8 @@ TEST(Gossiper, KeyringRotationAcceptsOldAndNewAndSendsWithTheFirst) {
   EXPECT_TRUE(Exchange(rotated, both, kSecond));
   EXPECT_TRUE(Exchange(rotated, new_only, kSecond));
   EXPECT_TRUE(Exchange(new_only, rotated, kSecond));
-  EXPECT_NE(FindMember(both.Members(kSecond), "o"), nullptr);
-  EXPECT_NE(FindMember(new_only.Members(kSecond), "o"), nullptr) << "o's state, relayed";
+  EXPECT_TRUE(FindMember(both.Members(kSecond), "o").has_value());
+  EXPECT_TRUE(FindMember(new_only.Members(kSecond), "o").has_value()) << "o's state, relayed";
   // The rotated node signs with "new", which an old-only node does not know.
   auto r = old_only.OnFrame(rotated.BeginExchange(kSecond), kSecond);
   EXPECT_FALSE(r.ok());
@@ -356,8 +359,8 @@ TEST(Gossiper, ANodeWithAnUnknownKeyNeverAppearsAndChangesNoTotal) {
   for (Gossiper* g : {&a, &b}) {
     EXPECT_FALSE(Exchange(stranger, *g, kSecond));
     EXPECT_FALSE(Exchange(*g, stranger, kSecond));
-    EXPECT_EQ(FindMember(g->Members(kSecond), "s"), nullptr);
-    EXPECT_EQ(FindMember(stranger.Members(kSecond), g->id()), nullptr);
+    EXPECT_FALSE(FindMember(g->Members(kSecond), "s").has_value());
+    EXPECT_FALSE(FindMember(stranger.Members(kSecond), g->id()).has_value());
     EXPECT_EQ(g->usage_view().Total().size(), 0u);
     EXPECT_EQ(g->stats().dropped[static_cast<size_t>(DropReason::kTag)], 1u) << "its SYN";
   }

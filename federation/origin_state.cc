@@ -34,12 +34,14 @@ bool OriginState::Apply(const Entry& entry) {
   auto it = by_key_.find(key);
   if (it != by_key_.end()) {
     if (it->second.entry.version >= entry.version) return false;
-    by_version_.erase(it->second.entry.version);
+    auto node = by_version_.extract(it->second.entry.version);  // reused: no allocation
     it->second.entry = entry;
-  } else {
-    it = by_key_.emplace(std::move(key), Stored{entry, {}}).first;
+    it->second.bytes = EncodeEntry(entry);
+    node.key() = entry.version;
+    by_version_.insert(std::move(node));
+    return true;
   }
-  it->second.bytes = EncodeEntry(entry);
+  it = by_key_.emplace(std::move(key), Stored{entry, EncodeEntry(entry)}).first;
   by_version_.emplace(entry.version, it);
   return true;
 }
@@ -54,12 +56,6 @@ void OriginState::Reset(int64_t generation) {
 const Entry* OriginState::Find(const Payload& like) const {
   auto it = by_key_.find(EntryKey(like));
   return it == by_key_.end() ? nullptr : &it->second.entry;
-}
-
-void OriginState::ForEachAfter(uint64_t after, const std::function<bool(const Stored&)>& f) const {
-  for (auto it = by_version_.upper_bound(after); it != by_version_.end(); ++it) {
-    if (!f(it->second->second)) return;
-  }
 }
 
 }  // namespace edge::federation

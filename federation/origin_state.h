@@ -6,7 +6,6 @@
 // after the version it holds, sent in increasing order).
 
 #include <cstdint>
-#include <functional>
 #include <map>
 #include <string>
 
@@ -40,7 +39,11 @@ class OriginState {
   const Entry* Find(const Payload& like) const;
   // Calls f on every entry with version > after, in increasing version order, until f
   // returns false.
-  void ForEachAfter(uint64_t after, const std::function<bool(const Stored&)>& f) const;
+  template <typename F>
+  void ForEachAfter(uint64_t after, F&& f) const {
+    for (auto it = by_version_.upper_bound(after); it != by_version_.end(); ++it)
+      if (!f(it->second->second)) return;
+  }
 
  private:
   using ByKey = std::map<std::string, Stored>;

@@ -1,7 +1,6 @@
 #include "federation/scuttlebutt.h"
 
 #include <algorithm>
-#include <set>
 #include <string_view>
 
 namespace edge::federation {
@@ -29,17 +28,34 @@ uint64_t Hash(std::string_view s) {  // FNV-1a
 Reconciliation Reconcile(const std::map<std::string, OriginState>& mine,
                          const std::vector<DigestEntry>& peer, bool send_unmentioned,
                          const std::string& self_id) {
+  // A merge join of the peer's digest (sorted here: it comes from the network) with `mine`
+  // (a sorted map): linear after the sort, and a duplicate origin is simply the same as the
+  // one before it.
+  std::vector<const DigestEntry*> sorted;
+  sorted.reserve(peer.size());
+  for (const DigestEntry& d : peer) sorted.push_back(&d);
+  auto by_origin = [](const DigestEntry* a, const DigestEntry* b) { return a->origin < b->origin; };
+  if (!std::is_sorted(sorted.begin(), sorted.end(), by_origin))  // a peer sends it sorted
+    std::stable_sort(sorted.begin(), sorted.end(), by_origin);
   Reconciliation r;
-  std::set<std::string_view> mentioned;
-  for (const DigestEntry& d : peer) {
-    if (!mentioned.insert(d.origin).second) continue;
-    auto it = mine.find(d.origin);
-    if (it == mine.end()) {
+  auto it = mine.begin();
+  auto unmentioned_until = [&](const std::string* origin) {
+    for (; it != mine.end() && (origin == nullptr || it->first < *origin); ++it)
+      if (send_unmentioned && it->second.max_version() > 0) r.to_send.push_back({&it->second, 0});
+  };
+  const std::string* previous = nullptr;
+  for (const DigestEntry* dp : sorted) {
+    const DigestEntry& d = *dp;
+    if (previous != nullptr && *previous == d.origin) continue;  // first mention counts
+    previous = &d.origin;
+    unmentioned_until(&d.origin);
+    if (it == mine.end() || it->first != d.origin) {
       if (d.origin != self_id && (d.generation > 0 || d.max_version > 0))
         r.to_request.push_back({d.origin, 0, 0});
       continue;
     }
     const OriginState& s = it->second;
+    ++it;
     if (s.generation() > d.generation) {
       r.to_send.push_back({&s, 0});  // the peer holds an older life of it: all of the new one
     } else if (s.generation() < d.generation) {
@@ -50,23 +66,27 @@ Reconciliation Reconcile(const std::map<std::string, OriginState>& mine,
       r.to_request.push_back({d.origin, s.generation(), s.max_version()});
     }
   }
-  if (send_unmentioned) {
-    for (const auto& [id, s] : mine) {
-      if (!mentioned.contains(id) && s.max_version() > 0) r.to_send.push_back({&s, 0});
-    }
-  }
+  unmentioned_until(nullptr);
   return r;
 }
 
 Selection SelectDeltas(std::vector<Lack> lacks, size_t byte_budget, uint64_t tiebreak) {
-  // Most behind first (by version gap, which bounds the entries missing).
-  std::sort(lacks.begin(), lacks.end(), [tiebreak](const Lack& a, const Lack& b) {
-    uint64_t ga = a.state->max_version() - a.after, gb = b.state->max_version() - b.after;
-    if (ga != gb) return ga > gb;
-    uint64_t ha = Mix(Hash(a.state->id()) ^ tiebreak), hb = Mix(Hash(b.state->id()) ^ tiebreak);
-    if (ha != hb) return ha < hb;
-    return a.state->id() < b.state->id();
+  // Most behind first (by version gap, which bounds the entries missing); ties in an order
+  // that changes with `tiebreak`.
+  struct Keyed {
+    uint64_t gap, tie;
+    Lack lack;
+  };
+  std::vector<Keyed> keyed;
+  keyed.reserve(lacks.size());
+  for (const Lack& l : lacks)
+    keyed.push_back({l.state->max_version() - l.after, Mix(Hash(l.state->id()) ^ tiebreak), l});
+  std::sort(keyed.begin(), keyed.end(), [](const Keyed& a, const Keyed& b) {
+    if (a.gap != b.gap) return a.gap > b.gap;
+    if (a.tie != b.tie) return a.tie < b.tie;
+    return a.lack.state->id() < b.lack.state->id();
   });
+  for (size_t i = 0; i < keyed.size(); ++i) lacks[i] = keyed[i].lack;
   Selection sel;
   for (const Lack& lack : lacks) {
     size_t overhead = DeltaOverhead(lack.state->id());
