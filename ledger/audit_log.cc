@@ -130,11 +130,13 @@ AuditLog::AuditLog(std::unique_ptr<SigningKey> key, AuditChainOptions options, c
 
 Result<std::unique_ptr<AuditLog>> AuditLog::Open(Store& store, std::unique_ptr<SigningKey> key,
                                                  AuditLogOptions options) {
-  if (store.mode() != OpenMode::kReadWrite) {
-    return InvalidArgument("the audit log needs the store open read-write");
-  }
+  // A read-only store (a node started on a read-only data dir) takes no records, but its
+  // chain can still be read: only a store without its salt yet needs writing.
   EDGE_ASSIGN_OR_RETURN(std::optional<std::string> salt, store.Get(Family::kMeta, kAuditSaltKey));
   if (!salt) {
+    if (store.mode() != OpenMode::kReadWrite) {
+      return InvalidArgument("the audit log needs the store open read-write");
+    }
     EDGE_ASSIGN_OR_RETURN(std::string fresh, RandomBytes(32));
     EDGE_RETURN_IF_ERROR(store.Put(Family::kMeta, kAuditSaltKey, fresh));
     salt = std::move(fresh);

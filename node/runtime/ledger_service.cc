@@ -1,6 +1,7 @@
 #include "node/runtime/ledger_service.h"
 
 #include <rocksdb/write_batch.h>
+#include <sys/statvfs.h>
 
 #include <algorithm>
 #include <map>
@@ -20,6 +21,11 @@ std::optional<int64_t> Micros(const std::optional<double>& usd) {
   if (!usd) return std::nullopt;
   // The config checked >= 0; beyond a trillion dollars a budget is as good as none.
   return static_cast<int64_t>(std::min(*usd, 1e12) * 1e6 + 0.5);
+}
+
+bool ReadOnlyFileSystem(const std::string& dir) {
+  struct statvfs fs;
+  return statvfs(dir.c_str(), &fs) == 0 && (fs.f_flag & ST_RDONLY) != 0;
 }
 
 // A write that proves the store takes writes again.
@@ -45,6 +51,27 @@ Result<std::unique_ptr<LedgerService>> LedgerService::Open(const config::Config&
   opts.retention_days = static_cast<int>(cfg.ledger.retention_days);
   std::string dir = cfg.node.data_dir + "/ledger";
   auto store = ledger::Store::Open(dir, opts);
+  if (!store.ok() && ReadOnlyFileSystem(cfg.node.data_dir)) {
+    // A data dir that is read-only from the start is a store failure like one that turns
+    // read-only later (docs/ledger.md): ledger.on_error decides whether the node serves
+    // unbilled or refuses. The existing store is read as it is (this month's spend still
+    // counts against the budgets); nothing is written until a restart on a writable dir.
+    ledger::StoreOptions ro = opts;
+    ro.mode = ledger::OpenMode::kReadOnly;
+    auto read_only = ledger::Store::Open(dir, ro);
+    if (!read_only.ok()) {
+      return Unavailable("ledger: node.data_dir " + cfg.node.data_dir +
+                         " is on a read-only file system and holds no ledger store to read (" +
+                         store.status().message() + ")");
+    }
+    store = std::move(read_only);
+    svc->healthy_.store(false);
+    svc->last_error_ = "ledger store " + dir +
+                       ": the file system is read-only; the store is open read-only and takes "
+                       "no records until the node is restarted on a writable data dir";
+    log::Error("ledger store failing", {{"error", svc->last_error_},
+                                        {"on_error", cfg.ledger.on_error}});
+  }
   if (!store.ok()) return Status(store.status().code(), "ledger: " + store.status().message());
   svc->store_ = std::move(store).value();
   svc->ApplyConfig(cfg);
@@ -65,6 +92,14 @@ Result<std::unique_ptr<LedgerService>> LedgerService::Open(const config::Config&
 LedgerService::~LedgerService() {
   if (writer_) writer_->Stop();
   writer_.reset();
+  if (!healthy_.load()) {
+    // RocksDB 7.8 aborts the process on an assertion when it closes a WAL whose append failed
+    // (WritableFileWriter::AssertFalseAndGetStatusForPrevError), as after the file system
+    // turned read-only under it. A store still failing at exit is left to the process's end,
+    // as a kill would leave it: what reached its WAL is replayed on the next open.
+    (void)store_.release();
+    return;
+  }
   store_.reset();
 }
 
@@ -135,6 +170,8 @@ void LedgerService::ReportWrite(const Status& s) {
     return;
   }
   bool was = healthy_.exchange(false);
+  // A store opened read-only (a read-only data dir at start) keeps the reason Open gave.
+  if (store_ != nullptr && store_->mode() != ledger::OpenMode::kReadWrite) return;
   {
     std::lock_guard lock(error_mu_);
     last_error_ = s.ToString();

@@ -35,10 +35,13 @@ struct LedgerCounters {
 class LedgerService {
  public:
   // Opens the store read-write (creating it), starts the writer, sets the budgets from `cfg`
-  // and loads this month's spend per key and team from the roll-ups.
+  // and loads this month's spend per key and team from the roll-ups. On a read-only data dir
+  // the existing store is opened read-only and the service starts failing (docs/ledger.md).
   static Result<std::unique_ptr<LedgerService>> Open(const config::Config& cfg,
                                                      int64_t now_wall_micros);
-  ~LedgerService();  // stops the writer (drains), closes the store
+  // Stops the writer (drains), closes the store; a store still failing is not closed (RocksDB
+  // would abort closing a WAL whose append failed; see ledger_service.cc).
+  ~LedgerService();
 
   // Budgets and limits of every key and team (start-up and reload). Any thread.
   void ApplyConfig(const config::Config& cfg);

@@ -87,7 +87,8 @@ Node::~Node() {
   live_dirs.erase(cwd_);
 }
 
-Node::Node(const TempDir& dir, const std::string& config_yaml, const std::string& name) {
+Node::Node(const TempDir& dir, const std::string& config_yaml, const std::string& name,
+           bool require_ready) {
   config_path_ = dir.Write(name + ".yaml", config_yaml);
   cwd_ = ClaimWorkDir(dir.path() + "/" + name);
   std::filesystem::create_directories(cwd_);
@@ -106,7 +107,7 @@ Node::Node(const TempDir& dir, const std::string& config_yaml, const std::string
   auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(20);
   while (std::chrono::steady_clock::now() < deadline) {
     auto r = Request(admin_port_, "GET", "/readyz", {}, {}, std::chrono::seconds(2));
-    if (r && r->status == 200) {
+    if (r && (r->status == 200 || !require_ready)) {
       port_ = port;
       return;
     }

@@ -58,8 +58,10 @@ class Node {
   // Writes `config_yaml` to the dir and runs `llm-edge serve` on it until /readyz is 200. It
   // runs in DIR/NAME (so `data_dir: ./data` is DIR/NAME/data), or DIR/NAME-2, -3... while a
   // node of that name is still running there: live nodes never share a store, and a node
-  // started again under the same name after the first one is gone finds its store.
-  Node(const TempDir& dir, const std::string& config_yaml, const std::string& name = "node");
+  // started again under the same name after the first one is gone finds its store. With
+  // `require_ready` false, any answer of /readyz will do (a node that is up but not ready).
+  Node(const TempDir& dir, const std::string& config_yaml, const std::string& name = "node",
+       bool require_ready = true);
   ~Node();
   const std::string& work_dir() const { return cwd_; }
   bool ok() const { return port_ != 0; }
