@@ -17,8 +17,15 @@ constexpr std::string_view kSignatureMember = ",\"signature\":\"";
 
 // Values come from the config and the node, but a line must stay valid JSON whatever they
 // hold: bytes that are not UTF-8 become '?'. RapidJSON escapes quotes and control bytes.
+bool IsAscii(std::string_view s) {
+  unsigned char any = 0;
+  for (char c : s) any |= static_cast<unsigned char>(c);
+  return any < 0x80;
+}
+
 void Str(Writer& w, std::string_view s) {
-  if (simdjson::validate_utf8(s.data(), s.size())) {
+  // Nearly every value is ASCII: a plain loop settles that faster than a validator call.
+  if (IsAscii(s) || simdjson::validate_utf8(s.data(), s.size())) {
     w.String(s.data(), static_cast<rapidjson::SizeType>(s.size()));
     return;
   }

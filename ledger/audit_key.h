@@ -1,6 +1,6 @@
 #pragma once
 
-// The node's audit signing key: ECDSA over NIST P-256 with SHA-256 (mbedTLS), which signs
+// The node's audit signing key: ECDSA over NIST P-256 with SHA-256, which signs
 // the audit digests. The private key stays in the data dir (node_key.pem, mode 0600); the
 // auditor receives node_key.pub (a PEM public key) and needs nothing else to check them.
 
@@ -36,7 +36,8 @@ class SigningKey {
   // Hex SHA-256 of the public key's DER SubjectPublicKeyInfo: names the key in digests.
   const std::string& key_id() const { return key_id_; }
 
-  // DER-encoded ECDSA signature of SHA-256(bytes) (deterministic, RFC 6979).
+  // DER-encoded ECDSA signature of SHA-256(bytes). Randomised (libcrypto 3.0 has no RFC 6979):
+  // two signatures of the same bytes differ; both verify.
   Result<std::string> Sign(std::string_view bytes);
 
  private:

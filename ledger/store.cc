@@ -42,6 +42,10 @@ rocksdb::ColumnFamilyOptions FamilyOptions(Family f, const StoreOptions& o) {
       // skip-list search.
       cf.memtable_whole_key_filtering = true;
       cf.memtable_prefix_bloom_size_ratio = 0.02;
+      // Request ids are a per-worker random prefix (16 hex digits) and a counter: each
+      // worker's records arrive in key order, so the skip list inserts from that worker's
+      // hint instead of searching from the top (see kAudit below).
+      cf.memtable_insert_with_hint_prefix_extractor.reset(rocksdb::NewFixedPrefixTransform(16));
       if (o.retention_days > 0) {
         cf.compaction_filter_factory = NewRetentionFilterFactory(
             o.retention_days, o.now_seconds ? o.now_seconds : SystemSeconds);

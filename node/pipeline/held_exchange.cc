@@ -31,8 +31,13 @@ void HeldExchange::End() { ended_ = true; }
 void HeldExchange::Reply(int status, const net::HeaderList& headers, std::string_view body) {
   ended_ = true;
   if (inner_ == nullptr) return;
-  if (body.empty()) {
+  // A client needs a whole reply before it can use any of it, so holding all of a small one
+  // delays nothing; it goes out in one write on release, where sending all but its last byte
+  // at once cost a second write and a second wake-up of the client per request. A large
+  // reply still streams out but for its last byte.
+  if (body.size() <= kHoldWholeReplyBytes) {
     held_head_.emplace(status, headers);
+    held_.assign(body);
     return;
   }
   inner_->SendHead(status, headers, body.size());
@@ -70,7 +75,8 @@ void HeldExchange::Release(bool deliver) {
     return;
   }
   if (held_head_) {
-    inner->Reply(held_head_->first, held_head_->second, {});
+    inner->Reply(held_head_->first, held_head_->second, held_);
+    held_.clear();
     return;
   }
   if (!held_.empty()) inner->SendBody(held_);

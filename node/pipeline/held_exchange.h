@@ -3,8 +3,8 @@
 // The ledger's durability contract (DESIGN.md: a crash loses no finished request's record):
 // the client gets the last bytes of a response only after the request's record is in the
 // WAL. This wraps the connection's exchange for one request and holds back
-//   - a whole reply's last byte (Reply): a client reading Content-Length bytes cannot have
-//     the answer without it;
+//   - a whole reply (Reply) up to kHoldWholeReplyBytes, and the last byte of a larger one: a
+//     client reading Content-Length bytes cannot have the answer without it;
 //   - a stream's end (End: the terminating chunk, or the close of an HTTP/1.0 stream), and
 //     whatever body the pipeline sends after the upstream finished (the final events: usage,
 //     [DONE], an error event), so that a stream client sees its last event only after the
@@ -22,6 +22,9 @@
 #include "node/net/http_server.h"
 
 namespace edge::pipeline {
+
+// Replies up to this size are held whole and sent in one write on release.
+inline constexpr size_t kHoldWholeReplyBytes = 64 * 1024;
 
 class HeldExchange final : public net::ServerExchange, public net::ExchangeObserver {
  public:
@@ -67,7 +70,7 @@ class HeldExchange final : public net::ServerExchange, public net::ExchangeObser
   const bool* tail_started_;
   bool ended_ = false;
   std::string held_;  // body bytes to send on release
-  // A reply whose body is empty is held whole.
+  // A reply held whole (its body is held_).
   std::optional<std::pair<int, net::HeaderList>> held_head_;
 };
 
