@@ -3,6 +3,8 @@
 #include "common/clock.h"
 #include "config/key_hash.h"
 #include "node/admin/audit_endpoint.h"
+#include "node/admin/federation_endpoints.h"
+#include "node/gossip/gossip_service.h"
 #include "node/admin/ledger_endpoints.h"
 #include "node/pipeline/error_reply.h"
 
@@ -66,6 +68,7 @@ void AdminHandler::OnRequest(net::ServerExchange& ex) {
     std::string text =
         metrics_->RenderPrometheus() + snap->router->RenderPrometheus(cfg, snap->routes);
     if (ledger_ != nullptr) text += LedgerMetrics(*ledger_);
+    if (gossip_ != nullptr) text += gossip_->RenderMetrics();
     ex.Reply(200, headers, text);
     return;
   }
@@ -74,7 +77,18 @@ void AdminHandler::OnRequest(net::ServerExchange& ex) {
     return;
   }
   if (path == "/admin/spend" && get) {
-    Answer a = SpendAnswer(ex.request().target, cfg, ledger_, SystemClock().WallMicros());
+    Answer a =
+        SpendAnswer(ex.request().target, cfg, ledger_, SystemClock().WallMicros(), gossip_);
+    ReplyJson(ex, cfg, a.status, a.body);
+    return;
+  }
+  if (path == "/admin/peers" && get) {
+    Answer a = PeersAnswer(gossip_);
+    ReplyJson(ex, cfg, a.status, a.body);
+    return;
+  }
+  if (path == "/admin/witness" && get) {
+    Answer a = WitnessAnswer(ex.request().target, gossip_);
     ReplyJson(ex, cfg, a.status, a.body);
     return;
   }

@@ -12,6 +12,9 @@
 namespace edge::runtime {
 class LedgerService;
 }
+namespace edge::gossip {
+class GossipService;
+}
 
 namespace edge::admin {
 
@@ -21,12 +24,15 @@ class AdminHandler : public net::RequestHandler {
                const runtime::UsageMetrics* metrics, const runtime::LedgerService* ledger = nullptr)
       : snapshots_(snapshots), ready_(ready), metrics_(metrics), ledger_(ledger) {}
   void OnRequest(net::ServerExchange& ex) override;
+  // The federation (null: none). Set before the admin listener serves.
+  void set_gossip(const gossip::GossipService* g) { gossip_ = g; }
 
  private:
   const runtime::SnapshotSource* snapshots_;
   const std::atomic<bool>* ready_;  // false before start and while draining
   const runtime::UsageMetrics* metrics_;
   const runtime::LedgerService* ledger_;  // null: no ledger
+  const gossip::GossipService* gossip_ = nullptr;
 };
 
 }  // namespace edge::admin

@@ -5,7 +5,9 @@
 
 #include "common/utc_time.h"
 #include "ledger/spend.h"
+#include "node/admin/federation_endpoints.h"
 #include "node/admin/query_params.h"
+#include "node/gossip/gossip_service.h"
 #include "node/admin/spend_json.h"
 #include "node/pipeline/error_reply.h"
 
@@ -42,8 +44,8 @@ void Counter(std::string& out, const char* name, const char* help, uint64_t v) {
 }  // namespace
 
 Answer SpendAnswer(std::string_view target, const config::Config& cfg,
-                   const runtime::LedgerService* ledger, int64_t now_wall) {
-  if (ledger == nullptr) return Bad(503, "This node has no ledger.");
+                   const runtime::LedgerService* ledger, int64_t now_wall,
+                   const gossip::GossipService* gossip) {
   Result<QueryParams> q = ParseQuery(target);
   if (!q.ok()) return Bad(400, q.status().message());
   for (const auto& [name, value] : *q) {
@@ -54,9 +56,13 @@ Answer SpendAnswer(std::string_view target, const config::Config& cfg,
   }
   std::string scope = Param(*q, "scope");
   if (scope.empty()) scope = "local";
-  if (scope != "local") {
-    return Bad(400, "scope=" + scope + " is not available: this node answers scope=local only.");
+  if (scope != "local" && scope != "global") {
+    return Bad(400, "scope is local or global, not '" + scope + "'.");
   }
+  if (scope == "global" && gossip == nullptr) {
+    return Bad(400, "scope=global needs the federation: this node has no federation.listen.");
+  }
+  if (scope == "local" && ledger == nullptr) return Bad(503, "This node has no ledger.");
   ledger::SpendQuery query;
   Status s = ledger::ParseGroupBy(Param(*q, "group_by"), &query);
   if (!s.ok()) return Bad(400, s.message());
@@ -77,6 +83,12 @@ Answer SpendAnswer(std::string_view target, const config::Config& cfg,
   if (period.empty()) {
     period = (from ? FormatRfc3339Micros(*from) : std::string()) + "/" +
              (to ? FormatRfc3339Micros(*to) : std::string());
+  }
+  if (scope == "global") {
+    std::vector<RegionFreshness> regions;
+    Result<ledger::SpendResult> g = GlobalSpend(gossip->Usage(), query, &regions);
+    if (!g.ok()) return Bad(400, g.status().message());
+    return {200, RenderSpendJson(query.group_by, period, scope, *g, &regions)};
   }
   Result<ledger::SpendResult> r =
       ledger::QuerySpend(const_cast<runtime::LedgerService*>(ledger)->store(), query,
@@ -118,6 +130,21 @@ std::string LedgerMetrics(const runtime::LedgerService& ledger) {
   out.append("# TYPE llm_edge_budget_limit_micro_usd gauge\n");
   for (const ledger::Account* a : accounts) {
     if (auto b = a->budget_micros()) Line(out, "llm_edge_budget_limit_micro_usd", *a, *b);
+  }
+  out.append("# HELP llm_edge_budget_global_limit_micro_usd Monthly budget across all regions.\n");
+  out.append("# TYPE llm_edge_budget_global_limit_micro_usd gauge\n");
+  for (const ledger::Account* a : accounts) {
+    if (auto b = a->global_budget_micros()) {
+      Line(out, "llm_edge_budget_global_limit_micro_usd", *a, *b);
+    }
+  }
+  out.append("# HELP llm_edge_budget_remote_spent_micro_usd Spent this month by the other nodes "
+             "of the federation, as merged here (accounts with a global budget).\n");
+  out.append("# TYPE llm_edge_budget_remote_spent_micro_usd gauge\n");
+  for (const ledger::Account* a : accounts) {
+    if (a->global_budget_micros()) {
+      Line(out, "llm_edge_budget_remote_spent_micro_usd", *a, a->remote_spent_micros());
+    }
   }
   const runtime::LedgerCounters& c = ledger.counters();
   Counter(out, "llm_edge_ledger_records_total", "Request records written to the ledger.",

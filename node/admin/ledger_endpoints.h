@@ -10,6 +10,10 @@
 #include "config/config.h"
 #include "node/runtime/ledger_service.h"
 
+namespace edge::gossip {
+class GossipService;
+}
+
 namespace edge::admin {
 
 struct Answer {
@@ -17,9 +21,11 @@ struct Answer {
   std::string body;  // JSON
 };
 
-// GET /admin/spend?group_by=&period=|from=&to=&scope=local (docs/ledger.md).
+// GET /admin/spend?group_by=&period=|from=&to=&scope=local|global (docs/ledger.md;
+// scope=global: docs/federation.md, needs `gossip`).
 Answer SpendAnswer(std::string_view target, const config::Config& cfg,
-                   const runtime::LedgerService* ledger, int64_t now_wall_micros);
+                   const runtime::LedgerService* ledger, int64_t now_wall_micros,
+                   const gossip::GossipService* gossip = nullptr);
 
 // /readyz while the store fails: 503 {"status":"ledger_unavailable","ledger_error":...}
 // when ledger.on_error is refuse (take the node out of the pool), else 200

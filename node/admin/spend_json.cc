@@ -4,6 +4,7 @@
 #include <rapidjson/writer.h>
 
 #include "common/money.h"
+#include "common/utc_time.h"
 #include "providers/json_tree.h"
 
 namespace edge::admin {
@@ -68,7 +69,8 @@ Status ReadCounters(const providers::JsonNode& obj, ledger::RollupValue* v) {
 }  // namespace
 
 std::string RenderSpendJson(const std::vector<std::string>& group_by, const std::string& period,
-                            std::string_view scope, const ledger::SpendResult& result) {
+                            std::string_view scope, const ledger::SpendResult& result,
+                            const std::vector<RegionFreshness>* regions) {
   rapidjson::StringBuffer sb;
   Writer w(sb);
   w.StartObject();
@@ -92,6 +94,23 @@ std::string RenderSpendJson(const std::vector<std::string>& group_by, const std:
   w.StartObject();
   Counters(w, result.totals);
   w.EndObject();
+  if (regions != nullptr) {
+    w.Key("regions");
+    w.StartObject();
+    for (const RegionFreshness& r : *regions) {
+      w.Key(r.region.data(), static_cast<rapidjson::SizeType>(r.region.size()));
+      w.StartObject();
+      w.Key("as_of");
+      const std::string as_of = FormatRfc3339Micros(r.as_of_us);
+      w.String(as_of.data(), static_cast<rapidjson::SizeType>(as_of.size()));
+      w.Key("reachable");
+      w.Bool(r.reachable);
+      w.Key("nodes");
+      w.Int(r.nodes);
+      w.EndObject();
+    }
+    w.EndObject();
+  }
   w.EndObject();
   return std::string(sb.GetString(), sb.GetSize());
 }
@@ -125,6 +144,21 @@ Result<SpendDocument> ParseSpendJson(std::string_view json,
   const providers::JsonNode* totals = root.Find("totals");
   if (totals == nullptr) return InvalidArgument("spend JSON: 'totals' is missing");
   EDGE_RETURN_IF_ERROR(ReadCounters(*totals, &doc.result.totals));
+  if (const providers::JsonNode* regions = root.Find("regions"); regions != nullptr) {
+    if (!regions->IsObject()) return InvalidArgument("spend JSON: 'regions' must be an object");
+    for (const providers::JsonNode& value : *regions) {
+      RegionFreshness r;
+      r.region = std::string(value.name());
+      if (!value.IsObject()) return InvalidArgument("spend JSON: a region must be an object");
+      if (const providers::JsonNode* as_of = value.Find("as_of"); as_of && as_of->IsString()) {
+        Result<int64_t> t = ParseUtcTime(as_of->text());
+        if (t.ok()) r.as_of_us = *t;
+      }
+      const providers::JsonNode* reachable = value.Find("reachable");
+      r.reachable = reachable != nullptr && reachable->IsBool() && reachable->GetBool();
+      doc.regions.push_back(std::move(r));
+    }
+  }
   return doc;
 }
 

@@ -11,6 +11,7 @@
 //
 // One field per group_by dimension, named as in group_by ("tag:customer" included).
 
+#include <cstdint>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -20,13 +21,26 @@
 
 namespace edge::admin {
 
+// How fresh a region's numbers are in a scope=global answer: the oldest as_of of its nodes,
+// and whether every one of them is reachable (docs/federation.md).
+struct RegionFreshness {
+  std::string region;
+  int64_t as_of_us = 0;
+  bool reachable = true;
+  int nodes = 0;
+};
+
+// With `regions` (scope=global), the document also has
+// "regions":{<region>:{"as_of":RFC 3339,"reachable":bool,"nodes":N}}.
 std::string RenderSpendJson(const std::vector<std::string>& group_by, const std::string& period,
-                            std::string_view scope, const ledger::SpendResult& result);
+                            std::string_view scope, const ledger::SpendResult& result,
+                            const std::vector<RegionFreshness>* regions = nullptr);
 
 struct SpendDocument {
   std::string period;
   std::string scope;
   ledger::SpendResult result;
+  std::vector<RegionFreshness> regions;  // scope=global; as_of_us 0 when unreadable
 };
 
 // Reads a Spend JSON document (a node's answer: untrusted) for the columns `group_by`.

@@ -5,6 +5,7 @@
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -13,6 +14,10 @@
 #include "common/utc_time.h"
 #include "ledger/audit_key.h"
 #include "ledger/audit_store.h"
+#include "ledger/audit_codec.h"
+#include "ledger/audit_hash.h"
+#include "node/cli/admin_get.h"
+#include "node/cli/audit_witness.h"
 #include "node/cli/commands.h"
 
 namespace edge::cli {
@@ -20,12 +25,13 @@ namespace {
 
 constexpr char kAuditUsage[] =
     "usage: llm-edge audit verify (--data-dir DIR | --export FILE) [--pubkey FILE]\n"
+    "                             [--witness URL... --admin-key K]\n"
     "       llm-edge audit export --data-dir DIR [--from T] [--to T]\n"
     "       llm-edge audit residency (--data-dir DIR | --export FILE) [--from T] [--to T]\n"
     "T: RFC 3339 (2026-12-06T04:00:00Z) or YYYY-MM-DD, UTC; --to DATE includes that day.\n";
 
 struct AuditArgs {
-  std::string data_dir, export_file, pubkey, from, to;
+  std::string data_dir, export_file, pubkey, from, to, admin_key;
   std::vector<std::string> witnesses;
   std::string error;  // a usage problem
 };
@@ -56,6 +62,8 @@ AuditArgs ParseArgs(const std::vector<std::string>& args) {
       a.to = value;
     } else if (name == "--witness") {
       a.witnesses.push_back(value);
+    } else if (name == "--admin-key") {
+      a.admin_key = value;
     } else {
       a.error = "unknown option " + name;
       return a;
@@ -109,12 +117,86 @@ Status ForEachLine(const std::string& file,
   return Status::Ok();
 }
 
+// Every line of the log (the store's, in log order, or the export's).
+Status ForEachLogLine(const AuditArgs& a, const std::function<void(std::string_view)>& visit) {
+  if (!a.data_dir.empty()) {
+    EDGE_ASSIGN_OR_RETURN(std::unique_ptr<ledger::Store> store, OpenStore(a.data_dir));
+    return ledger::ScanAuditLog(*store, [&](std::string_view line, std::string_view, uint64_t) {
+      visit(line);
+      return true;
+    });
+  }
+  return ForEachLine(a.export_file, [&](std::string_view line, size_t) { visit(line); });
+}
+
+// --witness: what the peers saw of this log must still be in it (audit_witness.h).
+int CheckWitnesses(const AuditArgs& a) {
+  std::string node;
+  uint64_t first_seq = 0;
+  Status st = ForEachLogLine(a, [&](std::string_view line) {
+    if (ledger::TypeOfLine(line) == ledger::LineType::kRecord) {
+      Result<ledger::RecordLine> r = ledger::DecodeRecordLine(line);
+      if (!r.ok()) return;
+      if (node.empty()) node = r->record.node;
+      if (first_seq == 0) first_seq = r->seq;
+    } else if (node.empty()) {
+      Result<ledger::DigestLine> d = ledger::DecodeDigestLine(line);
+      if (d.ok()) node = d->digest.node;
+    }
+  });
+  if (!st.ok() || node.empty()) {
+    std::printf("witness: FAILED: cannot tell whose log this is: %s\n",
+                st.ok() ? "no record or digest decodes" : st.message().c_str());
+    return 1;
+  }
+  std::vector<WitnessClaim> claims;
+  for (const std::string& url : a.witnesses) {
+    Result<AdminResponse> r = AdminGet(url, "/admin/witness?node=" + node, a.admin_key);
+    if (!r.ok() || r->status != 200) {
+      std::printf("witness: FAILED: cannot ask %s: %s\n", url.c_str(),
+                  r.ok() ? ("it answered " + std::to_string(r->status) + ": " + r->body).c_str()
+                         : r.status().message().c_str());
+      return 1;
+    }
+    Result<std::vector<WitnessClaim>> c = ParseWitnessJson(r->body, node, url);
+    if (!c.ok()) {
+      std::printf("witness: FAILED: %s\n", c.status().message().c_str());
+      return 1;
+    }
+    claims.insert(claims.end(), c->begin(), c->end());
+  }
+  WitnessCheck check(std::move(claims));
+  if (!a.export_file.empty()) check.set_first_seq(first_seq);
+  st = ForEachLogLine(a, [&](std::string_view line) {
+    if (ledger::TypeOfLine(line) == ledger::LineType::kRecord) {
+      Result<ledger::RecordLine> r = ledger::DecodeRecordLine(line);
+      if (r.ok()) check.AddRecord(r->seq, ledger::ToHex(r->hash));
+    } else if (ledger::TypeOfLine(line) == ledger::LineType::kDigest) {
+      Result<ledger::DigestLine> d = ledger::DecodeDigestLine(line);
+      if (d.ok()) check.AddDigest(d->digest.digest_seq, line);
+    }
+  });
+  if (!st.ok()) {
+    std::printf("witness: FAILED: %s\n", st.message().c_str());
+    return 1;
+  }
+  std::string failure = check.Finish();
+  if (!failure.empty()) {
+    std::printf("witness: FAILED: %s\n", failure.c_str());
+    return 1;
+  }
+  std::printf("witness: OK: %zu chain heads and %zu digests that %zu peer(s) witnessed of %s are "
+              "in the log\n",
+              check.heads(), check.digests(), a.witnesses.size(), node.c_str());
+  return 0;
+}
+
 int Verify(const AuditArgs& a) {
   if (a.data_dir.empty() == a.export_file.empty()) {
     return Usage("verify", "give one of --data-dir DIR or --export FILE");
   }
-  if (!a.witnesses.empty()) {
-    return Usage("verify", "--witness needs the federation of nodes, which this version does not have yet");
+  if (!a.witnesses.empty() && a.admin_key.empty()) {
+    return Usage("verify", "--witness needs --admin-key K (the witnessing nodes' admin key)");
   }
   std::string pubkey = a.pubkey;
   if (pubkey.empty() && !a.data_dir.empty()) pubkey = ledger::NodePublicKeyPath(a.data_dir);
@@ -143,7 +225,9 @@ int Verify(const AuditArgs& a) {
     report = verifier.Finish();
   }
   std::fputs(report.Summary().c_str(), stdout);
-  return report.ok() ? 0 : 1;
+  int code = report.ok() ? 0 : 1;
+  if (!a.witnesses.empty() && CheckWitnesses(a) != 0) code = 1;
+  return code;
 }
 
 int Export(const AuditArgs& a) {

@@ -13,6 +13,7 @@
 #include "config/config.h"
 #include "node/admin/admin_handler.h"
 #include "node/cli/worker.h"
+#include "node/gossip/gossip_service.h"
 #include "node/net/http_server.h"
 #include "node/pipeline/error_reply.h"
 #include "node/runtime/audit_service.h"
@@ -91,6 +92,7 @@ class Node {
   std::unique_ptr<runtime::UsageMetrics> metrics_;
   std::unique_ptr<runtime::LedgerService> ledger_;  // outlives the workers
   std::unique_ptr<runtime::AuditService> audit_;    // outlives the ledger's writer
+  std::unique_ptr<gossip::GossipService> gossip_;  // stopped before the ledger goes
   std::unique_ptr<admin::AdminHandler> admin_handler_;
   std::unique_ptr<net::HttpServer> admin_server_;
   bool shutting_down_ = false;
@@ -151,6 +153,19 @@ Status Node::StartListeners() {
   EDGE_ASSIGN_OR_RETURN(admin_server_, net::HttpServer::Create(&loop_, *admin_fd,
                                                                OptionsFor(node, admin_tls),
                                                                admin_handler_.get()));
+  if (snapshots_.Load()->config.federation.enabled()) {
+    gossip::GossipInputs inputs;
+    inputs.summary = ledger_->summary();
+    inputs.audit = &audit_->log();
+    inputs.store = &ledger_->store();
+    inputs.budgets = &ledger_->budgets();
+    std::string admin_url = std::string(admin_tls ? "https://" : "http://") +
+                            WithPort(node.admin_listen, admin_port);
+    EDGE_ASSIGN_OR_RETURN(gossip_, gossip::GossipService::Create(snapshots_.Load()->config,
+                                                                 std::move(admin_url), inputs));
+    admin_handler_->set_gossip(gossip_.get());
+    EDGE_RETURN_IF_ERROR(gossip_->Start());
+  }
   for (unsigned i = 0; i < n; ++i) {
     workers_.push_back(std::make_unique<Worker>(static_cast<int>(i), &snapshots_, fds[i],
                                                 OptionsFor(node, client_tls),
@@ -171,6 +186,7 @@ Status Node::StartListeners() {
                           {"admin_listen", admin},
                           {"workers", workers},
                           {"tls", client_tls ? "on" : "off"},
+                          {"federation", gossip_ ? gossip_->advertise() : std::string("off")},
                           {"geoip", snapshots_.Load()->geo->database().path()}});
   return Status::Ok();
 }
@@ -210,6 +226,7 @@ int Node::Run() {
   uv_run(&loop_, UV_RUN_DEFAULT);
   workers_.clear();  // joins
   admin_server_.reset();
+  gossip_.reset();  // joins the gossip thread: it reads the ledger's summary and budgets
   if (audit_) audit_->SubmitFinalDigest();  // a clean stop leaves the whole log signed
   ledger_.reset();  // the writer drains what the workers submitted
   audit_.reset();

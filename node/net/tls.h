@@ -18,6 +18,11 @@ class TlsServerContext {
  public:
   static Result<std::shared_ptr<TlsServerContext>> Load(const std::string& cert_path,
                                                         const std::string& key_path);
+  // The same, and every client must present a certificate that chains to `ca_path`
+  // (mutual TLS: the federation's gossip port).
+  static Result<std::shared_ptr<TlsServerContext>> LoadMutual(const std::string& cert_path,
+                                                              const std::string& key_path,
+                                                              const std::string& ca_path);
   ~TlsServerContext();
   struct Impl;
   Impl* impl() const { return impl_.get(); }
@@ -33,6 +38,11 @@ class TlsClientContext {
   // verify=true, ca_file empty: the system bundle (/etc/ssl/certs/ca-certificates.crt).
   // verify=true, ca_file set: only that CA file. verify=false: no verification at all.
   static Result<std::shared_ptr<TlsClientContext>> Create(bool verify, const std::string& ca_file);
+  // Verifies servers against `ca_file` only and presents `cert_path` / `key_path` when the
+  // server asks (mutual TLS: the federation's gossip connections).
+  static Result<std::shared_ptr<TlsClientContext>> CreateMutual(const std::string& ca_file,
+                                                                const std::string& cert_path,
+                                                                const std::string& key_path);
   ~TlsClientContext();
   struct Impl;
   Impl* impl() const { return impl_.get(); }

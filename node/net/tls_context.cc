@@ -110,28 +110,20 @@ void ApplyCommonConfig(mbedtls_ssl_config* conf) {
   mbedtls_ssl_conf_rng(conf, tls_internal::ThreadRandom, nullptr);
 }
 
-}  // namespace
-
-// ---- server ----
-
-TlsServerContext::TlsServerContext() : impl_(std::make_unique<Impl>()) {}
-TlsServerContext::~TlsServerContext() = default;
-
-Result<std::shared_ptr<TlsServerContext>> TlsServerContext::Load(const std::string& cert_path,
-                                                                 const std::string& key_path) {
+// A certificate chain and its private key (PEM or DER files); the first certificate's key
+// must be the key.
+Status LoadIdentity(const std::string& cert_path, const std::string& key_path,
+                    mbedtls_x509_crt* chain, mbedtls_pk_context* pk) {
   EDGE_ASSIGN_OR_RETURN(std::string cert, ReadFileForParse(cert_path, "certificate"));
   EDGE_ASSIGN_OR_RETURN(std::string key, ReadFileForParse(key_path, "key"));
-  std::shared_ptr<TlsServerContext> ctx(new TlsServerContext());
-  Impl& im = *ctx->impl_;
-
-  int rc = mbedtls_x509_crt_parse(&im.chain, reinterpret_cast<const unsigned char*>(cert.data()),
+  int rc = mbedtls_x509_crt_parse(chain, reinterpret_cast<const unsigned char*>(cert.data()),
                                   ParseLength(cert));
   if (rc != 0) {
     return InvalidArgument(
         "TLS certificate file '" + cert_path + "' is not a valid certificate " + "chain: " +
         (rc > 0 ? std::to_string(rc) + " certificate(s) could not be parsed" : ErrorText(rc)));
   }
-  rc = mbedtls_pk_parse_key(&im.key, reinterpret_cast<const unsigned char*>(key.data()),
+  rc = mbedtls_pk_parse_key(pk, reinterpret_cast<const unsigned char*>(key.data()),
                             ParseLength(key), nullptr, 0);
   mbedtls_platform_zeroize(key.data(), key.size());
   if (rc == MBEDTLS_ERR_PK_PASSWORD_REQUIRED) {
@@ -143,12 +135,38 @@ Result<std::shared_ptr<TlsServerContext>> TlsServerContext::Load(const std::stri
                            "' is not a valid private key: " + ErrorText(rc));
   }
   // The first certificate of the chain is the one we present; its key must be ours.
-  if (mbedtls_pk_check_pair(&im.chain.pk, &im.key) != 0) {
+  if (mbedtls_pk_check_pair(&chain->pk, pk) != 0) {
     return InvalidArgument("TLS key file '" + key_path + "' does not match the certificate in '" +
                            cert_path + "'");
   }
+  return Status::Ok();
+}
 
-  rc = mbedtls_ssl_config_defaults(&im.conf, MBEDTLS_SSL_IS_SERVER, MBEDTLS_SSL_TRANSPORT_STREAM,
+// Only the certificates of `path` (no system bundle).
+Status LoadCa(const std::string& path, mbedtls_x509_crt* ca) {
+  EDGE_ASSIGN_OR_RETURN(std::string pem, ReadFileForParse(path, "CA"));
+  int rc = mbedtls_x509_crt_parse(ca, reinterpret_cast<const unsigned char*>(pem.data()),
+                                  ParseLength(pem));
+  if (rc < 0 || ca->version == 0) {
+    return InvalidArgument("TLS CA file '" + path + "' holds no usable certificate" +
+                           (rc < 0 ? ": " + ErrorText(rc) : std::string()));
+  }
+  return Status::Ok();
+}
+
+}  // namespace
+
+// ---- server ----
+
+TlsServerContext::TlsServerContext() : impl_(std::make_unique<Impl>()) {}
+TlsServerContext::~TlsServerContext() = default;
+
+Result<std::shared_ptr<TlsServerContext>> TlsServerContext::Load(const std::string& cert_path,
+                                                                 const std::string& key_path) {
+  std::shared_ptr<TlsServerContext> ctx(new TlsServerContext());
+  Impl& im = *ctx->impl_;
+  EDGE_RETURN_IF_ERROR(LoadIdentity(cert_path, key_path, &im.chain, &im.key));
+  int rc = mbedtls_ssl_config_defaults(&im.conf, MBEDTLS_SSL_IS_SERVER, MBEDTLS_SSL_TRANSPORT_STREAM,
                                    MBEDTLS_SSL_PRESET_DEFAULT);
   if (rc != 0) return Internal("TLS server configuration failed: " + ErrorText(rc));
   ApplyCommonConfig(&im.conf);
@@ -156,6 +174,16 @@ Result<std::shared_ptr<TlsServerContext>> TlsServerContext::Load(const std::stri
   // mutex (blinding), and EC keys are copied into a fresh ECDSA context per signature.
   rc = mbedtls_ssl_conf_own_cert(&im.conf, &im.chain, &im.key);
   if (rc != 0) return Internal("TLS server certificate setup failed: " + ErrorText(rc));
+  return ctx;
+}
+
+Result<std::shared_ptr<TlsServerContext>> TlsServerContext::LoadMutual(
+    const std::string& cert_path, const std::string& key_path, const std::string& ca_path) {
+  EDGE_ASSIGN_OR_RETURN(std::shared_ptr<TlsServerContext> ctx, Load(cert_path, key_path));
+  Impl& im = *ctx->impl_;
+  EDGE_RETURN_IF_ERROR(LoadCa(ca_path, &im.client_ca));
+  mbedtls_ssl_conf_ca_chain(&im.conf, &im.client_ca, nullptr);
+  mbedtls_ssl_conf_authmode(&im.conf, MBEDTLS_SSL_VERIFY_REQUIRED);
   return ctx;
 }
 
@@ -192,6 +220,17 @@ Result<std::shared_ptr<TlsClientContext>> TlsClientContext::Create(bool verify,
   }
   mbedtls_ssl_conf_ca_chain(&im.conf, &im.ca, nullptr);
   mbedtls_ssl_conf_authmode(&im.conf, MBEDTLS_SSL_VERIFY_REQUIRED);
+  return ctx;
+}
+
+Result<std::shared_ptr<TlsClientContext>> TlsClientContext::CreateMutual(
+    const std::string& ca_file, const std::string& cert_path, const std::string& key_path) {
+  if (ca_file.empty()) return InvalidArgument("mutual TLS needs a CA file");
+  EDGE_ASSIGN_OR_RETURN(std::shared_ptr<TlsClientContext> ctx, Create(true, ca_file));
+  Impl& im = *ctx->impl_;
+  EDGE_RETURN_IF_ERROR(LoadIdentity(cert_path, key_path, &im.own_chain, &im.own_key));
+  int rc = mbedtls_ssl_conf_own_cert(&im.conf, &im.own_chain, &im.own_key);
+  if (rc != 0) return Internal("TLS client certificate setup failed: " + ErrorText(rc));
   return ctx;
 }
 

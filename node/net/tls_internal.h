@@ -21,11 +21,13 @@ struct TlsServerContext::Impl {
     mbedtls_ssl_config_init(&conf);
     mbedtls_x509_crt_init(&chain);
     mbedtls_pk_init(&key);
+    mbedtls_x509_crt_init(&client_ca);
   }
   ~Impl() {
     mbedtls_ssl_config_free(&conf);
     mbedtls_x509_crt_free(&chain);
     mbedtls_pk_free(&key);
+    mbedtls_x509_crt_free(&client_ca);
   }
   Impl(const Impl&) = delete;
   Impl& operator=(const Impl&) = delete;
@@ -33,6 +35,7 @@ struct TlsServerContext::Impl {
   mbedtls_ssl_config conf;
   mbedtls_x509_crt chain;
   mbedtls_pk_context key;
+  mbedtls_x509_crt client_ca;  // mutual TLS: the CA a client's certificate must chain to
 };
 
 // Read-only after Create(), like the server context.
@@ -40,16 +43,22 @@ struct TlsClientContext::Impl {
   Impl() {
     mbedtls_ssl_config_init(&conf);
     mbedtls_x509_crt_init(&ca);
+    mbedtls_x509_crt_init(&own_chain);
+    mbedtls_pk_init(&own_key);
   }
   ~Impl() {
     mbedtls_ssl_config_free(&conf);
     mbedtls_x509_crt_free(&ca);
+    mbedtls_x509_crt_free(&own_chain);
+    mbedtls_pk_free(&own_key);
   }
   Impl(const Impl&) = delete;
   Impl& operator=(const Impl&) = delete;
 
   mbedtls_ssl_config conf;
   mbedtls_x509_crt ca;
+  mbedtls_x509_crt own_chain;  // mutual TLS: the certificate this client presents
+  mbedtls_pk_context own_key;
   bool verify = true;
 };
 

@@ -88,13 +88,13 @@ Node::~Node() {
 }
 
 Node::Node(const TempDir& dir, const std::string& config_yaml, const std::string& name,
-           bool require_ready) {
+           bool require_ready, const std::map<std::string, std::string>& env) {
   config_path_ = dir.Write(name + ".yaml", config_yaml);
   cwd_ = ClaimWorkDir(dir.path() + "/" + name);
   std::filesystem::create_directories(cwd_);
   proc_ = std::make_unique<Process>(
       std::vector<std::string>{BinaryPath(), "serve", "--config", config_path_}, dir.path(), name,
-      std::map<std::string, std::string>{}, cwd_);
+      env, cwd_);
   // Waits for the line while the node runs: a config it refuses ends it at once.
   std::optional<std::string> line;
   auto give_up = std::chrono::steady_clock::now() + std::chrono::seconds(20);

@@ -60,8 +60,9 @@ class Node {
   // node of that name is still running there: live nodes never share a store, and a node
   // started again under the same name after the first one is gone finds its store. With
   // `require_ready` false, any answer of /readyz will do (a node that is up but not ready).
+  // `env` adds environment variables (test-only switches such as the gossip blocking file).
   Node(const TempDir& dir, const std::string& config_yaml, const std::string& name = "node",
-       bool require_ready = true);
+       bool require_ready = true, const std::map<std::string, std::string>& env = {});
   ~Node();
   const std::string& work_dir() const { return cwd_; }
   bool ok() const { return port_ != 0; }
