@@ -7,24 +7,51 @@ namespace edge::ledger {
 LoopInbox::LoopInbox(uv_loop_t* loop) {
   uv_async_init(loop, &async_, [](uv_async_t* a) { static_cast<LoopInbox*>(a->data)->Drain(); });
   async_.data = this;
+  uv_check_init(loop, &flush_);
+  flush_.data = this;
+  // The check handle must not keep the loop alive on its own.
+  uv_unref(reinterpret_cast<uv_handle_t*>(&flush_));
 }
 
 LoopInbox::~LoopInbox() { assert(closed_ || uv_is_closing(reinterpret_cast<uv_handle_t*>(&async_))); }
+
+void LoopInbox::Submit(Writer& writer, std::unique_ptr<LoopJob> job) {
+  writer_ = &writer;
+  Job* raw = job.release();
+  raw->Chain(nullptr);
+  if (batch_last_ == nullptr) {
+    batch_first_ = raw;
+    uv_check_start(&flush_, [](uv_check_t* c) { static_cast<LoopInbox*>(c->data)->Flush(); });
+  } else {
+    batch_last_->Chain(raw);
+  }
+  batch_last_ = raw;
+}
+
+void LoopInbox::Flush() {
+  uv_check_stop(&flush_);
+  Job* first = batch_first_;
+  batch_first_ = batch_last_ = nullptr;
+  if (first != nullptr) writer_->SubmitChain(first);
+}
 
 void LoopInbox::Close(std::function<void()> on_closed) {
   if (closing_) return;
   closing_ = true;
   on_closed_ = std::move(on_closed);
+  Flush();  // jobs still batched must reach the writer, or they would never be delivered
   MaybeClose();
 }
 
 void LoopInbox::MaybeClose() {
   if (!closing_ || closed_ || outstanding_.load() != 0) return;
   closed_ = true;
-  uv_close(reinterpret_cast<uv_handle_t*>(&async_), [](uv_handle_t* h) {
+  auto on_handle_closed = [](uv_handle_t* h) {
     auto* self = static_cast<LoopInbox*>(h->data);
-    if (self->on_closed_) self->on_closed_();
-  });
+    if (--self->open_handles_ == 0 && self->on_closed_) self->on_closed_();
+  };
+  uv_close(reinterpret_cast<uv_handle_t*>(&flush_), on_handle_closed);
+  uv_close(reinterpret_cast<uv_handle_t*>(&async_), on_handle_closed);
 }
 
 void LoopInbox::Post(LoopJob* job) {

@@ -4,6 +4,11 @@
 // (a worker) keeps one LoopInbox; jobs that derive from LoopJob are told on that loop. The
 // one door into a loop from another thread is uv_async_send, which coalesces: one wake-up
 // delivers every outcome queued since the last.
+//
+// The way out is batched the same way: Submit() keeps the jobs a loop iteration makes and
+// hands them to the writer as one chain when the iteration's I/O callbacks are done (a
+// uv_check handle), so a busy worker wakes the writer once per iteration instead of once per
+// request, and the writer's rounds (one WAL write, one wake-up back) carry more requests.
 
 #include <uv.h>
 
@@ -35,13 +40,23 @@ class LoopInbox {
   // LoopJobs alive for this inbox (made and not yet destroyed). Loop thread, for tests.
   int64_t outstanding() const { return outstanding_.load(); }
 
+  // Loop thread. Queues `job` for `writer` at the end of this loop iteration, in order with
+  // the iteration's other jobs. Every job of one inbox must go to the same writer.
+  void Submit(Writer& writer, std::unique_ptr<LoopJob> job);
+
  private:
   friend class LoopJob;
   void Post(LoopJob* job);  // any thread
   void Drain();             // loop thread
+  void Flush();             // loop thread: hands the iteration's jobs to the writer
   void MaybeClose();
 
   uv_async_t async_{};
+  uv_check_t flush_{};
+  Writer* writer_ = nullptr;
+  Job* batch_first_ = nullptr;  // oldest first, linked with Job::Chain
+  Job* batch_last_ = nullptr;
+  int open_handles_ = 2;        // async_ and flush_
   std::atomic<LoopJob*> head_{nullptr};
   std::atomic<int64_t> outstanding_{0};
   bool closing_ = false;

@@ -36,6 +36,39 @@ void Writer::Submit(std::unique_ptr<Job> job) {
   }
 }
 
+void Writer::SubmitChain(Job* oldest_first) {
+  if (oldest_first == nullptr) return;
+  submitting_.fetch_add(1);
+  if (stopping_.load()) {
+    submitting_.fetch_sub(1);
+    while (oldest_first != nullptr) {
+      Job* job = oldest_first;
+      oldest_first = job->next_;
+      job->next_ = nullptr;
+      job->Done(std::unique_ptr<Job>(job), Unavailable("ledger writer stopped"));
+    }
+    return;
+  }
+  // The queue is a stack, newest first: reverse the chain, then push it whole.
+  Job* newest_first = nullptr;
+  Job* last = oldest_first;  // after the reversal: the chain's tail
+  while (oldest_first != nullptr) {
+    Job* next = oldest_first->next_;
+    oldest_first->next_ = newest_first;
+    newest_first = oldest_first;
+    oldest_first = next;
+  }
+  Job* old = head_.load(std::memory_order_relaxed);
+  do {
+    last->next_ = old;
+  } while (!head_.compare_exchange_weak(old, newest_first));
+  submitting_.fetch_sub(1);
+  if (old == nullptr) {
+    wake_.fetch_add(1);
+    wake_.notify_one();
+  }
+}
+
 void Writer::Stop() {
   if (!stopping_.exchange(true)) {
     wake_.fetch_add(1);

@@ -39,6 +39,9 @@ class Job {
   // it back here when the write failed. Must not block.
   virtual void Done(std::unique_ptr<Job> self, Status status) = 0;
 
+  // Links `next` after this job, for Writer::SubmitChain (the chain owns its jobs).
+  void Chain(Job* next) { next_ = next; }
+
  private:
   friend class Writer;
   Job* next_ = nullptr;  // the submission queue's link
@@ -101,6 +104,10 @@ class Writer {
   // Submit calls took effect (a single atomic queue). After Stop() began, the job is not
   // queued: its Done runs on the calling thread with kUnavailable.
   void Submit(std::unique_ptr<Job> job);
+  // Any thread. Queues the jobs linked by Job::Chain, oldest first, as one push (one wake-up
+  // of the writer at most); they keep their order and nothing else lands between them.
+  // After Stop() began, each is done on the calling thread with kUnavailable.
+  void SubmitChain(Job* oldest_first);
 
   // Any thread but the writer's. Refuses new jobs, writes and completes every job already
   // submitted, then joins the thread. Idempotent.

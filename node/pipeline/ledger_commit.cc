@@ -142,7 +142,8 @@ void CommitToLedger(RequestContext& ctx, ledger::Record record) {
   }
   if (ctx.response_hold) ctx.response_hold->Detach();
   ctx.commit_pending = true;
-  svc->writer().Submit(std::make_unique<CommitJob>(ctx, std::move(record)));
+  ctx.services.ledger_inbox->Submit(svc->writer(),
+                                    std::make_unique<CommitJob>(ctx, std::move(record)));
 }
 
 }  // namespace edge::pipeline
