@@ -328,6 +328,11 @@ DecodeStatus DecodeMessage(std::span<const uint8_t> body, federation::Message& o
     status.reason = DropReason::kMsgpack;
     status.detail = e.what();
     return status;
+  } catch (...) {  // nothing msgpack-c throws may cross the API, whatever its type
+    status.ok = false;
+    status.reason = DropReason::kMsgpack;
+    status.detail = "msgpack: unknown error";
+    return status;
   }
   Reader reader;
   if (!reader.Message(handle.get(), &out)) {

@@ -72,9 +72,10 @@ std::map<UsageCell, UsageCounters> UsageView::Total() const {
   return total;
 }
 
-uint64_t UsageView::BudgetTotal(const BudgetCell& cell) const {
+uint64_t UsageView::BudgetTotal(const BudgetCell& cell, std::string_view except) const {
   uint64_t sum = 0;
   for (const auto& [origin, o] : origins_) {
+    if (!except.empty() && origin == except) continue;
     auto it = o.budget.find(cell);
     if (it != o.budget.end()) sum = SaturatingAdd(sum, it->second);
   }

@@ -34,8 +34,10 @@ class UsageView {
   const Origin* Find(std::string_view origin) const;
 
   // Sums over origins: the world's usage per cell, and one budget subject's spend in a month.
+  // `except` leaves one origin out (a node adds its own live figure instead of its last
+  // gossiped one).
   std::map<UsageCell, UsageCounters> Total() const;
-  uint64_t BudgetTotal(const BudgetCell& cell) const;
+  uint64_t BudgetTotal(const BudgetCell& cell, std::string_view except = {}) const;
 
   bool operator==(const UsageView&) const = default;
 

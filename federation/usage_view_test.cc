@@ -127,6 +127,7 @@ TEST(UsageView, ARestartedOriginNeverGoesBackNorCountsTwice) {
   v.MergeBudget("a", {"2026-12", "team:t"}, 300);
   v.MergeBudget("b", {"2026-12", "team:t"}, 70);
   EXPECT_EQ(v.BudgetTotal({"2026-12", "team:t"}), 570u);
+  EXPECT_EQ(v.BudgetTotal({"2026-12", "team:t"}, "a"), 70u);
   EXPECT_EQ(v.BudgetTotal({"2026-11", "team:t"}), 0u);
 }
 
