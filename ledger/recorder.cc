@@ -52,20 +52,17 @@ Status Recorder::Fill(const Record& r, rocksdb::WriteBatch& batch, Store& store,
   rocksdb::ColumnFamilyHandle* rollups = store.Handle(Family::kRollups);
   std::string value = EncodeRecord(r);
   rocksdb::Status s = batch.Put(records, r.request_id, value);
-  const RollupValue delta = DeltaOf(r);
-  const std::string encoded = coalesce_ ? std::string() : EncodeRollup(delta);
-  const Dims dims = DimsOf(r);
-  const auto tags = SplitTags(r.tags);
-  for (Granularity g : {Granularity::kHour, Granularity::kDay, Granularity::kMonth}) {
-    if (!s.ok()) break;
-    std::string period = PeriodOf(g, r.wall_micros);
-    AddDelta(batch, rollups, CellKey(g, period, dims), delta, encoded, &s);
-    for (const auto& [name, value] : tags) {
-      if (!s.ok()) break;
-      AddDelta(batch, rollups, TagCellKey(g, period, name, value, dims), delta, encoded, &s);
-    }
-  }
   if (!s.ok()) return FromRocks(s, "ledger batch");
+  if (coalesce_) {
+    StageGroup(r);
+  } else {
+    const RollupValue delta = DeltaOf(r);
+    const std::string encoded = EncodeRollup(delta);
+    ForEachCell(DimsOf(r), r.tags, r.wall_micros, [&](std::string key) {
+      if (s.ok()) s = batch.Merge(rollups, key, encoded);
+    });
+    if (!s.ok()) return FromRocks(s, "ledger batch");
+  }
   recent_.insert(r.request_id);
   if (coalesce_) job_ids_.push_back(r.request_id);
   order_.push_back(r.request_id);
@@ -76,37 +73,65 @@ Status Recorder::Fill(const Record& r, rocksdb::WriteBatch& batch, Store& store,
   return Status::Ok();
 }
 
-void Recorder::AddDelta(rocksdb::WriteBatch& batch, rocksdb::ColumnFamilyHandle* rollups,
-                        std::string key, const RollupValue& delta, const std::string& encoded,
-                        rocksdb::Status* s) {
-  if (coalesce_) {
-    staged_.emplace_back(std::move(key), delta);
-  } else {
-    *s = batch.Merge(rollups, key, encoded);
+void Recorder::ForEachCell(const Dims& dims, std::string_view tags, int64_t wall_micros,
+                           const std::function<void(std::string)>& fn) {
+  const auto pairs = SplitTags(tags);
+  for (Granularity g : {Granularity::kHour, Granularity::kDay, Granularity::kMonth}) {
+    std::string period = PeriodOf(g, wall_micros);
+    fn(CellKey(g, period, dims));
+    for (const auto& [name, value] : pairs) fn(TagCellKey(g, period, name, value, dims));
   }
 }
 
+// Records of one round nearly all share their dimensions, hour and tags: they are summed per
+// such group first (one key built, one hash lookup per record), and each group is spread over
+// its hour, day, month and tag cells once, at Seal.
+void Recorder::StageGroup(const Record& r) {
+  staged_key_.clear();
+  staged_key_ += PeriodOf(Granularity::kHour, r.wall_micros);
+  for (const std::string* v : {&r.team, &r.feature, &r.env, &r.model, &r.deployment, &r.key_id}) {
+    staged_key_ += '\0';
+    staged_key_ += *v;
+  }
+  staged_key_ += '\0';
+  staged_key_ += r.tags;
+  staged_delta_ = DeltaOf(r);
+  staged_record_ = &r;
+}
+
 void Recorder::JobFilled(bool kept) {
-  if (kept) {
-    for (auto& [key, delta] : staged_) round_[std::move(key)] += delta;
-  } else {
+  if (kept && staged_record_ != nullptr) {
+    auto [it, added] = round_.try_emplace(staged_key_);
+    Group& group = it->second;
+    if (added) {
+      group.dims = DimsOf(*staged_record_);
+      group.tags = staged_record_->tags;
+      group.wall_micros = staged_record_->wall_micros;
+    }
+    group.sum += staged_delta_;
+  } else if (!kept) {
     // Not in the batch: a later job of the same round with one of these ids must not be
     // taken for a duplicate.
     for (const std::string& id : job_ids_) recent_.erase(id);
   }
-  staged_.clear();
+  staged_record_ = nullptr;
   job_ids_.clear();
 }
 
 Status Recorder::Seal(rocksdb::WriteBatch& batch, Store& store) {
   rocksdb::ColumnFamilyHandle* rollups = store.Handle(Family::kRollups);
+  std::unordered_map<std::string, RollupValue> cells;
+  for (const auto& [key, group] : round_) {
+    ForEachCell(group.dims, group.tags, group.wall_micros,
+                [&](std::string cell) { cells[std::move(cell)] += group.sum; });
+  }
+  round_.clear();
   rocksdb::Status s;
-  for (const auto& [key, sum] : round_) {
+  for (const auto& [key, sum] : cells) {
     s = batch.Merge(rollups, key, EncodeRollup(sum));
     if (!s.ok()) break;
   }
-  if (summary_ != nullptr && s.ok()) summary_->Stage(round_);
-  round_.clear();
+  if (summary_ != nullptr && s.ok()) summary_->Stage(cells);
   return FromRocks(s, "ledger batch");
 }
 

@@ -21,6 +21,7 @@
 
 #include <cstddef>
 #include <deque>
+#include <functional>
 #include <string>
 #include <unordered_map>
 #include <unordered_set>
@@ -67,13 +68,27 @@ class Recorder : private RoundHook {
   void JobFilled(bool kept) override;
   Status Seal(rocksdb::WriteBatch& batch, Store& store) override;
   void Written(const Status& written) override;
-  void AddDelta(rocksdb::WriteBatch& batch, rocksdb::ColumnFamilyHandle* rollups, std::string key,
-                const RollupValue& delta, const std::string& encoded, rocksdb::Status* s);
+  // Calls fn with the key of every cell a record with these dimensions, tags and time adds
+  // to: hour, day and month, each plain and once per free tag.
+  static void ForEachCell(const Dims& dims, std::string_view tags, int64_t wall_micros,
+                          const std::function<void(std::string)>& fn);
+  void StageGroup(const Record& r);
+
+  // The kept records of a round with the same hour, dimensions and tags, summed.
+  struct Group {
+    Dims dims;
+    std::string tags;
+    int64_t wall_micros = 0;  // any instant of the group's hour
+    RollupValue sum;
+  };
 
   bool coalesce_ = false;
   UsageSummary* summary_ = nullptr;
-  std::vector<std::pair<std::string, RollupValue>> staged_;  // the current job's cells
-  std::unordered_map<std::string, RollupValue> round_;       // the round's kept cells
+  // The current job's record (between Fill and JobFilled): its group key and delta.
+  std::string staged_key_;
+  RollupValue staged_delta_;
+  const Record* staged_record_ = nullptr;
+  std::unordered_map<std::string, Group> round_;  // the round's kept records, by group key
   std::vector<std::string> job_ids_;  // ids the current job added to recent_
   size_t capacity_;
   std::unordered_set<std::string> recent_;
