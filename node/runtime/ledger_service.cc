@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <map>
 #include <string_view>
+#include <vector>
 
 #include "ledger/rollup_key.h"
 #include "ledger/rollup_value.h"
@@ -96,8 +97,10 @@ LedgerService::~LedgerService() {
     // RocksDB 7.8 aborts the process on an assertion when it closes a WAL whose append failed
     // (WritableFileWriter::AssertFalseAndGetStatusForPrevError), as after the file system
     // turned read-only under it. A store still failing at exit is left to the process's end,
-    // as a kill would leave it: what reached its WAL is replayed on the next open.
-    (void)store_.release();
+    // as a kill would leave it: what reached its WAL is replayed on the next open. Kept
+    // reachable from a never-destroyed list: deliberately not closed, not leaked (LSan).
+    static auto* abandoned = new std::vector<std::unique_ptr<ledger::Store>>();
+    abandoned->push_back(std::move(store_));
     return;
   }
   store_.reset();
