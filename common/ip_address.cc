@@ -104,8 +104,18 @@ IpAddress FromSockaddr(const sockaddr* sa) {
 std::string ToString(const IpAddress& a) {
   char buf[INET6_ADDRSTRLEN];
   if (a.family == IpAddress::Family::kV4) {
-    inet_ntop(AF_INET, a.bytes.data(), buf, sizeof(buf));
-  } else if (a.family == IpAddress::Family::kV6) {
+    // Every audited request formats its caller: glibc's inet_ntop goes through sprintf for
+    // IPv4 (~1.8k instructions); four to_chars are a tenth of that, same text.
+    std::string out;
+    out.reserve(15);
+    for (int i = 0; i < 4; ++i) {
+      if (i > 0) out += '.';
+      char digits[3];
+      out.append(digits, std::to_chars(digits, digits + 3, unsigned{a.bytes[i]}).ptr);
+    }
+    return out;
+  }
+  if (a.family == IpAddress::Family::kV6) {
     inet_ntop(AF_INET6, a.bytes.data(), buf, sizeof(buf));
   } else {
     return {};

@@ -1,5 +1,6 @@
 #include "common/ip_address.h"
 
+#include <arpa/inet.h>
 #include <gtest/gtest.h>
 
 namespace edge {
@@ -66,6 +67,21 @@ TEST(ParseCidr, MalformedValuesSayWhatIsWrong) {
 TEST(ParseIp, TextFormsAndSockaddrRoundTrip) {
   EXPECT_EQ(ToString(Ip("::ffff:1.2.3.4")), "1.2.3.4");
   EXPECT_EQ(ToString(Ip("2001:DB8::1")), "2001:db8::1");
+  // Every IPv4 address formats as inet_ntop would: a sample of all octet widths.
+  for (const char* text : {"0.0.0.0", "255.255.255.255", "10.0.0.1", "85.214.0.1", "1.22.133.4",
+                           "203.0.113.99", "127.0.0.1"}) {
+    EXPECT_EQ(ToString(Ip(text)), text);
+  }
+  for (uint32_t v = 0; v < 100000; v += 7) {
+    IpAddress a = Ip("0.0.0.0");
+    a.bytes[0] = static_cast<uint8_t>(v * 131);
+    a.bytes[1] = static_cast<uint8_t>(v >> 3);
+    a.bytes[2] = static_cast<uint8_t>(v);
+    a.bytes[3] = static_cast<uint8_t>(v >> 9);
+    char want[INET_ADDRSTRLEN];
+    inet_ntop(AF_INET, a.bytes.data(), want, sizeof want);
+    ASSERT_EQ(ToString(a), want);
+  }
   IpAddress none;
   EXPECT_FALSE(ParseIp("1.2.3.4 ", &none));
   EXPECT_FALSE(none.valid());
