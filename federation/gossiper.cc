@@ -279,6 +279,7 @@ bool Gossiper::DeltasConsistent(const std::vector<OriginDelta>& deltas, std::str
 
 void Gossiper::ApplyDeltas(const std::vector<OriginDelta>& deltas, int64_t now_us) {
   for (const OriginDelta& d : deltas) {
+    if (d.entries.empty()) continue;  // nothing to learn (and no empty origin to keep)
     if (d.origin == options_.id) {  // only this node writes its state
       if (d.generation > options_.generation) ++stats_.self_conflicts;
       continue;

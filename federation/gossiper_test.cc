@@ -298,6 +298,11 @@ TEST(Gossiper, EveryBadFrameIsDroppedCountedAndChangesNothing) {
   lying.deltas.push_back({"victim", 7, {{1, NodeMeta{"x", "r", "j", "x:1", "", 7}}}});
   std::vector<uint8_t> inconsistent = Sealed(EncodeMessage(lying));
   std::vector<uint8_t> oversized = Sealed(std::vector<uint8_t>(2 << 20, 0xc0));
+  Message empty_delta;  // well-formed, but teaches nothing: no origin is made of it
+  empty_delta.type = MessageType::kAck2;
+  empty_delta.deltas.push_back({"ghost", 7, {}});
+  ASSERT_TRUE(b.OnFrame(Sealed(EncodeMessage(empty_delta)), kSecond).ok());
+  EXPECT_EQ(b.Digest().size(), 1u);
 
   struct Case {
     std::vector<uint8_t>* frame;
@@ -323,7 +328,7 @@ TEST(Gossiper, EveryBadFrameIsDroppedCountedAndChangesNothing) {
               before.dropped[static_cast<size_t>(c.reason)] + 1);
     EXPECT_EQ(b.Digest().size(), 1u) << "nothing learned from a dropped frame";
   }
-  EXPECT_EQ(b.stats().frames_in, 8u);
+  EXPECT_EQ(b.stats().frames_in, 9u);
   // The good frame still works afterwards.
   ASSERT_TRUE(b.OnFrame(ack, kSecond).ok());
   EXPECT_EQ(b.Digest().size(), 2u);
