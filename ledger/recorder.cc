@@ -121,7 +121,8 @@ void Recorder::JobFilled(bool kept) {
 Status Recorder::Seal(rocksdb::WriteBatch& batch, Store& store) {
   rocksdb::ColumnFamilyHandle* rollups = store.Handle(Family::kRollups);
   std::unordered_map<std::string, RollupValue> cells;
-  for (const auto& [key, group] : round_) {
+  for (const auto& entry : round_) {
+    const auto& group = entry.second;  // not a structured binding: clang 14 cannot capture one
     ForEachCell(group.dims, group.tags, group.wall_micros,
                 [&](std::string cell) { cells[std::move(cell)] += group.sum; });
   }
