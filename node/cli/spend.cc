@@ -197,6 +197,7 @@ int RunSpend(const std::vector<std::string>& argv) {
   }
   std::string period;
   ledger::SpendResult result;
+  std::vector<admin::RegionFreshness> regions;
   std::string json;
   if (!a.url.empty()) {
     Result<AdminResponse> r = AdminGet(a.url, "/admin/spend" + QueryString(a), a.admin_key);
@@ -216,6 +217,7 @@ int RunSpend(const std::vector<std::string>& argv) {
     }
     period = doc->period;
     result = std::move(doc->result);
+    regions = std::move(doc->regions);
     json = std::move(r->body);
   } else {
     std::optional<int64_t> from, to;
@@ -262,6 +264,12 @@ int RunSpend(const std::vector<std::string>& argv) {
     PrintCsv(query.group_by, result);
   } else {
     PrintTable(query.group_by, period, result);
+    // scope=global: how fresh each region's numbers are (docs/federation.md).
+    for (const admin::RegionFreshness& r : regions) {
+      std::printf("region %s: as of %s, %s\n", r.region.c_str(),
+                  r.as_of_us > 0 ? FormatRfc3339Micros(r.as_of_us).c_str() : "-",
+                  r.reachable ? "reachable" : "NOT reachable (numbers as of then)");
+    }
   }
   return 0;
 }

@@ -185,6 +185,9 @@ void StreamTransport::HandleConnected() {
   if (tls_) {
     Status s = tls_->Start();
     FlushTls();
+    // A Write() made while connecting already started the handshake: its ClientHello waits
+    // in pending_ (the gossip writes its first frame right after Connect).
+    StartWrite();
     if (!s.ok()) Fail(Unavailable("TLS to " + peer_ip_ + ": " + s.message()));
     return;  // OnConnected waits for the handshake (HandleTlsRead)
   }

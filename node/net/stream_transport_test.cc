@@ -275,5 +275,57 @@ TEST_F(StreamTransportTlsTest, UnknownCaFailsBeforeOnConnected) {
   EXPECT_TRUE(server_.received.empty());
 }
 
+// Mutual TLS (the gossip port): both ends present a certificate of the same CA. The client
+// writes before it is even connected, as the gossip does: the bytes wait for the handshake.
+TEST_F(StreamTransportTlsTest, MutualTlsEchoesWhenBothCertificatesChainToTheCa) {
+  auto server = TlsServerContext::LoadMutual(*dir_ + "/peer.crt", *dir_ + "/peer.key",
+                                             *dir_ + "/ca.crt");
+  ASSERT_TRUE(server.ok()) << server.status().ToString();
+  server_tls_ = *server;
+  auto client = TlsClientContext::CreateMutual(*dir_ + "/ca.crt", *dir_ + "/peer.crt",
+                                               *dir_ + "/peer.key");
+  ASSERT_TRUE(client.ok()) << client.status().ToString();
+  const std::string data = Pattern(64 * 1024);
+  client_.expect = data.size();
+  ConnectClient(*client, "127.0.0.1");
+  ASSERT_NE(client_.t, nullptr);
+  client_.t->Write(data);
+  RunUntil([&] { return client_.closed && server_.closed; });
+  EXPECT_EQ(client_.connected, 1);
+  EXPECT_TRUE(client_.received == data);
+  EXPECT_TRUE(client_.why.ok()) << client_.why.ToString();
+}
+
+TEST_F(StreamTransportTlsTest, MutualTlsRefusesAClientWithoutACertificateOfTheCa) {
+  auto server = TlsServerContext::LoadMutual(*dir_ + "/peer.crt", *dir_ + "/peer.key",
+                                             *dir_ + "/ca.crt");
+  ASSERT_TRUE(server.ok()) << server.status().ToString();
+  server_tls_ = *server;
+  for (const char* leaf : {"", "other-peer"}) {
+    std::shared_ptr<TlsClientContext> ctx;
+    if (*leaf == '\0') {
+      ctx = ClientContext("ca.crt");  // presents no certificate
+    } else {
+      auto c = TlsClientContext::CreateMutual(*dir_ + "/ca.crt", *dir_ + "/" + leaf + ".crt",
+                                              *dir_ + "/" + leaf + ".key");
+      ASSERT_TRUE(c.ok()) << c.status().ToString();
+      ctx = *c;
+    }
+    client_ = ClientSide();
+    server_ = ServerSide();
+    client_.to_send = "never";
+    ConnectClient(ctx, "127.0.0.1");
+    RunUntil([&] { return client_.closed && server_.closed; });
+    EXPECT_EQ(client_.connected, 0) << leaf;
+    EXPECT_FALSE(server_.why.ok()) << leaf;
+    EXPECT_TRUE(server_.received.empty()) << leaf;
+  }
+}
+
+TEST(TlsContexts, MutualContextsCheckTheirFiles) {
+  EXPECT_FALSE(TlsServerContext::LoadMutual("/nonexistent.crt", "/nonexistent.key", "/x").ok());
+  EXPECT_FALSE(TlsClientContext::CreateMutual("", "/nonexistent.crt", "/nonexistent.key").ok());
+}
+
 }  // namespace
 }  // namespace edge::net

@@ -55,7 +55,8 @@ struct Spec {
   std::string id, region;
   uint16_t gossip_port = 0;
   std::string key = kGossipKey;
-  std::string extra;  // more top-level YAML (keys:, audit:)
+  std::string extra;      // more top-level YAML (keys:, audit:)
+  std::string fed_extra = "";  // more lines under federation: (tls:)
 };
 
 // One request ("Hello", max_tokens 5) costs 1 prompt + 5 completion tokens at $0.001 each.
@@ -81,7 +82,8 @@ std::string Config(const Spec& s, const std::string& base, const std::vector<uin
          "  key: " + s.key + "\n"
          "  interval_ms: 150\n"
          "  phi_suspect: 4\n"
-         "  phi_dead: 8\n"
+         "  phi_dead: 8\n" +
+         s.fed_extra +
          "model_list:\n"
          "  - model_name: chat\n"
          "    litellm_params: {model: openai/gpt-4o-mini, api_base: \"" + base + "\", api_key: k}\n"
@@ -288,6 +290,19 @@ TEST(Federation, FiveNodesInThreeRegionsAgreeSurviveAKillAndHealAPartition) {
     }
   }
 
+  // The same from the command line.
+  {
+    Process cli({BinaryPath(), "spend", "--url",
+                 "http://127.0.0.1:" + std::to_string(c.node(3).admin_port()), "--admin-key",
+                 kAdminKey, "--global", "--by", "region"},
+                dir.path(), "spend-global");
+    ASSERT_EQ(cli.Wait(std::chrono::seconds(30)), std::optional<int>(0)) << cli.Stderr();
+    const std::string out = cli.Stdout();
+    EXPECT_NE(out.find("us-east"), std::string::npos) << out;
+    EXPECT_NE(out.find("0.090000"), std::string::npos) << out;  // 15 requests, $0.006 each
+    EXPECT_NE(out.find("region ap-south: as of"), std::string::npos) << out;
+  }
+
   // Kill us-c: the others mark it dead; what it spent stays in their view.
   const int64_t first_generation = Members(c.node(0))["us-c"].second;
   Totals us_c_local = *SpendByTeam(c.node(2), "local");
@@ -468,6 +483,78 @@ TEST(Federation, AuditVerifyWitnessHoldsThenCatchesALogCutAfterItsHeadWasWitness
   EXPECT_NE(bad_out.find("witness: FAILED: record"), std::string::npos) << bad_out;
   EXPECT_NE(bad_out.find("is missing"), std::string::npos) << bad_out;
   EXPECT_NE(bad_out.find(witness), std::string::npos) << bad_out;
+}
+
+// Bytes that are not frames reach the gossip port: each connection is dropped and counted by
+// reason, and the node goes on gossiping and serving.
+TEST(Federation, MalformedFramesAreDroppedCountedAndHarmless) {
+  TempDir dir;
+  FakeOpenAI fake(dir);
+  ASSERT_TRUE(fake.ok());
+  const uint16_t p1 = FreePort(), p2 = FreePort();
+  Cluster c(dir);
+  c.Add({"m1", "eu-west", p1, kGossipKey, ""}, fake.base_url() + "/v1", {p1, p2});
+  c.Add({"m2", "us-east", p2, kGossipKey, ""}, fake.base_url() + "/v1", {p1, p2});
+  ASSERT_TRUE(c.node(0).ok() && c.node(1).ok());
+  auto send_raw = [&](const std::string& bytes) {
+    auto conn = Connection::Open(p1);
+    ASSERT_TRUE(conn);
+    conn->Send(bytes);
+  };
+  // A length prefix over the 1 MiB limit; one under the minimum; a well-sized frame whose tag
+  // no key made; a frame of an unknown version.
+  send_raw(std::string("\x7f\xff\xff\xff", 4) + "garbage");
+  send_raw(std::string("\x00\x00\x00\x02\x01\x00", 6));
+  std::string unsigned_frame = std::string("\x00\x00\x00\x30\x01", 5) + std::string(47, 'x');
+  send_raw(unsigned_frame);
+  std::string v9 = unsigned_frame;
+  v9[4] = 9;
+  send_raw(v9);
+  auto dropped = [&](const char* reason) {
+    return Metric(c.node(0), std::string("llm_edge_gossip_frames_total{direction=\"in\",result=\"") +
+                                 reason + "\"}");
+  };
+  ASSERT_TRUE(WaitFor([&] { return dropped("size") >= 2 && dropped("tag") >= 1 && dropped("version") >= 1; }))
+      << Admin(c.node(0), "/metrics");
+  EXPECT_NE(c.node(0).process().Stderr().find("gossip frame dropped"), std::string::npos);
+  // Still a federation, still serving.
+  ASSERT_EQ(Chat(c.node(0), "ads")->status, 200);
+  ASSERT_TRUE(WaitFor([&] { return c.Converged(); })) << Describe(c);
+  EXPECT_EQ(Members(c.node(1))["m1"].first, "alive");
+}
+
+// federation.tls: mutual TLS on the gossip port. Peers of the same CA gossip; a node whose
+// certificate another CA signed never joins, though it has the right key.
+TEST(Federation, MutualTlsAdmitsPeersOfTheCaOnly) {
+  TempDir dir;
+  const std::string certs = dir.path() + "/certs";
+  ASSERT_EQ(std::system(("sh " + SourceDir() + "/tests/certs/make_test_certs.sh " + certs +
+                         " >/dev/null 2>&1").c_str()),
+            0);
+  FakeOpenAI fake(dir);
+  ASSERT_TRUE(fake.ok());
+  auto tls = [&](const std::string& leaf, const std::string& ca) {
+    return "  tls: {cert: " + certs + "/" + leaf + ".crt, key: " + certs + "/" + leaf +
+           ".key, ca: " + certs + "/" + ca + ".crt}\n";
+  };
+  const uint16_t p1 = FreePort(), p2 = FreePort(), p3 = FreePort();
+  Cluster c(dir);
+  c.Add({"t1", "eu-west", p1, kGossipKey, "", tls("peer", "ca")}, fake.base_url() + "/v1", {p1, p2});
+  c.Add({"t2", "us-east", p2, kGossipKey, "", tls("peer", "ca")}, fake.base_url() + "/v1", {p1, p2});
+  c.Add({"t3", "us-east", p3, kGossipKey, "", tls("other-peer", "other-ca")},
+        fake.base_url() + "/v1", {p1, p2});
+  for (size_t i = 0; i < 3; ++i) ASSERT_TRUE(c.node(i).ok()) << c.node(i).process().Stderr();
+  ASSERT_EQ(Chat(c.node(0), "ads")->status, 200);
+  ASSERT_TRUE(WaitFor([&] {
+    auto g = SpendByTeam(c.node(1), "global");
+    return Members(c.node(1))["t1"].first == "alive" && g && (*g)["ads"].first == 1;
+  })) << Describe(c);
+  // t3 dialled both and failed its handshakes; it is nobody's member.
+  ASSERT_TRUE(WaitFor([&] {
+    return Metric(c.node(2), "llm_edge_gossip_connections_total{event=\"connect_failed\"}") >= 2;
+  })) << c.node(2).process().Stderr();
+  for (size_t i : {0, 1}) EXPECT_EQ(Members(c.node(i)).count("t3"), 0u);
+  EXPECT_EQ(Members(c.node(2)).size(), 1u);
 }
 
 }  // namespace
