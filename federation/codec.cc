@@ -1,8 +1,7 @@
 #include "federation/codec.h"
 
-#include <msgpack.hpp>
-
 #include <limits>
+#include <msgpack.hpp>
 #include <new>
 #include <utility>
 
@@ -82,7 +81,8 @@ class Reader {
     if (error.empty()) error = std::move(what);
     return false;
   }
-  bool Array(const msgpack::object& o, uint32_t size, const char* what, const msgpack::object** out) {
+  bool Array(const msgpack::object& o, uint32_t size, const char* what,
+             const msgpack::object** out) {
     if (o.type != msgpack::type::ARRAY) return Fail(std::string(what) + ": not an array");
     if (size != 0 && o.via.array.size != size)
       return Fail(std::string(what) + ": " + std::to_string(o.via.array.size) + " fields, want " +
@@ -134,7 +134,7 @@ bool Reader::Entry(const msgpack::object& o, federation::Entry* e) {
   if (e->version == 0) return Fail("entry version: 0");
   auto want = [&](uint32_t fields) {
     return n == fields || Fail("entry of kind " + std::to_string(kind) + ": " + std::to_string(n) +
-                                   " fields, want " + std::to_string(fields));
+                               " fields, want " + std::to_string(fields));
   };
   switch (kind) {
     case uint64_t(EntryKind::kHeartbeat): {
@@ -146,8 +146,7 @@ bool Reader::Entry(const msgpack::object& o, federation::Entry* e) {
     case uint64_t(EntryKind::kMeta): {
       NodeMeta m;
       if (!want(8) || !Name(f[2], "id", &m.id) || !Name(f[3], "region", &m.region) ||
-          !Name(f[4], "jurisdiction", &m.jurisdiction) ||
-          !Name(f[5], "advertise", &m.advertise) ||
+          !Name(f[4], "jurisdiction", &m.jurisdiction) || !Name(f[5], "advertise", &m.advertise) ||
           !Str(f[6], "admin_url", kMaxUrlBytes, &m.admin_url) || !Generation(f[7], &m.generation))
         return false;
       e->payload = std::move(m);
@@ -227,7 +226,8 @@ bool Reader::Deltas(const msgpack::object& o, std::vector<OriginDelta>* out) {
 }
 
 bool Reader::Message(const msgpack::object& o, federation::Message* m) {
-  if (!AnyArray(o, "message") || o.via.array.size < 3) return Fail("message: want [type, from, ...]");
+  if (!AnyArray(o, "message") || o.via.array.size < 3)
+    return Fail("message: want [type, from, ...]");
   const msgpack::object* f = o.via.array.ptr;
   uint64_t type = 0;
   if (!U64(f[0], "message type", &type) || !Name(f[1], "from", &m->from)) return false;

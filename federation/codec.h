@@ -32,9 +32,9 @@
 
 namespace edge::federation {
 
-inline constexpr size_t kMaxNameBytes = 256;     // ids, regions, cell fields, addresses
-inline constexpr size_t kMaxUrlBytes = 2048;     // admin_url
-inline constexpr size_t kMaxDigestBytes = 16384; // a signed digest line
+inline constexpr size_t kMaxNameBytes = 256;      // ids, regions, cell fields, addresses
+inline constexpr size_t kMaxUrlBytes = 2048;      // admin_url
+inline constexpr size_t kMaxDigestBytes = 16384;  // a signed digest line
 // Elements per msgpack array: bounds what a hostile header can make msgpack-c allocate before
 // the bytes behind it are read (16 bytes * this * nesting depth).
 inline constexpr size_t kMaxArrayElements = 65536;

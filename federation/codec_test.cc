@@ -1,9 +1,9 @@
 #include "federation/codec.h"
 
 #include <gtest/gtest.h>
-#include <msgpack.hpp>
 
 #include <limits>
+#include <msgpack.hpp>
 
 namespace edge::federation {
 namespace {
@@ -134,7 +134,8 @@ TEST(Codec, WrongShapesAreSchemaErrors) {
   };
   std::vector<Case> cases = {
       {"not an array", Pack(0, [](P&) {})},
-      {"a map", [] {
+      {"a map",
+       [] {
          msgpack::sbuffer b;
          msgpack::packer<msgpack::sbuffer> pk(b);
          pk.pack_map(1);
@@ -142,36 +143,137 @@ TEST(Codec, WrongShapesAreSchemaErrors) {
          pk.pack(2);
          return Bytes(b);
        }()},
-      {"unknown type", Pack(3, [](P& pk) { pk.pack(9); pk.pack(std::string("a")); pk.pack_array(0); })},
-      {"type as string", Pack(3, [](P& pk) { pk.pack(std::string("1")); pk.pack(std::string("a")); pk.pack_array(0); })},
-      {"negative type", Pack(3, [](P& pk) { pk.pack(-1); pk.pack(std::string("a")); pk.pack_array(0); })},
-      {"SYN with 4 fields", Pack(4, [](P& pk) { pk.pack(1); pk.pack(std::string("a")); pk.pack_array(0); pk.pack_array(0); })},
-      {"ACK with 3 fields", Pack(3, [](P& pk) { pk.pack(2); pk.pack(std::string("a")); pk.pack_array(0); })},
-      {"from as int", Pack(3, [](P& pk) { pk.pack(1); pk.pack(7); pk.pack_array(0); })},
-      {"from too long", Pack(3, [](P& pk) { pk.pack(1); pk.pack(std::string(kMaxNameBytes + 1, 'x')); pk.pack_array(0); })},
-      {"digest entry of 2", Pack(3, [](P& pk) { pk.pack(1); pk.pack(std::string("a")); pk.pack_array(1); pk.pack_array(2); pk.pack(std::string("b")); pk.pack(1); })},
-      {"generation over int64", Pack(3, [](P& pk) { pk.pack(1); pk.pack(std::string("a")); pk.pack_array(1); pk.pack_array(3); pk.pack(std::string("b")); pk.pack(std::numeric_limits<uint64_t>::max()); pk.pack(1); })},
-      {"float version", Pack(3, [](P& pk) { pk.pack(1); pk.pack(std::string("a")); pk.pack_array(1); pk.pack_array(3); pk.pack(std::string("b")); pk.pack(1); pk.pack(1.5); })},
+      {"unknown type", Pack(3,
+                            [](P& pk) {
+                              pk.pack(9);
+                              pk.pack(std::string("a"));
+                              pk.pack_array(0);
+                            })},
+      {"type as string", Pack(3,
+                              [](P& pk) {
+                                pk.pack(std::string("1"));
+                                pk.pack(std::string("a"));
+                                pk.pack_array(0);
+                              })},
+      {"negative type", Pack(3,
+                             [](P& pk) {
+                               pk.pack(-1);
+                               pk.pack(std::string("a"));
+                               pk.pack_array(0);
+                             })},
+      {"SYN with 4 fields", Pack(4,
+                                 [](P& pk) {
+                                   pk.pack(1);
+                                   pk.pack(std::string("a"));
+                                   pk.pack_array(0);
+                                   pk.pack_array(0);
+                                 })},
+      {"ACK with 3 fields", Pack(3,
+                                 [](P& pk) {
+                                   pk.pack(2);
+                                   pk.pack(std::string("a"));
+                                   pk.pack_array(0);
+                                 })},
+      {"from as int", Pack(3,
+                           [](P& pk) {
+                             pk.pack(1);
+                             pk.pack(7);
+                             pk.pack_array(0);
+                           })},
+      {"from too long", Pack(3,
+                             [](P& pk) {
+                               pk.pack(1);
+                               pk.pack(std::string(kMaxNameBytes + 1, 'x'));
+                               pk.pack_array(0);
+                             })},
+      {"digest entry of 2", Pack(3,
+                                 [](P& pk) {
+                                   pk.pack(1);
+                                   pk.pack(std::string("a"));
+                                   pk.pack_array(1);
+                                   pk.pack_array(2);
+                                   pk.pack(std::string("b"));
+                                   pk.pack(1);
+                                 })},
+      {"generation over int64", Pack(3,
+                                     [](P& pk) {
+                                       pk.pack(1);
+                                       pk.pack(std::string("a"));
+                                       pk.pack_array(1);
+                                       pk.pack_array(3);
+                                       pk.pack(std::string("b"));
+                                       pk.pack(std::numeric_limits<uint64_t>::max());
+                                       pk.pack(1);
+                                     })},
+      {"float version", Pack(3,
+                             [](P& pk) {
+                               pk.pack(1);
+                               pk.pack(std::string("a"));
+                               pk.pack_array(1);
+                               pk.pack_array(3);
+                               pk.pack(std::string("b"));
+                               pk.pack(1);
+                               pk.pack(1.5);
+                             })},
       {"entry not an array", ack_with_entry([](P& pk) { pk.pack(1); })},
-      {"entry version 0", ack_with_entry([](P& pk) { pk.pack_array(3); pk.pack(0); pk.pack(1); pk.pack(1); })},
-      {"unknown entry kind", ack_with_entry([](P& pk) { pk.pack_array(3); pk.pack(1); pk.pack(77); pk.pack(1); })},
-      {"heartbeat of 4 fields", ack_with_entry([](P& pk) { pk.pack_array(4); pk.pack(1); pk.pack(1); pk.pack(1); pk.pack(1); })},
-      {"heartbeat as string", ack_with_entry([](P& pk) { pk.pack_array(3); pk.pack(1); pk.pack(1); pk.pack(std::string("1")); })},
+      {"entry version 0", ack_with_entry([](P& pk) {
+         pk.pack_array(3);
+         pk.pack(0);
+         pk.pack(1);
+         pk.pack(1);
+       })},
+      {"unknown entry kind", ack_with_entry([](P& pk) {
+         pk.pack_array(3);
+         pk.pack(1);
+         pk.pack(77);
+         pk.pack(1);
+       })},
+      {"heartbeat of 4 fields", ack_with_entry([](P& pk) {
+         pk.pack_array(4);
+         pk.pack(1);
+         pk.pack(1);
+         pk.pack(1);
+         pk.pack(1);
+       })},
+      {"heartbeat as string", ack_with_entry([](P& pk) {
+         pk.pack_array(3);
+         pk.pack(1);
+         pk.pack(1);
+         pk.pack(std::string("1"));
+       })},
       {"usage counter as bool", ack_with_entry([](P& pk) {
-         pk.pack_array(13); pk.pack(1); pk.pack(3);
+         pk.pack_array(13);
+         pk.pack(1);
+         pk.pack(3);
          for (int i = 0; i < 5; ++i) pk.pack(std::string("x"));
          for (int i = 0; i < 5; ++i) pk.pack(1);
          pk.pack(true);
        })},
-      {"digest line too long", ack_with_entry([](P& pk) { pk.pack_array(3); pk.pack(1); pk.pack(6); pk.pack(std::string(kMaxDigestBytes + 1, 'd')); })},
-      {"versions not increasing", Pack(4, [](P& pk) {
-         pk.pack(2); pk.pack(std::string("a"));
-         pk.pack_array(1); pk.pack_array(3); pk.pack(std::string("a")); pk.pack(5);
-         pk.pack_array(2);
-         pk.pack_array(3); pk.pack(2); pk.pack(1); pk.pack(1);
-         pk.pack_array(3); pk.pack(2); pk.pack(1); pk.pack(2);
-         pk.pack_array(0);
+      {"digest line too long", ack_with_entry([](P& pk) {
+         pk.pack_array(3);
+         pk.pack(1);
+         pk.pack(6);
+         pk.pack(std::string(kMaxDigestBytes + 1, 'd'));
        })},
+      {"versions not increasing", Pack(4,
+                                       [](P& pk) {
+                                         pk.pack(2);
+                                         pk.pack(std::string("a"));
+                                         pk.pack_array(1);
+                                         pk.pack_array(3);
+                                         pk.pack(std::string("a"));
+                                         pk.pack(5);
+                                         pk.pack_array(2);
+                                         pk.pack_array(3);
+                                         pk.pack(2);
+                                         pk.pack(1);
+                                         pk.pack(1);
+                                         pk.pack_array(3);
+                                         pk.pack(2);
+                                         pk.pack(1);
+                                         pk.pack(2);
+                                         pk.pack_array(0);
+                                       })},
   };
   for (const Case& c : cases) {
     DecodeStatus st = Decode(c.body);
@@ -182,11 +284,21 @@ TEST(Codec, WrongShapesAreSchemaErrors) {
   }
   // And the well-formed variant of the last case decodes.
   std::vector<uint8_t> good = Pack(4, [](P& pk) {
-    pk.pack(2); pk.pack(std::string("a"));
-    pk.pack_array(1); pk.pack_array(3); pk.pack(std::string("a")); pk.pack(5);
+    pk.pack(2);
+    pk.pack(std::string("a"));
+    pk.pack_array(1);
+    pk.pack_array(3);
+    pk.pack(std::string("a"));
+    pk.pack(5);
     pk.pack_array(2);
-    pk.pack_array(3); pk.pack(2); pk.pack(1); pk.pack(1);
-    pk.pack_array(3); pk.pack(3); pk.pack(1); pk.pack(2);
+    pk.pack_array(3);
+    pk.pack(2);
+    pk.pack(1);
+    pk.pack(1);
+    pk.pack_array(3);
+    pk.pack(3);
+    pk.pack(1);
+    pk.pack(2);
     pk.pack_array(0);
   });
   EXPECT_TRUE(Decode(good).ok);
@@ -194,7 +306,11 @@ TEST(Codec, WrongShapesAreSchemaErrors) {
 
 TEST(Codec, SchemaErrorsAreNotMsgpackErrors) {
   using P = msgpack::packer<msgpack::sbuffer>;
-  DecodeStatus st = Decode(Pack(3, [](P& pk) { pk.pack(9); pk.pack(std::string("a")); pk.pack_array(0); }));
+  DecodeStatus st = Decode(Pack(3, [](P& pk) {
+    pk.pack(9);
+    pk.pack(std::string("a"));
+    pk.pack_array(0);
+  }));
   EXPECT_EQ(st.reason, DropReason::kSchema);
   EXPECT_NE(st.detail.find("unknown"), std::string::npos) << st.detail;
 }

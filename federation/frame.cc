@@ -75,8 +75,7 @@ OpenedFrame OpenFrame(std::span<const uint8_t> frame, const std::vector<std::str
   return out;
 }
 
-Status FrameSplitter::Feed(std::span<const uint8_t> bytes,
-                           std::vector<std::vector<uint8_t>>& out) {
+Status FrameSplitter::Feed(std::span<const uint8_t> bytes, std::vector<std::vector<uint8_t>>& out) {
   if (failed_) return InvalidArgument("federation stream already failed");
   buf_.insert(buf_.end(), bytes.begin(), bytes.end());
   size_t at = 0;

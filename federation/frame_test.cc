@@ -1,7 +1,6 @@
 #include "federation/frame.h"
 
 #include <gtest/gtest.h>
-
 #include <mbedtls/md.h>
 
 namespace edge::federation {
@@ -100,8 +99,8 @@ TEST(FrameSplitter, CutsTheSameFramesWhateverTheChunking) {
 }
 
 TEST(FrameSplitter, AnOversizedOrUndersizedPrefixFailsForGood) {
-  for (std::vector<uint8_t> prefix : {std::vector<uint8_t>{0x7f, 0xff, 0xff, 0xff},
-                                      std::vector<uint8_t>{0, 0, 0, 3}}) {
+  for (std::vector<uint8_t> prefix :
+       {std::vector<uint8_t>{0x7f, 0xff, 0xff, 0xff}, std::vector<uint8_t>{0, 0, 0, 3}}) {
     FrameSplitter splitter(4096);
     std::vector<std::vector<uint8_t>> out;
     EXPECT_FALSE(splitter.Feed(prefix, out).ok());

@@ -65,7 +65,8 @@ void TrimDigest(std::vector<DigestEntry>& digest, size_t max_bytes, uint64_t rot
 Status ValidateGossipOptions(const GossipOptions& o) {
   if (o.id.empty()) return InvalidArgument("federation: the node id is empty");
   for (const std::string* f : {&o.id, &o.region, &o.jurisdiction, &o.advertise})
-    if (f->size() > kMaxNameBytes) return TooLong("id, region, jurisdiction or advertise", kMaxNameBytes);
+    if (f->size() > kMaxNameBytes)
+      return TooLong("id, region, jurisdiction or advertise", kMaxNameBytes);
   if (o.admin_url.size() > kMaxUrlBytes) return TooLong("admin_url", kMaxUrlBytes);
   if (o.generation <= 0) return InvalidArgument("federation: generation must be > 0");
   if (o.keys.empty()) return InvalidArgument("federation: the keyring is empty");
@@ -77,10 +78,11 @@ Status ValidateGossipOptions(const GossipOptions& o) {
   if (o.fanout < 1 || o.fanout > 3) return InvalidArgument("federation: fanout must be 1..3");
   if (o.round_byte_budget < kMaxEntryBytes || o.round_byte_budget > kMaxBudgetBytes)
     return InvalidArgument("federation: round_byte_budget must be in [" +
-                           std::to_string(kMaxEntryBytes) + ", " +
-                           std::to_string(kMaxBudgetBytes) + "]");
+                           std::to_string(kMaxEntryBytes) + ", " + std::to_string(kMaxBudgetBytes) +
+                           "]");
   if (o.max_frame_bytes < 2 * o.round_byte_budget || o.max_frame_bytes > (64u << 20))
-    return InvalidArgument("federation: max_frame_bytes must be in [2 x round_byte_budget, 64 MiB]");
+    return InvalidArgument(
+        "federation: max_frame_bytes must be in [2 x round_byte_budget, 64 MiB]");
   if (o.max_origins < 1 || o.max_origins > kMaxArrayElements)
     return InvalidArgument("federation: max_origins must be in [1, " +
                            std::to_string(kMaxArrayElements) + "]");
@@ -90,11 +92,12 @@ Status ValidateGossipOptions(const GossipOptions& o) {
 Gossiper::Gossiper(GossipOptions options) : options_(std::move(options)) {
   assert(ValidateGossipOptions(options_).ok());
   options_.fanout = std::clamp<uint32_t>(options_.fanout, 1, 3);
-  options_.round_byte_budget = std::clamp(options_.round_byte_budget, kMaxEntryBytes, kMaxBudgetBytes);
+  options_.round_byte_budget =
+      std::clamp(options_.round_byte_budget, kMaxEntryBytes, kMaxBudgetBytes);
   options_.max_frame_bytes = std::max(options_.max_frame_bytes, 2 * options_.round_byte_budget);
   options_.max_origins = std::clamp<size_t>(options_.max_origins, 1, kMaxArrayElements);
-  OriginState& me = states_.emplace(options_.id, OriginState(options_.id, options_.generation))
-                        .first->second;
+  OriginState& me =
+      states_.emplace(options_.id, OriginState(options_.id, options_.generation)).first->second;
   me.Put(NodeMeta{options_.id, options_.region, options_.jurisdiction, options_.advertise,
                   options_.admin_url, options_.generation});
   me.Put(Heartbeat{heartbeat_});
@@ -196,8 +199,8 @@ Result<std::vector<std::vector<uint8_t>>> Gossiper::Drop(DropReason reason, std:
   ++stats_.dropped[static_cast<size_t>(reason)];
   last_drop_ = reason;
   return Status(reason == DropReason::kTag ? Code::kUnauthenticated : Code::kInvalidArgument,
-                "federation frame dropped (" + std::string(DropReasonName(reason)) + "): " +
-                    std::move(detail));
+                "federation frame dropped (" + std::string(DropReasonName(reason)) +
+                    "): " + std::move(detail));
 }
 
 Result<std::vector<std::vector<uint8_t>>> Gossiper::OnFrame(std::span<const uint8_t> frame,
@@ -280,7 +283,7 @@ bool Gossiper::DeltasConsistent(const std::vector<OriginDelta>& deltas, std::str
 void Gossiper::ApplyDeltas(const std::vector<OriginDelta>& deltas, int64_t now_us) {
   for (const OriginDelta& d : deltas) {
     if (d.entries.empty()) continue;  // nothing to learn (and no empty origin to keep)
-    if (d.origin == options_.id) {  // only this node writes its state
+    if (d.origin == options_.id) {    // only this node writes its state
       if (d.generation > options_.generation) ++stats_.self_conflicts;
       continue;
     }

@@ -70,7 +70,8 @@ class Gossiper {
   // rules), so that partitions heal and a new node finds the cluster. `seeds` are resolved
   // host:port strings; this node's own advertise address is never returned. `random` seeds
   // this call's choices (the caller's PRNG).
-  std::vector<std::string> PickTargets(const std::vector<std::string>& seeds, uint64_t random) const;
+  std::vector<std::string> PickTargets(const std::vector<std::string>& seeds,
+                                       uint64_t random) const;
   // A SYN frame (this node's digest) to send to a target.
   std::vector<uint8_t> BeginExchange(int64_t now_us);
   // A whole frame from a connection (FrameSplitter cuts them). Returns the frames to write back
@@ -100,9 +101,9 @@ class Gossiper {
  private:
   // What the round needs of another member at hand, without searching its state.
   struct Peer {
-    std::string address;                // from its meta
+    std::string address;                 // from its meta
     std::optional<PhiAccrual> detector;  // from its first heartbeat of this generation on
-    uint64_t heartbeat = 0;             // the newest heartbeat counter received
+    uint64_t heartbeat = 0;              // the newest heartbeat counter received
   };
 
   OriginState& self() { return states_.at(options_.id); }

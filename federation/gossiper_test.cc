@@ -1,8 +1,8 @@
 #include "federation/gossiper.h"
 
 #include <gtest/gtest.h>
-#include <msgpack.hpp>
 
+#include <msgpack.hpp>
 #include <optional>
 #include <random>
 #include <set>
@@ -249,7 +249,12 @@ TEST(Gossiper, PickTargetsPrefersLiveMembersAndSometimesTriesDeadOnesAndSeeds) {
     int members = 0;
     for (const std::string& s : t) {
       EXPECT_NE(s, "hub:7946");
-      if (s == "seed:1") ++seeds; else { ++members; ++counts[s]; }
+      if (s == "seed:1")
+        ++seeds;
+      else {
+        ++members;
+        ++counts[s];
+      }
     }
     EXPECT_EQ(members, 3);
   }
@@ -453,7 +458,8 @@ TEST(Gossiper, ReorderedDuplicatedAndLateFramesNeverOvercount) {
     ASSERT_TRUE(r.ok()) << r.status().ToString();
     // Replies go back to whoever sent a frame of that kind: any other node will do, the
     // protocol holds no per-connection state.
-    for (auto& reply : *r) network.push_back({(f.to + 1 + int(rng() % (kNodes - 1))) % kNodes, reply});
+    for (auto& reply : *r)
+      network.push_back({(f.to + 1 + int(rng() % (kNodes - 1))) % kNodes, reply});
   };
   auto overcounts = [&]() {
     auto want = truth.Total();

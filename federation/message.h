@@ -41,7 +41,12 @@ using Payload = std::variant<Heartbeat, NodeMeta, UsageEntry, BudgetEntry, Chain
 
 // Wire numbers of the payload kinds (the variant's index + 1).
 enum class EntryKind : uint8_t {
-  kHeartbeat = 1, kMeta = 2, kUsage = 3, kBudget = 4, kChainHead = 5, kDigest = 6
+  kHeartbeat = 1,
+  kMeta = 2,
+  kUsage = 3,
+  kBudget = 4,
+  kChainHead = 5,
+  kDigest = 6
 };
 inline EntryKind KindOf(const Payload& p) { return static_cast<EntryKind>(p.index() + 1); }
 
@@ -71,9 +76,9 @@ enum class MessageType : uint8_t { kSyn = 1, kAck = 2, kAck2 = 3 };
 
 struct Message {
   MessageType type = MessageType::kSyn;
-  std::string from;                  // the sender's id (for logs; not trusted for anything)
-  std::vector<DigestEntry> digest;   // SYN: the initiator's digest; ACK: the responder's requests
-  std::vector<OriginDelta> deltas;   // ACK, ACK2
+  std::string from;                 // the sender's id (for logs; not trusted for anything)
+  std::vector<DigestEntry> digest;  // SYN: the initiator's digest; ACK: the responder's requests
+  std::vector<OriginDelta> deltas;  // ACK, ACK2
   bool operator==(const Message&) const = default;
 };
 

@@ -11,8 +11,8 @@ std::string EntryKey(const Payload& payload) {
     key += '\0';  // fields never contain NUL in practice; the separator keeps them apart anyway
   };
   if (const auto* u = std::get_if<UsageEntry>(&payload)) {
-    for (const std::string* f : {&u->cell.period, &u->cell.team, &u->cell.feature, &u->cell.env,
-                                 &u->cell.model})
+    for (const std::string* f :
+         {&u->cell.period, &u->cell.team, &u->cell.feature, &u->cell.env, &u->cell.model})
       add(*f);
   } else if (const auto* b = std::get_if<BudgetEntry>(&payload)) {
     add(b->cell.month);

@@ -40,8 +40,8 @@ TEST(PhiAccrual, ExponentialModelByHand) {
 
 TEST(PhiAccrual, LongSilencesAreNotSampledAndTheWindowSlides) {
   PhiAccrual d(kSecond, 2 * kSecond, /*window=*/3);
-  d.Heartbeat(0);            // seed 1 s
-  d.Heartbeat(kSecond / 2);  // 0.5 s
+  d.Heartbeat(0);                           // seed 1 s
+  d.Heartbeat(kSecond / 2);                 // 0.5 s
   d.Heartbeat(kSecond / 2 + 60 * kSecond);  // a minute of silence: not sampled
   EXPECT_EQ(d.samples(), 2u);
   EXPECT_DOUBLE_EQ(d.mean_us(), 750'000.0);

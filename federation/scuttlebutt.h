@@ -29,8 +29,8 @@ struct Lack {
 };
 
 struct Reconciliation {
-  std::vector<Lack> to_send;              // what the peer lacks
-  std::vector<DigestEntry> to_request;    // what we lack: our own (generation, max version)
+  std::vector<Lack> to_send;            // what the peer lacks
+  std::vector<DigestEntry> to_request;  // what we lack: our own (generation, max version)
 };
 
 // Compares the peer's digest with `mine`. With send_unmentioned, origins the peer did not list

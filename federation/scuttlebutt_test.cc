@@ -16,8 +16,7 @@ std::string Id(const char* prefix, int i) {
 }
 
 UsageEntry Usage(int team, uint64_t n) {
-  return UsageEntry{{"2026-12", Id("team", team), "f", "prod", "m"},
-                    {n, n, n, n, n, n}};
+  return UsageEntry{{"2026-12", Id("team", team), "f", "prod", "m"}, {n, n, n, n, n, n}};
 }
 
 std::vector<Entry> Decode(const EncodedDelta& d) {
@@ -42,16 +41,16 @@ TEST(Reconcile, SendsWhatThePeerLacksAndRequestsWhatItHas) {
   add("newer-gen", 9, 2);  // peer has gen 5: send all of gen 9
   add("older-gen", 3, 8);  // peer has gen 4: request from (3, 1)... our own (gen, max)
   add("unmentioned", 5, 2);
-  std::vector<DigestEntry> peer = {{"self", 6, 1},      {"ahead", 5, 2},     {"behind", 5, 6},
-                                   {"same", 5, 2},      {"newer-gen", 5, 7}, {"older-gen", 4, 1},
-                                   {"unknown", 5, 3},   {"ahead", 5, 0},     {"empty", 0, 0}};
+  std::vector<DigestEntry> peer = {{"self", 6, 1},    {"ahead", 5, 2},     {"behind", 5, 6},
+                                   {"same", 5, 2},    {"newer-gen", 5, 7}, {"older-gen", 4, 1},
+                                   {"unknown", 5, 3}, {"ahead", 5, 0},     {"empty", 0, 0}};
   Reconciliation r = Reconcile(mine, peer, /*send_unmentioned=*/true, "self");
   std::map<std::string, uint64_t> sent;
   for (const Lack& l : r.to_send) sent[l.state->id()] = l.after;
-  EXPECT_EQ(sent, (std::map<std::string, uint64_t>{
-                      {"ahead", 2}, {"newer-gen", 0}, {"unmentioned", 0}}));
-  EXPECT_EQ(r.to_request, (std::vector<DigestEntry>{
-                              {"behind", 5, 1}, {"older-gen", 3, 8}, {"unknown", 0, 0}}))
+  EXPECT_EQ(sent,
+            (std::map<std::string, uint64_t>{{"ahead", 2}, {"newer-gen", 0}, {"unmentioned", 0}}));
+  EXPECT_EQ(r.to_request,
+            (std::vector<DigestEntry>{{"behind", 5, 1}, {"older-gen", 3, 8}, {"unknown", 0, 0}}))
       << "self is never requested, even from a newer generation; a duplicate counts once";
   Reconciliation only_asked = Reconcile(mine, peer, /*send_unmentioned=*/false, "self");
   EXPECT_EQ(only_asked.to_send.size(), 2u);
@@ -61,7 +60,8 @@ TEST(SelectDeltas, KeepsAPrefixPerOriginWithinTheBudget) {
   std::map<std::string, OriginState> states;
   OriginState& a = states.emplace("a", OriginState("a", 1)).first->second;
   OriginState& b = states.emplace("b", OriginState("b", 1)).first->second;
-  for (int i = 0; i < 200; ++i) a.Put(Usage(i % 50, i));  // 50 cells, rewritten: versions 151..200 live
+  for (int i = 0; i < 200; ++i)
+    a.Put(Usage(i % 50, i));  // 50 cells, rewritten: versions 151..200 live
   for (int i = 0; i < 10; ++i) b.Put(Usage(i, i));
   Selection all = SelectDeltas({{&a, 0}, {&b, 0}}, 1 << 20, 0);
   ASSERT_EQ(all.deltas.size(), 2u);
@@ -111,8 +111,14 @@ TEST(SelectDeltas, ABacklogDrainsOverSeveralRoundsWithNothingLost) {
   EXPECT_GE(rounds, 7);
   // Same live entries on both sides.
   std::vector<std::string> want, got;
-  source.ForEachAfter(0, [&](const OriginState::Stored& s) { want.push_back(s.bytes); return true; });
-  sink.ForEachAfter(0, [&](const OriginState::Stored& s) { got.push_back(s.bytes); return true; });
+  source.ForEachAfter(0, [&](const OriginState::Stored& s) {
+    want.push_back(s.bytes);
+    return true;
+  });
+  sink.ForEachAfter(0, [&](const OriginState::Stored& s) {
+    got.push_back(s.bytes);
+    return true;
+  });
   EXPECT_EQ(got, want);
 }
 

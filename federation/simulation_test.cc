@@ -109,7 +109,7 @@ class Simulation {
     int64_t gen = kGeneration + now_;
     nodes_[i] = Start(i, gen);
     for (int c = 0; c < 3; ++c) SetUsage(i, c, local_.at({i, c}).requests);  // reloaded
-    SetUsage(i, 0, local_.at({i, 0}).requests + 5);                           // and served more
+    SetUsage(i, 0, local_.at({i, 0}).requests + 5);                          // and served more
   }
   void SetUsage(int i, int c, uint64_t requests) {
     UsageCounters v = testing::Counters(requests);
@@ -190,7 +190,8 @@ void Simulate(int n, bool detect_deaths) {
   std::vector<int> crashed;
   for (int i = 0; i < n / 20; ++i) {
     int victim = 3 + static_cast<int>(sim.rng()() % (n - 3));  // not a seed
-    if (std::find(crashed.begin(), crashed.end(), victim) == crashed.end()) crashed.push_back(victim);
+    if (std::find(crashed.begin(), crashed.end(), victim) == crashed.end())
+      crashed.push_back(victim);
   }
   for (int i : crashed) sim.Crash(i);
   for (int k = 0; k < 10; ++k) {

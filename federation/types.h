@@ -99,7 +99,7 @@ std::string_view DropReasonName(DropReason r);  // "size", "version", "tag", "ms
 struct FrameStats {
   uint64_t frames_in = 0, frames_out = 0, bytes_in = 0, bytes_out = 0;
   std::array<uint64_t, kDropReasons> dropped{};  // indexed by DropReason
-  uint64_t entries_applied = 0;  // remote entries that changed this node's state
+  uint64_t entries_applied = 0;                  // remote entries that changed this node's state
   uint64_t entries_sent = 0;
   uint64_t self_conflicts = 0;   // another node gossips this node's id with a newer generation
   uint64_t origins_refused = 0;  // new origins over max_origins
@@ -109,14 +109,14 @@ struct GossipOptions {
   std::string id, region, jurisdiction;
   std::string advertise;  // host:port peers should use to reach this node
   std::string admin_url;
-  int64_t generation = 0;         // the node's start time in microseconds; > 0
-  std::vector<std::string> keys;  // keyring: [0] signs what is sent; all are accepted
-  uint32_t interval_ms = 1000;    // the caller's round interval; seeds the failure detector
+  int64_t generation = 0;                // the node's start time in microseconds; > 0
+  std::vector<std::string> keys;         // keyring: [0] signs what is sent; all are accepted
+  uint32_t interval_ms = 1000;           // the caller's round interval; seeds the failure detector
   size_t round_byte_budget = 64 * 1024;  // flow control: bytes of deltas per message
   size_t max_frame_bytes = 1 << 20;
   double phi_suspect = 5, phi_dead = 12;
-  uint32_t fanout = 3;         // live peers per round, 1..3
-  size_t max_origins = 4096;   // origins kept; more are refused (counted)
+  uint32_t fanout = 3;        // live peers per round, 1..3
+  size_t max_origins = 4096;  // origins kept; more are refused (counted)
 };
 
 }  // namespace edge::federation

@@ -14,8 +14,10 @@ uint64_t SaturatingAdd(uint64_t a, uint64_t b) {
 }  // namespace
 
 UsageCounters MaxCounters(const UsageCounters& a, const UsageCounters& b) {
-  return {std::max(a.requests, b.requests),           std::max(a.input_tokens, b.input_tokens),
-          std::max(a.output_tokens, b.output_tokens), std::max(a.cached_tokens, b.cached_tokens),
+  return {std::max(a.requests, b.requests),
+          std::max(a.input_tokens, b.input_tokens),
+          std::max(a.output_tokens, b.output_tokens),
+          std::max(a.cached_tokens, b.cached_tokens),
           std::max(a.cost_micro_usd, b.cost_micro_usd),
           std::max(a.estimated_cost_micro_usd, b.estimated_cost_micro_usd)};
 }
