@@ -69,9 +69,11 @@ class AuditChain {
   Status Restore(std::string_view last_record_line, std::string_view last_digest_line,
                  int64_t now_us);
 
-  // Appends `record` (caller as the node saw it) as the next record and, when one is due,
-  // a digest. Its entries are appended to *out. On error nothing changed.
-  Status Append(AuditRecord record, int64_t now_us, std::vector<AuditEntry>* out);
+  // Appends `record` (caller as the node saw it; node and the caller_ip mode are applied
+  // here) as the next record and, when one is due, a digest. Its entries are appended to
+  // *out. On error nothing changed. `record` is only read: it stays with its owner (a
+  // worker's job), so its memory is freed by the thread that allocated it.
+  Status Append(const AuditRecord& record, int64_t now_us, std::vector<AuditEntry>* out);
   // A digest of the records not yet covered, if there are any and `force` or the interval
   // has passed since the last digest (a timer calls it; shutdown forces it).
   Status DigestIfDue(int64_t now_us, bool force, std::vector<AuditEntry>* out);

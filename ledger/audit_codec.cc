@@ -38,7 +38,8 @@ void Str(Writer& w, std::string_view s) {
 
 void Key(Writer& w, const char* key) { w.Key(key); }
 
-std::string EncodeRecordBody(const AuditRecord& r, uint64_t seq, const Sha256& prev) {
+std::string EncodeRecordBody(const AuditRecord& r, std::string_view node, std::string_view caller,
+                             uint64_t seq, const Sha256& prev) {
   rapidjson::StringBuffer sb;
   sb.Reserve(1024);  // a typical line, grown once at most instead of from 256 bytes up
   Writer w(sb);
@@ -48,9 +49,9 @@ std::string EncodeRecordBody(const AuditRecord& r, uint64_t seq, const Sha256& p
   Key(w, "prev"), Str(w, ToHex(prev));
   Key(w, "time"), Str(w, FormatRfc3339Micros(r.time_us));
   Key(w, "request_id"), Str(w, r.request_id);
-  Key(w, "node"), Str(w, r.node);
+  Key(w, "node"), Str(w, node);
   Key(w, "key_id"), Str(w, r.key_id);
-  Key(w, "caller"), Str(w, r.caller);
+  Key(w, "caller"), Str(w, caller);
   Key(w, "caller_ip"), Str(w, CallerIpModeName(r.caller_ip));
   Key(w, "country"), Str(w, r.country);
   Key(w, "jurisdiction"), Str(w, r.jurisdiction);
@@ -179,7 +180,13 @@ bool ReadAttempts(simdjson::dom::object o, std::vector<AuditAttempt>* out) {
 
 std::string EncodeRecordLine(const AuditRecord& record, uint64_t seq, const Sha256& prev,
                              Sha256* hash) {
-  std::string line = EncodeRecordBody(record, seq, prev);
+  return EncodeRecordLine(record, record.node, record.caller, seq, prev, hash);
+}
+
+std::string EncodeRecordLine(const AuditRecord& record, std::string_view node,
+                             std::string_view caller, uint64_t seq, const Sha256& prev,
+                             Sha256* hash) {
+  std::string line = EncodeRecordBody(record, node, caller, seq, prev);
   *hash = ChainHash(prev, line);
   line.pop_back();  // the closing '}', re-added after the hash member
   line += kHashMember;
@@ -214,7 +221,7 @@ Result<RecordLine> DecodeRecordLine(std::string_view line) {
   }
   std::string body(line.substr(0, line.size() - kHashSuffixBytes));
   body += '}';
-  if (body != EncodeRecordBody(r, out.seq, out.prev)) {
+  if (body != EncodeRecordBody(r, r.node, r.caller, out.seq, out.prev)) {
     return Malformed("record not in canonical form");
   }
   out.hash_matches = ChainHash(out.prev, body) == out.hash;

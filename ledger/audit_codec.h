@@ -42,6 +42,11 @@ struct RecordLine {
 // after `prev`; *hash receives its hash.
 std::string EncodeRecordLine(const AuditRecord& record, uint64_t seq, const Sha256& prev,
                              Sha256* hash);
+// The same with `node` and `caller` in place of the record's own (the writer fills them in
+// without copying or changing the worker's record).
+std::string EncodeRecordLine(const AuditRecord& record, std::string_view node,
+                             std::string_view caller, uint64_t seq, const Sha256& prev,
+                             Sha256* hash);
 Result<RecordLine> DecodeRecordLine(std::string_view line);
 
 // A signed statement of the chain, as AWS CloudTrail's digest files are: "records

@@ -56,7 +56,7 @@ class AuditLog::CommitPart : public JobPart {
     AuditChain& chain = log_.chain_;
     const AuditChain::State mark = chain.Mark();
     std::vector<AuditEntry> entries;
-    EDGE_RETURN_IF_ERROR(chain.Append(std::move(record_), log_.clock_->WallMicros(), &entries));
+    EDGE_RETURN_IF_ERROR(chain.Append(record_, log_.clock_->WallMicros(), &entries));
     Status st = PutEntries(batch, store, entries);
     if (!st.ok()) {
       chain.RollbackTo(mark);
