@@ -58,34 +58,49 @@ std::string DisplayPeriod(std::string_view p) {
   return {};
 }
 
-void UsageSummary::SetKeyTeams(std::map<std::string, std::string, std::less<>> team_of_key) {
-  auto next = std::make_shared<const std::map<std::string, std::string, std::less<>>>(
-      std::move(team_of_key));
+void UsageSummary::SetKeyTeams(KeyTeams team_of_key) {
   std::lock_guard lock(mu_);
-  key_teams_ = std::move(next);
+  key_teams_ = std::move(team_of_key);
 }
 
-void UsageSummary::StageCell(std::string_view cell_key, const RollupValue& v,
-                             const std::map<std::string, std::string, std::less<>>& key_teams) {
-  // Hour cells are most of a round's keys and are not gossiped: skip them unparsed.
+void UsageSummary::Project(std::string_view cell_key, const RollupValue& v) {
   if (cell_key.empty() || (cell_key[0] != 'd' && cell_key[0] != 'm')) return;
-  std::optional<Cell> cell = ParseCellKey(cell_key);
-  if (!cell || cell->is_tag) return;
-  if (cell->period.compare(0, 6, from_month_) < 0) return;
-  UsageCellKey key{DisplayPeriod(cell->period), cell->dims.team, cell->dims.feature,
-                   cell->dims.env, cell->dims.model};
-  staged_usage_[std::move(key)] += CountersOf(v);
-  if (cell->granularity != Granularity::kMonth || v.cost_micros == 0) return;
-  const std::string month = DisplayPeriod(cell->period);
-  staged_budgets_[BudgetCellKey{month, "key:" + cell->dims.key_id}] += v.cost_micros;
-  auto owner = key_teams.find(cell->dims.key_id);
-  const std::string& team = owner != key_teams.end() ? owner->second : cell->dims.team;
-  if (!team.empty()) staged_budgets_[BudgetCellKey{month, "team:" + team}] += v.cost_micros;
+  // <g> 0 <period> 0 'c' 0 <team> 0 <feature> 0 <env> 0 <model> 0 <deployment> 0 <key id>
+  std::string_view p[9];
+  size_t n = 0, start = 0;
+  for (;;) {
+    size_t z = cell_key.find('\0', start);
+    if (n == 9) return;  // more parts: a tag cell
+    p[n++] = cell_key.substr(start, z == std::string_view::npos ? z : z - start);
+    if (z == std::string_view::npos) break;
+    start = z + 1;
+  }
+  if (n != 9 || p[2] != "c") return;
+  const std::string_view period = p[1];
+  if (period.size() != (cell_key[0] == 'm' ? 6u : 8u) || period.substr(0, 6) < from_month_) return;
+  const std::string display = DisplayPeriod(period);
+  if (display.empty()) return;
+  UsageCellKey key{display, std::string(p[3]), std::string(p[4]), std::string(p[5]),
+                   std::string(p[6])};
+  usage_[key] += CountersOf(v);
+  changed_usage_.insert(std::move(key));
+  if (cell_key[0] != 'm' || v.cost_micros == 0) return;
+  auto add_budget = [&](std::string_view kind, std::string_view name) {
+    BudgetCellKey b{display, std::string(kind)};
+    b.subject.append(name);
+    int64_t& total = budgets_[b];
+    total = SaturatingAdd(total, v.cost_micros);
+    changed_budgets_.insert(std::move(b));
+  };
+  add_budget("key:", p[8]);
+  auto owner = key_teams_.find(p[8]);
+  const std::string_view team = owner != key_teams_.end() ? std::string_view(owner->second) : p[3];
+  if (!team.empty()) add_budget("team:", team);
 }
 
 Status UsageSummary::Load(const Store& store, int64_t now_wall_micros) {
+  std::lock_guard lock(mu_);
   from_month_ = PreviousMonth(PeriodOf(Granularity::kMonth, now_wall_micros));
-  const auto key_teams = KeyTeams();
   Status bad;
   for (char g : {'d', 'm'}) {
     std::string begin{g, '\0'};
@@ -99,67 +114,64 @@ Status UsageSummary::Load(const Store& store, int64_t now_wall_micros) {
                                              "usage summary");
                               return false;
                             }
-                            StageCell(k, *value, *key_teams);
+                            Project(k, *value);
                             return true;
                           });
     EDGE_RETURN_IF_ERROR(s);
     EDGE_RETURN_IF_ERROR(bad);
   }
-  Apply();
   return Status::Ok();
 }
 
 void UsageSummary::Stage(const std::unordered_map<std::string, RollupValue>& round) {
-  if (from_month_.empty()) return;  // never loaded: not in use
-  const auto key_teams = KeyTeams();
-  for (const auto& [key, value] : round) StageCell(key, value, *key_teams);
-}
-
-std::shared_ptr<const std::map<std::string, std::string, std::less<>>> UsageSummary::KeyTeams() {
-  std::lock_guard lock(mu_);
-  if (!key_teams_) key_teams_ = std::make_shared<const std::map<std::string, std::string, std::less<>>>();
-  return key_teams_;
+  for (const auto& [key, value] : round) {
+    // Hour cells are most of a round's keys and are not gossiped.
+    if (!key.empty() && (key[0] == 'd' || key[0] == 'm')) staged_[key] += value;
+  }
 }
 
 void UsageSummary::Written(bool ok) {
-  if (ok) {
-    Apply();
-  } else {
-    staged_usage_.clear();
-    staged_budgets_.clear();
+  if (ok && !staged_.empty()) {
+    std::lock_guard lock(mu_);
+    if (pending_.empty()) {
+      pending_.swap(staged_);
+    } else {
+      for (auto& [key, value] : staged_) pending_[key] += value;
+    }
   }
+  staged_.clear();
 }
 
-void UsageSummary::Apply() {
-  if (staged_usage_.empty() && staged_budgets_.empty()) return;
-  std::lock_guard lock(mu_);
-  for (auto& [key, delta] : staged_usage_) {
-    UsageCounters& total = usage_[key];
-    total += delta;
-    pending_usage_[key] = total;
+void UsageSummary::Fold() {
+  if (from_month_.empty()) {  // never loaded: not in use
+    pending_.clear();
+    return;
   }
-  for (auto& [key, delta] : staged_budgets_) {
-    int64_t& total = budgets_[key];
-    total = SaturatingAdd(total, delta);
-    pending_budgets_[key] = total;
-  }
-  staged_usage_.clear();
-  staged_budgets_.clear();
+  for (const auto& [key, value] : pending_) Project(key, value);
+  pending_.clear();
 }
 
 SummaryUpdate UsageSummary::TakeUpdates() {
-  std::map<UsageCellKey, UsageCounters> usage;
-  std::map<BudgetCellKey, int64_t> budgets;
-  {
-    std::lock_guard lock(mu_);
-    usage.swap(pending_usage_);
-    budgets.swap(pending_budgets_);
-  }
+  std::lock_guard lock(mu_);
+  Fold();
   SummaryUpdate out;
-  out.usage.assign(std::make_move_iterator(usage.begin()), std::make_move_iterator(usage.end()));
-  out.budgets.assign(std::make_move_iterator(budgets.begin()),
-                     std::make_move_iterator(budgets.end()));
+  for (const UsageCellKey& k : changed_usage_) out.usage.emplace_back(k, usage_[k]);
+  for (const BudgetCellKey& k : changed_budgets_) out.budgets.emplace_back(k, budgets_[k]);
+  changed_usage_.clear();
+  changed_budgets_.clear();
   return out;
+}
+
+std::map<UsageCellKey, UsageCounters> UsageSummary::usage() {
+  std::lock_guard lock(mu_);
+  Fold();
+  return usage_;
+}
+
+std::map<BudgetCellKey, int64_t> UsageSummary::budgets() {
+  std::lock_guard lock(mu_);
+  Fold();
+  return budgets_;
 }
 
 }  // namespace edge::ledger

@@ -5,12 +5,13 @@
 // month cost (for global budgets). Only these aggregates leave the node: no records, no
 // caller addresses, no keys (a key appears by its config id only).
 //
-// Kept on the ledger writer thread without a lock on the request path: the Recorder hands it
+// Fed on the ledger writer thread without a lock on the request path: the Recorder hands it
 // each round's summed roll-up deltas at Seal (Stage), and the writer tells it whether the
 // round reached the WAL (Written). Only written rounds count, so the summary never runs
 // ahead of the store; at start it is loaded from the roll-ups, so a restarted node continues
 // its counters (never back, never twice). The gossip thread takes the cells that changed
-// (TakeUpdates): the one lock is between exactly these two threads, once per round.
+// (TakeUpdates) and does the projection then; the one lock is between exactly these two
+// threads, once per writer round and once per gossip round.
 //
 // Window: cells of the month the node started in and the month before (and every later one
 // as time goes on). Older periods stay in the local ledger (`llm-edge spend`) but are not
@@ -18,8 +19,8 @@
 
 #include <cstdint>
 #include <map>
-#include <memory>
 #include <mutex>
+#include <set>
 #include <string>
 #include <unordered_map>
 #include <utility>
@@ -64,7 +65,8 @@ class UsageSummary {
  public:
   // The team whose budget each key's spend counts for (its configured team; keys not in the
   // map count for the request's team tag, as stage_budget charges them). Any thread: start-up
-  // (before Load) and reload; a change applies to spend recorded from then on.
+  // (before Load) and reload; a change applies to spend projected from then on (at most one
+  // gossip round of already recorded spend).
   void SetKeyTeams(std::map<std::string, std::string, std::less<>> team_of_key);
 
   // Before the writer starts: the totals of the window's roll-up cells (the month of
@@ -72,36 +74,39 @@ class UsageSummary {
   // Everything loaded is in the first TakeUpdates().
   Status Load(const Store& store, int64_t now_wall_micros);
 
-  // Writer thread: the round's summed roll-up deltas by cell key (Recorder::Seal).
+  // Writer thread: the round's summed roll-up deltas by cell key (Recorder::Seal). Only the
+  // day and month cells are kept, as they are: one hash-map add per cell, no parsing.
   void Stage(const std::unordered_map<std::string, RollupValue>& round);
-  // Writer thread: the round was written (`ok`) or failed (its staged deltas are dropped).
+  // Writer thread: the round was written (`ok`: its cells join the pending ones under the
+  // lock) or failed (its staged deltas are dropped).
   void Written(bool ok);
 
-  // Any thread (the gossip loop): the cells changed since the last call, with their
-  // absolute values.
+  // Any thread (the gossip loop, once per round): projects the pending cells onto the
+  // summary's cells and returns those that changed since the last call, with their absolute
+  // values. The projection (parsing cell keys, the maps below) happens here, off the writer.
   SummaryUpdate TakeUpdates();
 
-  // Writer thread or after the writer stopped: the current totals (tests).
-  const std::map<UsageCellKey, UsageCounters>& usage() const { return usage_; }
-  const std::map<BudgetCellKey, int64_t>& budgets() const { return budgets_; }
+  // Copies of the current totals (tests).
+  std::map<UsageCellKey, UsageCounters> usage();
+  std::map<BudgetCellKey, int64_t> budgets();
 
  private:
-  // Stages the delta of one roll-up cell (false: not a cell key or not in the window).
-  void StageCell(std::string_view cell_key, const RollupValue& v,
-                 const std::map<std::string, std::string, std::less<>>& key_teams);
-  std::shared_ptr<const std::map<std::string, std::string, std::less<>>> KeyTeams();
-  void Apply();  // staged deltas into the totals and the pending updates
+  using KeyTeams = std::map<std::string, std::string, std::less<>>;
+  // Adds one roll-up cell's delta into the totals (mu_ held); skips hour and tag cells and
+  // periods before the window.
+  void Project(std::string_view cell_key, const RollupValue& v);
+  void Fold();  // pending_ into the totals (mu_ held)
 
-  std::shared_ptr<const std::map<std::string, std::string, std::less<>>> key_teams_;  // mu_
+  std::unordered_map<std::string, RollupValue> staged_;  // writer thread: this round's cells
+
+  std::mutex mu_;  // writer thread (once per round) vs gossip thread (once per gossip round)
+  std::unordered_map<std::string, RollupValue> pending_;  // written, not yet projected
   std::string from_month_;  // stored form "YYYYMM": cells of older months are not kept
+  KeyTeams key_teams_;
   std::map<UsageCellKey, UsageCounters> usage_;
   std::map<BudgetCellKey, int64_t> budgets_;
-  std::map<UsageCellKey, UsageCounters> staged_usage_;
-  std::map<BudgetCellKey, int64_t> staged_budgets_;
-
-  std::mutex mu_;  // writer thread vs gossip thread (and reload), once per round
-  std::map<UsageCellKey, UsageCounters> pending_usage_;
-  std::map<BudgetCellKey, int64_t> pending_budgets_;
+  std::set<UsageCellKey> changed_usage_;  // since the last TakeUpdates
+  std::set<BudgetCellKey> changed_budgets_;
 };
 
 }  // namespace edge::ledger
