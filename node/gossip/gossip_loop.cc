@@ -39,7 +39,9 @@ std::string FormatAddress(const sockaddr_storage& a, uint16_t port) {
     return std::string(buf) + ":" + std::to_string(port);
   }
   uv_ip6_name(reinterpret_cast<const sockaddr_in6*>(&a), buf, sizeof buf);
-  return "[" + std::string(buf) + "]:" + std::to_string(port);
+  std::string out(1, '[');  // appends: `"[" + std::string(..)` trips gcc 12's -Wrestrict
+  out.append(buf).append("]:").append(std::to_string(port));
+  return out;
 }
 
 federation::UsageCounters ToFederation(const ledger::UsageCounters& c) {
@@ -214,24 +216,20 @@ void GossipLoop::PublishRemoteSpend(int64_t now) {
   if (book == nullptr) return;
   const std::string month =
       ledger::DisplayPeriod(ledger::PeriodOf(ledger::Granularity::kMonth, now));
-  std::map<std::string, uint64_t> remote;
-  {
-    std::lock_guard lock(mu);
-    federation::GlobalUsage usage = gossiper.Usage(now);
-    for (const federation::OriginUsage& o : usage.origins) {
-      if (o.self) continue;
-      for (const federation::BudgetSpend& b : o.budget) {
-        if (b.cell.month == month) remote[b.cell.subject] += b.cost_micro_usd;
-      }
-    }
-  }
   const int32_t month_index = ledger::MonthIndex(now);
   for (const ledger::Account* a : book->All()) {
     if (!a->global_budget_micros()) continue;
-    auto it = remote.find(a->kind() + ":" + a->name());
-    uint64_t v = it == remote.end() ? 0 : it->second;
+    std::string subject = a->kind();  // "key:<id>" / "team:<name>" (appends: no gcc 12
+    subject.push_back(':');            // -Wrestrict false positive)
+    subject.append(a->name());
+    uint64_t remote;
+    {
+      std::lock_guard lock(mu);
+      // Every origin but this one: this node's own spend is its live account, not gossip.
+      remote = gossiper.usage_view().BudgetTotal({month, std::move(subject)}, options_.id);
+    }
     book->Find(a->kind(), a->name())
-        ->SetRemoteSpent(month_index, static_cast<int64_t>(std::min<uint64_t>(v, INT64_MAX)));
+        ->SetRemoteSpent(month_index, static_cast<int64_t>(std::min<uint64_t>(remote, INT64_MAX)));
   }
 }
 
