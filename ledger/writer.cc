@@ -1,5 +1,6 @@
 #include "ledger/writer.h"
 
+#include <pthread.h>
 #include <rocksdb/db.h>
 #include <rocksdb/write_batch.h>
 
@@ -9,7 +10,10 @@ namespace edge::ledger {
 
 Writer::Writer(Store& store, WriterOptions options) : store_(store), options_(options) {
   if (options_.max_jobs_per_round == 0) options_.max_jobs_per_round = 1;
-  thread_ = std::thread([this] { Run(); });
+  thread_ = std::thread([this] {
+    pthread_setname_np(pthread_self(), "ledger-writer");  // for top -H, perf and /proc
+    Run();
+  });
 }
 
 Writer::~Writer() { Stop(); }

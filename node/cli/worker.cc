@@ -1,6 +1,9 @@
 #include "node/cli/worker.h"
 
+#include <pthread.h>
+
 #include <cassert>
+#include <string>
 
 #include "node/runtime/log.h"
 
@@ -45,7 +48,12 @@ Status Worker::Start() {
     return server.status();
   }
   server_ = std::move(server).value();
-  thread_ = std::thread([this] { Run(); });
+  thread_ = std::thread([this] {
+    // Named for top -H, perf and /proc (15 characters at most).
+    std::string name = "edge-worker-" + std::to_string(index_);
+    pthread_setname_np(pthread_self(), name.substr(0, 15).c_str());
+    Run();
+  });
   return Status::Ok();
 }
 

@@ -1,5 +1,6 @@
 #include "node/gossip/gossip_service.h"
 
+#include <pthread.h>
 #include <unistd.h>
 
 #include <cstdlib>
@@ -82,7 +83,10 @@ GossipService::~GossipService() { Stop(); }
 Status GossipService::Start() {
   if (started_) return Status::Ok();
   started_ = true;
-  thread_ = std::thread([this] { loop_->Run(); });
+  thread_ = std::thread([this] {
+    pthread_setname_np(pthread_self(), "edge-gossip");  // for top -H, perf and /proc
+    loop_->Run();
+  });
   log::Info("federation gossip started",
             {{"advertise", advertise_}, {"generation", std::to_string(generation_)}});
   return Status::Ok();

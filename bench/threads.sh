@@ -1,0 +1,111 @@
+#!/usr/bin/env bash
+# Where a proxied request's CPU goes, per thread of the node, under load: the worker(s), the
+# ledger writer, RocksDB's flush and compaction threads, the gossip loop. callgrind.sh counts
+# one request at a time (every ledger round holds one request); this one drives wrk, so the
+# writer's rounds are as large as under real traffic.
+#
+#   bench/threads.sh [BINARY]               # user and system CPU us per request, per thread
+#   CALLGRIND=1 bench/threads.sh [BINARY]   # instructions per request, per thread (valgrind)
+#
+# Environment: CONNS (16), DURATION (5 s; callgrind: 10 s), WORKERS (1), KEEP_TMP (1 = keep the
+# temp dir: config, logs, callgrind files for callgrind_annotate).
+# The fake upstream is nginx answering a fixed completion, as in run.sh. Threads are named by
+# their comm (`ledger-writer`, `rocksdb:high`, ...) and id; counts are from /proc (CPU) or
+# callgrind's per-thread totals, divided by the requests wrk completed.
+set -euo pipefail
+ROOT=$(cd "$(dirname "$0")/.." && pwd)
+BIN=${1:-$ROOT/build-release/node/llm-edge}
+CONNS=${CONNS:-16}
+WORKERS=${WORKERS:-1}
+CALLGRIND=${CALLGRIND:-0}
+DURATION=${DURATION:-$([[ $CALLGRIND == 1 ]] && echo 10 || echo 5)}
+[[ -x "$BIN" ]] || { echo "no binary at $BIN" >&2; exit 1; }
+command -v wrk >/dev/null || { echo "wrk not found (apt-get install wrk)" >&2; exit 1; }
+
+TMP=$(mktemp -d /tmp/llm-edge-threads.XXXXXX)
+PIDS=()
+cleanup() {
+  for pid in "${PIDS[@]}"; do kill "$pid" 2>/dev/null || true; done
+  wait 2>/dev/null || true
+  if [[ "${KEEP_TMP:-0}" == 1 ]]; then echo "kept $TMP"; else rm -rf "$TMP"; fi
+}
+trap cleanup EXIT
+free_port() {
+  python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
+}
+FAKE_PORT=$(free_port); EDGE_PORT=$(free_port); ADMIN_PORT=$(free_port)
+KEY=sk-threads-bench
+KEY_SHA=$(printf %s "$KEY" | sha256sum | cut -d' ' -f1)
+ANSWER='{"id":"chatcmpl-bench","object":"chat.completion","created":1718345014,"model":"gpt-4o-mini-2024-07-18","choices":[{"index":0,"message":{"role":"assistant","content":"Hello! How can I help you today?","refusal":null},"logprobs":null,"finish_reason":"stop"}],"usage":{"prompt_tokens":19,"completion_tokens":9,"total_tokens":28},"system_fingerprint":"fp_bench"}'
+
+mkdir -p "$TMP/fake/tmp"
+cat >"$TMP/fake/nginx.conf" <<EOF
+daemon off; user root; worker_processes 1; pid $TMP/fake/nginx.pid;
+error_log $TMP/fake/error.log warn;
+events { worker_connections 16384; }
+http { access_log off; client_body_temp_path $TMP/fake/tmp; keepalive_requests 1000000;
+  server { listen 127.0.0.1:$FAKE_PORT reuseport;
+           location / { default_type application/json; return 200 '$ANSWER'; } } }
+EOF
+/usr/sbin/nginx -p "$TMP/fake" -c "$TMP/fake/nginx.conf" -e "$TMP/fake/error.log" &
+PIDS+=($!)
+
+cat >"$TMP/edge.yaml" <<EOF
+node: {id: threads-1, region: bench, listen: "127.0.0.1:$EDGE_PORT",
+       admin_listen: "127.0.0.1:$ADMIN_PORT", data_dir: "$TMP/data", workers: $WORKERS}
+model_list:
+  - model_name: gpt-4o-mini
+    litellm_params: {model: openai/gpt-4o-mini, api_base: "http://127.0.0.1:$FAKE_PORT/v1",
+                     api_key: sk-upstream}
+keys:
+  - {id: bench, key_sha256: "$KEY_SHA", team: bench, env: prod}
+EOF
+if [[ $CALLGRIND == 1 ]]; then
+  valgrind --tool=callgrind --separate-threads=yes --callgrind-out-file="$TMP/cg.out" \
+    "$BIN" serve --config "$TMP/edge.yaml" 2>"$TMP/edge.log" &
+else
+  "$BIN" serve --config "$TMP/edge.yaml" 2>"$TMP/edge.log" &
+fi
+EDGE_PID=$!
+PIDS+=("$EDGE_PID")
+for _ in $(seq 300); do
+  curl -sf -o /dev/null "http://127.0.0.1:$ADMIN_PORT/readyz" && break
+  sleep 0.2
+done
+cat >"$TMP/post.lua" <<EOF
+wrk.method = "POST"
+wrk.body = [[{"model":"gpt-4o-mini","messages":[{"role":"user","content":"Say hello in one short sentence."}]}]]
+wrk.headers["Content-Type"] = "application/json"
+wrk.headers["Authorization"] = "Bearer $KEY"
+EOF
+URL="http://127.0.0.1:$EDGE_PORT/v1/chat/completions"
+
+# utime and stime (clock ticks) of every thread: "tid_comm utime stime".
+snapshot() {
+  for t in /proc/"$EDGE_PID"/task/*; do
+    echo "$(basename "$t")_$(tr ' ' _ <"$t/comm") $(awk '{print $14, $15}' "$t/stat")"
+  done | sort
+}
+
+[[ $CALLGRIND == 1 ]] || wrk -t2 -c"$CONNS" -d2s -s "$TMP/post.lua" "$URL" >/dev/null  # warm-up
+snapshot >"$TMP/before"
+wrk -t2 -c"$CONNS" -d"${DURATION}s" -s "$TMP/post.lua" "$URL" >"$TMP/wrk.txt"
+snapshot >"$TMP/after"
+N=$(awk '/requests in/ {print $1}' "$TMP/wrk.txt")
+echo "wrk -c$CONNS -d${DURATION}s, workers: $WORKERS, $(nproc) cores: $N requests," \
+  "$(awk '/^Requests\/sec:/ {print $2}' "$TMP/wrk.txt") req/s$([[ $CALLGRIND == 1 ]] && echo ' (under valgrind)')"
+
+if [[ $CALLGRIND == 1 ]]; then
+  kill -INT "$EDGE_PID"
+  wait "$EDGE_PID" || true
+  # callgrind numbers its per-thread files in thread creation order; the totals include
+  # start-up and shutdown, small next to the load.
+  for f in "$TMP"/cg.out-*; do
+    total=$(awk '/^summary:/ {print $2; exit}' "$f")
+    printf '%-14s %10d instructions per request\n' "thread ${f##*-}" $((total / N))
+  done
+else
+  join <(sort "$TMP/before") <(sort "$TMP/after") | awk -v n="$N" -v t="$(getconf CLK_TCK)" '
+    { u = $4 - $2; s = $5 - $3
+      if (u + s > 0) printf "%-22s user %6.2f  sys %6.2f  us per request\n", $1, u * 1e6 / t / n, s * 1e6 / t / n }'
+fi
