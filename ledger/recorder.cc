@@ -54,7 +54,7 @@ Status Recorder::Fill(const Record& r, rocksdb::WriteBatch& batch, Store& store,
   rocksdb::Status s = batch.Put(records, r.request_id, value);
   if (!s.ok()) return FromRocks(s, "ledger batch");
   if (coalesce_) {
-    StageGroup(r);
+    staged_ = &r;  // summed into its group by JobFilled, if the job's writes are kept
   } else {
     const RollupValue delta = DeltaOf(r);
     const std::string encoded = EncodeRollup(delta);
@@ -86,35 +86,34 @@ void Recorder::ForEachCell(const Dims& dims, std::string_view tags, int64_t wall
 // Records of one round nearly all share their dimensions, hour and tags: they are summed per
 // such group first (one key built, one hash lookup per record), and each group is spread over
 // its hour, day, month and tag cells once, at Seal.
-void Recorder::StageGroup(const Record& r) {
-  staged_key_.clear();
-  staged_key_ += PeriodOf(Granularity::kHour, r.wall_micros);
+void Recorder::AddToGroup(const Record& r) {
+  group_key_.clear();
+  group_key_ += PeriodOf(Granularity::kHour, r.wall_micros);
   for (const std::string* v : {&r.team, &r.feature, &r.env, &r.model, &r.deployment, &r.key_id}) {
-    staged_key_ += '\0';
-    staged_key_ += *v;
+    group_key_ += '\0';
+    group_key_ += *v;
   }
-  staged_key_ += '\0';
-  staged_key_ += r.tags;
-  staged_delta_ = DeltaOf(r);
-  staged_record_ = &r;
+  group_key_ += '\0';
+  group_key_ += r.tags;
+  auto [it, added] = round_.try_emplace(group_key_);
+  Group& group = it->second;
+  if (added) {
+    group.dims = DimsOf(r);
+    group.tags = r.tags;
+    group.wall_micros = r.wall_micros;
+  }
+  group.sum += DeltaOf(r);
 }
 
 void Recorder::JobFilled(bool kept) {
-  if (kept && staged_record_ != nullptr) {
-    auto [it, added] = round_.try_emplace(staged_key_);
-    Group& group = it->second;
-    if (added) {
-      group.dims = DimsOf(*staged_record_);
-      group.tags = staged_record_->tags;
-      group.wall_micros = staged_record_->wall_micros;
-    }
-    group.sum += staged_delta_;
+  if (kept && staged_ != nullptr) {
+    AddToGroup(*staged_);
   } else if (!kept) {
     // Not in the batch: a later job of the same round with one of these ids must not be
     // taken for a duplicate.
     for (const std::string& id : job_ids_) recent_.erase(id);
   }
-  staged_record_ = nullptr;
+  staged_ = nullptr;
   job_ids_.clear();
 }
 

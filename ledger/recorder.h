@@ -72,7 +72,7 @@ class Recorder : private RoundHook {
   // to: hour, day and month, each plain and once per free tag.
   static void ForEachCell(const Dims& dims, std::string_view tags, int64_t wall_micros,
                           const std::function<void(std::string)>& fn);
-  void StageGroup(const Record& r);
+  void AddToGroup(const Record& r);
 
   // The kept records of a round with the same hour, dimensions and tags, summed.
   struct Group {
@@ -84,10 +84,9 @@ class Recorder : private RoundHook {
 
   bool coalesce_ = false;
   UsageSummary* summary_ = nullptr;
-  // The current job's record (between Fill and JobFilled): its group key and delta.
-  std::string staged_key_;
-  RollupValue staged_delta_;
-  const Record* staged_record_ = nullptr;
+  // The current job's record between Fill and JobFilled (the job owns it until its Done).
+  const Record* staged_ = nullptr;
+  std::string group_key_;  // AddToGroup's buffer, reused
   std::unordered_map<std::string, Group> round_;  // the round's kept records, by group key
   std::vector<std::string> job_ids_;  // ids the current job added to recent_
   size_t capacity_;

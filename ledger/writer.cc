@@ -19,29 +19,15 @@ Writer::Writer(Store& store, WriterOptions options) : store_(store), options_(op
 Writer::~Writer() { Stop(); }
 
 void Writer::Submit(std::unique_ptr<Job> job) {
-  // submitting_ is raised before stopping_ is read, and Run() only exits once it is zero,
-  // so a job that passed this check is always taken by the writer.
-  submitting_.fetch_add(1);
-  if (stopping_.load()) {
-    submitting_.fetch_sub(1);
-    Job* raw = job.get();
-    raw->Done(std::move(job), Unavailable("ledger writer stopped"));
-    return;
-  }
   Job* raw = job.release();
-  Job* old = head_.load(std::memory_order_relaxed);
-  do {
-    raw->next_ = old;
-  } while (!head_.compare_exchange_weak(old, raw));
-  submitting_.fetch_sub(1);
-  if (old == nullptr) {  // the writer may be asleep: only the first push of a burst wakes it
-    wake_.fetch_add(1);
-    wake_.notify_one();
-  }
+  raw->next_ = nullptr;
+  SubmitChain(raw);  // a chain of one
 }
 
 void Writer::SubmitChain(Job* oldest_first) {
   if (oldest_first == nullptr) return;
+  // submitting_ is raised before stopping_ is read, and Run() only exits once it is zero,
+  // so a chain that passed this check is always taken by the writer.
   submitting_.fetch_add(1);
   if (stopping_.load()) {
     submitting_.fetch_sub(1);
