@@ -18,8 +18,8 @@ std::string NodePublicKeyPath(std::string_view data_dir);  // DIR/node_key.pub
 
 class VerifyingKey;
 
-// A private key. Sign() is not thread-safe (it owns a DRBG): one thread signs, the audit
-// chain's (the ledger writer's).
+// A private key. One thread signs, the audit chain's (the ledger writer's); Generate() uses
+// the key's own DRBG, Sign() libcrypto's (see audit_key.cc).
 class SigningKey {
  public:
   ~SigningKey();
