@@ -8,6 +8,10 @@
   check_docs.py cli ROOT BINARY     every command docs/cli.md documents (its `## ` headings) is
                                     in `BINARY --help`, and every command of the help has a
                                     section in docs/cli.md.
+  check_docs.py api ROOT            every endpoint the code serves (node/pipeline/pipeline.cc's
+                                    client endpoints, node/admin/admin_handler.cc's paths) has a
+                                    `## \`METHOD /path\`` section in docs/http-api.md, and every
+                                    such section names an endpoint the code serves.
   check_docs.py self-test           the checks above find what they must in made-up files.
 
 Python 3 standard library only. Exit 0 when clean, 1 with one line per problem
@@ -212,6 +216,46 @@ def compare_cli(rel, documented, in_help):
     return problems
 
 
+def served_endpoints(root):
+    """{"POST /v1/chat/completions", "GET /healthz", ...} from the code that dispatches them."""
+    endpoints = set()
+    with open(os.path.join(root, "node", "pipeline", "pipeline.cc"), encoding="utf-8") as f:
+        for method, path in re.findall(r'\{"(GET|POST|PUT|DELETE|PATCH)",\s*"(/[^"]*)"', f.read()):
+            endpoints.add(f"{method} {path}")
+    with open(os.path.join(root, "node", "admin", "admin_handler.cc"), encoding="utf-8") as f:
+        for path in re.findall(r'path\s*==\s*"(/[^"]*)"', f.read()):
+            endpoints.add(f"GET {path}")  # the admin listener serves GET (and HEAD) only
+    return endpoints
+
+
+def documented_endpoints(http_api_md):
+    """{(line, "GET /healthz"), ...}: the `## \`METHOD /path\`` headings of docs/http-api.md."""
+    found = []
+    for n, line in enumerate(open(http_api_md, encoding="utf-8").read().splitlines(), 1):
+        m = re.match(r"^#{2,3} `(GET|POST|PUT|DELETE|PATCH) (/[^`?\s]*)[^`]*`\s*$", line)
+        if m:
+            found.append((n, f"{m.group(1)} {m.group(2)}"))
+    return found
+
+
+def compare_api(rel, documented, served):
+    problems = []
+    names = {e for _, e in documented}
+    for e in sorted(served - names):
+        problems.append(f"{rel}: the node serves {e} but {rel} has no '## `{e}`' section: "
+                        f"document the endpoint there")
+    for n, e in documented:
+        if e not in served:
+            problems.append(f"{rel}:{n}: '{e}' is documented but the node does not serve it")
+    return problems
+
+
+def check_api(root):
+    http_api = os.path.join(root, "docs", "http-api.md")
+    return compare_api(os.path.relpath(http_api, root), documented_endpoints(http_api),
+                       served_endpoints(root))
+
+
 def self_test():
     """The checks must be able to fail: made-up files with every kind of bad link."""
     failures = []
@@ -276,6 +320,22 @@ def self_test():
                                                    (2, "keygen", []), (3, "audit verify", []),
                                                    (4, "audit export", [])], in_help),
            ["docs/cli.md:1: 'serve --bogus': llm-edge --help shows no --bogus"])
+
+    with tempfile.TemporaryDirectory() as tmp:
+        os.makedirs(os.path.join(tmp, "node", "pipeline"))
+        os.makedirs(os.path.join(tmp, "node", "admin"))
+        os.makedirs(os.path.join(tmp, "docs"))
+        open(os.path.join(tmp, "node", "pipeline", "pipeline.cc"), "w").write(
+            '    {"POST", "/v1/chat/completions", Api::kChat, kStages},\n'
+            '    {"GET", "/v1/models", Api::kModels, kModelsStages},\n')
+        open(os.path.join(tmp, "node", "admin", "admin_handler.cc"), "w").write(
+            'if (path == "/healthz" && get) {}\nif (get && (path == "/dashboard" || x)) {}\n')
+        open(os.path.join(tmp, "docs", "http-api.md"), "w").write(
+            "## `POST /v1/chat/completions`\n## `GET /healthz`\n### `GET /admin/spend?scope=global`\n")
+        expect("api", check_api(tmp),
+               ["the node serves GET /dashboard but docs/http-api.md has no",
+                "the node serves GET /v1/models but",
+                "docs/http-api.md:3: 'GET /admin/spend' is documented but the node does not serve it"])
     return failures
 
 
@@ -284,6 +344,8 @@ def main(argv):
         problems = check_links(argv[2])
     elif len(argv) == 4 and argv[1] == "cli":
         problems = check_cli(os.path.realpath(argv[2]), argv[3])
+    elif len(argv) == 3 and argv[1] == "api":
+        problems = check_api(os.path.realpath(argv[2]))
     elif len(argv) == 2 and argv[1] == "self-test":
         problems = self_test()
     else:
