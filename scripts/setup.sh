@@ -11,6 +11,7 @@ packages=(
   libgtest-dev libgmock-dev libbenchmark-dev
   python3 openssl curl clang libclang-rt-14-dev
   wrk nginx-light
+  shellcheck logrotate
 )
 
 missing=()
@@ -38,6 +39,14 @@ here=$(cd "$(dirname "$0")/.." && pwd)
 if [ ! -d "$here/tests/e2e/sdk/node_modules/openai" ] ||
    [ ! -d "$here/tests/e2e/sdk/node_modules/@anthropic-ai/sdk" ]; then
   (cd "$here/tests/e2e/sdk" && npm ci --no-audit --no-fund --loglevel=error)
+fi
+# The deploy checks parse deploy/terraform offline with HashiCorp's HCL parser (npm
+# @cdktf/hcl2json, WebAssembly) and read config/regions/ with npm yaml. Without the registry
+# (and no npm cache) those tests are skipped, not failed: setup goes on.
+if [ ! -d "$here/tests/deploy/node_modules/@cdktf/hcl2json" ] ||
+   [ ! -d "$here/tests/deploy/node_modules/yaml" ]; then
+  (cd "$here/tests/deploy" && npm ci --no-audit --no-fund --loglevel=error --prefer-offline) ||
+    echo "setup.sh: npm could not install tests/deploy's packages; the deploy_terraform tests will be skipped" >&2
 fi
 
 # The node's built-in GeoIP database (geo.database: ""), made from tor-geoipdb's ranges

@@ -1,0 +1,171 @@
+#!/usr/bin/env bash
+# ctest entry points for deploy/ (tests/deploy/CMakeLists.txt): deploy_test.sh CASE REPO_ROOT [LLM_EDGE]
+#   repo        check.mjs passes on the repository as it is
+#   fixtures    ... and on a copy whose config/regions/ holds three federated test regions
+#   negative    each broken copy (bad HCL, fmt layout, a region missing or added, a mismatched
+#               port, the admin or federation port opened) makes check.mjs fail with its reason
+#   unit        deploy/llm-edge.service: systemd-analyze verify is silent, the hardening keys
+#               are set, and systemd's own exposure score stays low
+#   scripts     shellcheck of the node bootstrap and the package script; logrotate reads its file
+set -euo pipefail
+case_name=$1
+repo=$(cd "$2" && pwd)
+binary=${3:-}
+here="$repo/tests/deploy"
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+
+need_node_modules() {
+  command -v node >/dev/null || { echo "SKIP: node is not installed (scripts/setup.sh installs it)"; exit 77; }
+  if [ ! -d "$here/node_modules/@cdktf/hcl2json" ] || [ ! -d "$here/node_modules/yaml" ]; then
+    echo "SKIP: tests/deploy/node_modules is missing (scripts/setup.sh installs it with npm ci)"
+    exit 77
+  fi
+}
+
+# A copy of what check.mjs reads, with the test regions in config/regions/.
+make_copy() {
+  local dst=$1
+  mkdir -p "$dst/deploy" "$dst/config/regions"
+  cp -r "$repo/deploy/terraform" "$dst/deploy/"
+  cp "$repo/config/cloud_regions.yaml" "$repo/config/jurisdictions.yaml" "$dst/config/"
+  cp "$repo/config/regions/demo.yaml" "$dst/config/regions/"
+  cp -r "$here/testdata/regions/." "$dst/config/regions/"
+}
+
+check() { node "$here/check.mjs" "$1"; }
+
+case "$case_name" in
+repo)
+  need_node_modules
+  check "$repo"
+  ;;
+
+fixtures)
+  need_node_modules
+  make_copy "$tmp/ok"
+  out=$(check "$tmp/ok")
+  echo "$out"
+  grep -q 'regions: ap-southeast, eu-west, us-east$' <<<"$out"
+  ;;
+
+negative)
+  need_node_modules
+  failures=0
+  passed=0
+  # expect_fail NAME EXPECTED-OUTPUT-REGEX EDIT-COMMAND...: the edit runs in a fresh copy;
+  # then one check.mjs run reads every copy (--out: ROOT/check.out, ROOT/check.rc).
+  names=()
+  wants=()
+  expect_fail() {
+    local name=$1 want=$2
+    shift 2
+    make_copy "$tmp/$name"
+    (cd "$tmp/$name" && "$@")
+    names+=("$name")
+    wants+=("$want")
+  }
+  tf=deploy/terraform
+  sg=$tf/modules/region/security.tf
+  expect_fail unclosed-block 'main\.tf: does not parse' \
+    sed -i '0,/^}/s/^}$//' $tf/main.tf
+  expect_fail fmt-alignment 'not aligned as terraform fmt does' \
+    sed -i 's/^  name    = var.gossip_zone/  name = var.gossip_zone/' $tf/main.tf
+  expect_fail region-file-missing 'names region us-east, which has no config/regions/us-east.yaml' \
+    rm config/regions/us-east.yaml
+  expect_fail region-added-unfederated 'federation.peers does not seed region eu-central' \
+    sh -c 'sed "s/eu-west/eu-central/g" config/regions/eu-west.yaml > config/regions/eu-central.yaml'
+  expect_fail region-name-mismatch 'node.region is eu-central; it must equal the file name' \
+    sed -i 's/region: us-east/region: eu-central/' config/regions/us-east.yaml
+  expect_fail region-without-aws-region 'AWS region mars-1, which config/cloud_regions.yaml does not list' \
+    sh -c 'sed "s/us-east/mars/g" config/regions/us-east.yaml > config/regions/mars.yaml'
+  expect_fail stale-aws-region-override 'aws_regions names sa-east, which has no config/regions/sa-east.yaml' \
+    sed -i 's/^  default     = {}$/  default     = { sa-east = "sa-east-1" }/' $tf/variables.tf
+  expect_fail pinned-outside-jurisdiction 'pinned jurisdiction EU but AWS region us-east-1 is in US' \
+    sed -i 's/jurisdiction: US$/jurisdiction: EU/' config/regions/us-east.yaml
+  expect_fail federation-port-mismatch 'dials us-east on port 7946, but us-east.s federation.listen port is 7947' \
+    sed -i 's/listen: "0.0.0.0:7946"/listen: "0.0.0.0:7947"/' config/regions/us-east.yaml
+  expect_fail admin-not-loopback 'admin_listen 0.0.0.0:8081 is not loopback' \
+    sed -i 's/admin_listen: "127.0.0.1:8081"/admin_listen: "0.0.0.0:8081"/' config/regions/eu-west.yaml
+  expect_fail lb-port-literal 'the load balancer must listen on the client port 9090' \
+    sh -c 'sed -i "s/0.0.0.0:8080/0.0.0.0:9090/" config/regions/*.yaml &&
+           sed -i "s/  port              = var.client_port/  port              = 8080/" deploy/terraform/modules/region/lb.tf'
+  expect_fail client-rule-wrong-port 'no rule opens the client port 8080 to 0.0.0.0/0' \
+    sed -i '/lb_client_ipv4/,/^}/s/var.client_port/var.admin_port/' $sg
+  expect_fail admin-open-to-world 'the admin port 8081 admits only the region.s load balancer' \
+    sed -i '/"node_readyz"/,/^}/{s/referenced_security_group_id = aws_security_group.lb.id/cidr_ipv4                    = "0.0.0.0\/0"/}' $sg
+  expect_fail federation-open-to-world 'the federation port 7946 admits only the peers' \
+    sed -i '/"node_federation"/,/^}/{s/cidr_ipv4         = each.value/cidr_ipv4         = "0.0.0.0\/0"/}' $sg
+  expect_fail all-ports-from-lb 'the admin port|reaches only the client and admin ports' \
+    sed -i '/"node_client"/,/^}/{s/ip_protocol                  = "tcp"/ip_protocol                  = "-1"/}' $sg
+  expect_fail health-check-path 'the health check must be HTTP GET /readyz' \
+    sed -i 's#path                = "/readyz"#path                = "/healthz"#' $tf/modules/region/lb.tf
+  expect_fail regions-listed-by-hand 'module "region" must be ./modules/region with for_each = local.regions' \
+    sed -i 's/for_each = local.regions$/for_each = toset(["eu-west", "us-east"])/' $tf/main.tf
+  dirs=()
+  for name in "${names[@]}"; do dirs+=("$tmp/$name"); done
+  node "$here/check.mjs" --out "${dirs[@]}" || true
+  for i in "${!names[@]}"; do
+    name=${names[$i]} want=${wants[$i]}
+    rc=$(cat "$tmp/$name/check.rc" 2>/dev/null || echo missing)
+    if [ "$rc" != 1 ] || ! grep -Eq "$want" "$tmp/$name/check.out"; then
+      echo "FAILED $name: exit $rc, wanted /$want/ in:"
+      cat "$tmp/$name/check.out" 2>/dev/null || true
+      failures=$((failures + 1))
+    else
+      echo "ok $name: $(grep -E "$want" "$tmp/$name/check.out" | head -n 1)"
+      passed=$((passed + 1))
+    fi
+  done
+  echo "negative: $passed passed, $failures failed"
+  [ "$failures" -eq 0 ]
+  ;;
+
+unit)
+  unit="$repo/deploy/llm-edge.service"
+  # shellcheck disable=SC2016 # $MAINPID is systemd's, literal here
+  for key in 'User=llm-edge' 'ProtectSystem=strict' 'ReadWritePaths=/var/lib/llm-edge' \
+    'NoNewPrivileges=yes' 'Restart=on-failure' 'LimitNOFILE=' 'ExecReload=/bin/kill -HUP $MAINPID' \
+    'ProtectHome=yes' 'PrivateTmp=yes' 'CapabilityBoundingSet=CAP_NET_BIND_SERVICE' \
+    'StateDirectory=llm-edge' 'ExecStartPre=/usr/local/bin/llm-edge check'; do
+    grep -qF -- "$key" "$unit" || { echo "deploy/llm-edge.service lacks $key"; exit 1; }
+  done
+  if ! command -v systemd-analyze >/dev/null; then
+    echo "systemd-analyze not installed: keys checked only"
+    exit 0
+  fi
+  # verify wants the ExecStart binary to exist: point the unit at the one just built.
+  sed "s#/usr/local/bin/llm-edge#${binary:?the llm-edge binary}#g" "$unit" >"$tmp/llm-edge.service"
+  err=$(systemd-analyze verify --man=no "$tmp/llm-edge.service" 2>&1) || { echo "$err"; exit 1; }
+  [ -z "$err" ] || { echo "systemd-analyze verify: $err"; exit 1; }
+  # systemd's exposure score (0 = locked down, 10 = none): 2.5 or less, "OK".
+  systemd-analyze security --offline=yes --threshold=25 "$tmp/llm-edge.service" >"$tmp/security.txt" 2>&1 ||
+    { cat "$tmp/security.txt"; exit 1; }
+  tail -n 1 "$tmp/security.txt"
+  # The check works: an unknown key is reported.
+  printf 'ProtectSystm=strict\n' >>"$tmp/llm-edge.service"
+  err=$(systemd-analyze verify --man=no "$tmp/llm-edge.service" 2>&1 || true)
+  grep -q "Unknown key" <<<"$err" || { echo "systemd-analyze verify missed an unknown key"; exit 1; }
+  ;;
+
+scripts)
+  command -v shellcheck >/dev/null || { echo "SKIP: shellcheck not installed (scripts/setup.sh installs it)"; exit 77; }
+  shellcheck "$repo/deploy/terraform/modules/region/bootstrap.sh" "$repo/scripts/package.sh"
+  if command -v logrotate >/dev/null; then
+    # logrotate refuses a `create` user that does not exist: root stands in for llm-edge.
+    sed -e "s#/var/log/llm-edge#$tmp#" -e 's/llm-edge llm-edge/root root/' \
+      "$repo/deploy/logrotate/llm-edge" >"$tmp/logrotate.conf"
+    echo '{}' >"$tmp/access.log"
+    out=$(logrotate --debug --state "$tmp/state" "$tmp/logrotate.conf" 2>&1)
+    if grep -q 'error' <<<"$out" || ! grep -q 'Handling 1 logs' <<<"$out"; then
+      echo "$out"
+      exit 1
+    fi
+  fi
+  ;;
+
+*)
+  echo "unknown case $case_name" >&2
+  exit 2
+  ;;
+esac
