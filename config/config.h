@@ -14,6 +14,7 @@
 #include <cstdint>
 #include <map>
 #include <optional>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -140,7 +141,8 @@ struct Deployment {
   // nullopt when neither knows (requests are then recorded as unpriced, `check` says so).
   std::optional<TokenPrice> price;
   std::string price_name;  // the price list entry used, or "model_info"
-  int line = 0;  // where the entry starts in the file, for messages
+  std::string file;  // the file the entry is in (the config or one it includes)
+  int line = 0;      // where the entry starts in that file, for messages
 };
 
 struct RouterSettings {
@@ -202,6 +204,9 @@ struct Admin {
 
 struct Config {
   std::string path;  // the file it came from
+  // Every file it was read from: `path`, then the files it includes, in the order read
+  // (what `serve` watches for changes).
+  std::vector<std::string> files;
   NodeSettings node;
   GeoSettings geo;
   // Name -> jurisdiction. When the file has no `jurisdictions:`, the built-in default
@@ -237,14 +242,41 @@ struct ConfigError {
   std::string ToString() const;
 };
 
-// Reads, resolves os.environ/NAME references and validates FILE. Every problem found is
+// Where Load() reads included files from: the filesystem, unless a test or the fuzzer gives
+// another source.
+class FileSource {
+ public:
+  virtual ~FileSource() = default;
+  // The file's text, or why it cannot be read.
+  virtual Result<std::string> Read(const std::string& path) const = 0;
+  // Equal for two names of one file (include cycles and repeats are found by it).
+  virtual std::string Identity(const std::string& path) const = 0;
+};
+
+struct LoadOptions {
+  const FileSource* files = nullptr;  // nullptr: the filesystem
+  // Out, when set: every file read or tried, the config's own first, also when loading fails
+  // (a node watches them, so that creating a missing included file triggers a reload).
+  std::vector<std::string>* files_read = nullptr;
+  // Out, when set: the dotted path of every key the loader looked up, lists as indexes
+  // ("model_list.0.litellm_params.model"): the keys it accepts, for the documentation check.
+  std::set<std::string>* keys_seen = nullptr;
+};
+
+// Reads, resolves os.environ/NAME references and validates FILE and the files it includes
+// (`include: [files]`, relative to the including file; merge rules in config/include.h and
+// docs/configuration.md). Every problem found is
 // appended to *errors (if given), sorted by line; the Config is returned only when there are
 // none. On failure the Status is kInvalidArgument (kNotFound if the file cannot be read) and
-// its message lists every error, one ToString() per line.
-Result<Config> Load(const std::string& path, std::vector<ConfigError>* errors = nullptr);
+// its message lists every error, one ToString() per line. Errors in an included file name
+// that file and line.
+Result<Config> Load(const std::string& path, std::vector<ConfigError>* errors = nullptr,
+                    const LoadOptions& options = {});
 
-// Same, from YAML text; `path` is used in messages only.
+// Same, from YAML text; `path` names it in messages, and included files are relative to its
+// directory.
 Result<Config> LoadFromString(const std::string& yaml, const std::string& path,
-                              std::vector<ConfigError>* errors = nullptr);
+                              std::vector<ConfigError>* errors = nullptr,
+                              const LoadOptions& options = {});
 
 }  // namespace edge::config

@@ -10,6 +10,7 @@
 #include <set>
 
 #include "config/config.h"
+#include "config/include.h"
 #include "config/loader.h"
 #include "config/reader.h"
 #include "config/yaml_tree.h"
@@ -32,10 +33,10 @@ void Loader::Run(const YamlNode& root) {
   }
   // Sections not named here (litellm_settings, general_settings, ...) are LiteLLM's and are
   // ignored, so a LiteLLM proxy config loads as written.
-  auto section = [&root](std::string_view key) -> const YamlNode* {
-    const YamlNode* n = root.Find(key);
-    return n == nullptr || n->is_null() ? nullptr : n;
-  };
+  // Read through a MapReader (whose unknown keys are not rejected) so that the sections are
+  // among the keys the loader reports it accepts.
+  MapReader top(e_, &root, "", 1);
+  auto section = [&top](std::string_view key) -> const YamlNode* { return top.Get(key); };
   ParseNode(section("node"));
   ParseJurisdictions(section("jurisdictions"));
   ParseGeo(section("geo"));
@@ -44,6 +45,7 @@ void Loader::Run(const YamlNode& root) {
   ParseModelList(section("model_list"));
   ParseKeys(section("keys"));
   ParseTeams(section("teams"));
+  for (std::string_view key : {"audit", "ledger", "responses"}) top.Get(key);
   ParseSmallSections(root);
   ParseAdmin(section("admin"));
   ResolvePrices();  // after ledger.prices and model_list
@@ -110,30 +112,37 @@ Status FailureStatus(const std::vector<ConfigError>& errors, size_t first, Code 
 }  // namespace
 
 Result<Config> LoadFromString(const std::string& yaml, const std::string& path,
-                              std::vector<ConfigError>* errors) {
+                              std::vector<ConfigError>* errors, const LoadOptions& options) {
   std::vector<ConfigError> local;
   std::vector<ConfigError>* out = errors != nullptr ? errors : &local;
   const size_t first = out->size();
-  Errors e(path, out);
+  SourceMap map;
+  Errors e(&map, out);
+  e.set_keys_seen(options.keys_seen);
+  std::vector<std::string> files;
 
   YamlNode root;
-  int line = 1;
-  Status parsed = ParseYaml(yaml, &root, &line);
-  if (!parsed.ok()) {
-    e.Add(line, "", parsed.message());
-    return FailureStatus(*out, first, Code::kInvalidArgument);
-  }
+  const FileSource& source = options.files != nullptr ? *options.files : RealFiles();
+  bool parsed = ReadWithIncludes(path, yaml, source, &map, e, &root, &files);
+  if (options.files_read != nullptr) *options.files_read = files;
+  if (!parsed) return FailureStatus(*out, first, Code::kInvalidArgument);
   Config cfg;
   cfg.path = path;
   Loader(e, &cfg).Run(root);
-  if (e.count() == 0) return cfg;
   // Cross-reference checks run last; sorting puts every problem back in file order.
-  std::stable_sort(out->begin() + first, out->end(),
-                   [](const ConfigError& a, const ConfigError& b) { return a.line < b.line; });
-  return FailureStatus(*out, first, Code::kInvalidArgument);
+  e.SortByLocation();
+  if (e.count() != 0) return FailureStatus(*out, first, Code::kInvalidArgument);
+  for (Deployment& d : cfg.model_list) {
+    SourceMap::Where where = map.Resolve(d.line);
+    d.file = *where.file;
+    d.line = where.line;
+  }
+  cfg.files = std::move(files);
+  return cfg;
 }
 
-Result<Config> Load(const std::string& path, std::vector<ConfigError>* errors) {
+Result<Config> Load(const std::string& path, std::vector<ConfigError>* errors,
+                    const LoadOptions& options) {
   std::vector<ConfigError> local;
   std::vector<ConfigError>* out = errors != nullptr ? errors : &local;
   std::error_code ec;
@@ -144,10 +153,11 @@ Result<Config> Load(const std::string& path, std::vector<ConfigError>* errors) {
     std::ifstream in(path, std::ios::binary);
     if (in) {
       std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-      if (!in.bad()) return LoadFromString(text, path, errors);
+      if (!in.bad()) return LoadFromString(text, path, errors, options);
     }
     problem = std::string("cannot read: ") + std::strerror(errno);
   }
+  if (options.files_read != nullptr) *options.files_read = {path};
   out->push_back(ConfigError{path, 0, "", problem});
   return Status(Code::kNotFound, out->back().ToString());
 }

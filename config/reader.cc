@@ -2,6 +2,7 @@
 
 #include <unistd.h>
 
+#include <algorithm>
 #include <charconv>
 #include <cmath>
 #include <cstdint>
@@ -56,11 +57,50 @@ std::string WithoutUnderscores(std::string_view s) {
 
 }  // namespace
 
-void Errors::Add(int line, std::string key_path, std::string message) {
+int SourceMap::Add(std::string file, int lines) {
+  int base = next_;
+  files_.push_back(File{base, std::move(file)});
+  // Line L of this file is base + L for L >= 1; the next file starts after its last line.
+  next_ = base + std::max(lines, 1) + 1;
+  return base;
+}
+
+SourceMap::Where SourceMap::Resolve(int location) const {
+  static const std::string kNone;
+  if (files_.empty()) return {&kNone, location};
+  // The last file whose base is below the location (location 0: the first file, no line).
+  size_t i = 0;
+  while (i + 1 < files_.size() && files_[i + 1].base < location) ++i;
+  return {&files_[i].name, location - files_[i].base};
+}
+
+Errors::Errors(std::string file, std::vector<ConfigError>* out)
+    : map_(&own_), out_(out), first_(out ? out->size() : 0) {
+  own_.Add(std::move(file), std::numeric_limits<int>::max() / 2);
+}
+
+void Errors::Add(int location, std::string key_path, std::string message) {
   ++count_;
-  if (out_ != nullptr) {
-    out_->push_back(ConfigError{file_, line, std::move(key_path), std::move(message)});
+  if (out_ == nullptr) return;
+  SourceMap::Where where = map_->Resolve(location);
+  out_->push_back(ConfigError{*where.file, where.line, std::move(key_path), std::move(message)});
+  locations_.push_back(location);
+}
+
+void Errors::SortByLocation() {
+  if (out_ == nullptr) return;
+  std::vector<size_t> order(locations_.size());
+  for (size_t i = 0; i < order.size(); ++i) order[i] = i;
+  std::stable_sort(order.begin(), order.end(),
+                   [this](size_t a, size_t b) { return locations_[a] < locations_[b]; });
+  std::vector<ConfigError> sorted;
+  std::vector<int> locations;
+  for (size_t i : order) {
+    sorted.push_back(std::move((*out_)[first_ + i]));
+    locations.push_back(locations_[i]);
   }
+  std::move(sorted.begin(), sorted.end(), out_->begin() + static_cast<long>(first_));
+  locations_ = std::move(locations);
 }
 
 std::string JoinPath(std::string_view path, std::string_view key) {
@@ -199,7 +239,7 @@ int MapReader::LineOf(std::string_view key) const {
 }
 
 const YamlNode* MapReader::Get(std::string_view key) {
-  known_.emplace(key);
+  if (known_.emplace(key).second) e_.SawKey(PathOf(key));
   if (node_ == nullptr) return nullptr;
   const YamlNode* n = node_->Find(key);
   return n == nullptr || n->is_null() ? nullptr : n;

@@ -21,17 +21,61 @@
 
 namespace edge::config {
 
-// The problems found in one file.
-class Errors {
+// The lines of every file of one config (the file and what it includes) in one int space, as
+// clang's SourceManager keeps one offset space for all buffers: file k's line L is the
+// location base_k + L. Tree nodes, readers and Errors pass plain ints; only Errors turns a
+// location back into FILE:LINE. The first file's base is 0, so for a config without includes a
+// location is its line, and location 0 is "the first file, no line".
+class SourceMap {
  public:
-  Errors(std::string file, std::vector<ConfigError>* out) : file_(std::move(file)), out_(out) {}
-  void Add(int line, std::string key_path, std::string message);
-  size_t count() const { return count_; }
+  // Registers `file`, whose text has `lines` lines; returns its base.
+  int Add(std::string file, int lines);
+  struct Where {
+    const std::string* file;
+    int line;
+  };
+  Where Resolve(int location) const;
+  size_t size() const { return files_.size(); }
 
  private:
-  std::string file_;
+  struct File {
+    int base;
+    std::string name;
+  };
+  std::vector<File> files_;
+  int next_ = 0;
+};
+
+// The problems found in one config (its file and the files it includes).
+class Errors {
+ public:
+  // Problems in one file, with lines as locations.
+  Errors(std::string file, std::vector<ConfigError>* out);
+  // Problems in the files of `map`, which must outlive this.
+  Errors(const SourceMap* map, std::vector<ConfigError>* out)
+      : map_(map), out_(out), first_(out ? out->size() : 0) {}
+  Errors(const Errors&) = delete;
+  Errors& operator=(const Errors&) = delete;
+  // `location` is a line of the first file, or a SourceMap location.
+  void Add(int location, std::string key_path, std::string message);
+  size_t count() const { return count_; }
+  // Puts the problems added so far in file order (the first file, then each included file in
+  // the order it was read), each file's by line: cross-reference checks run last.
+  void SortByLocation();
+  // Where each key the readers looked up is collected (LoadOptions::keys_seen); may be null.
+  void set_keys_seen(std::set<std::string>* keys) { keys_seen_ = keys; }
+  void SawKey(const std::string& path) {
+    if (keys_seen_ != nullptr) keys_seen_->insert(path);
+  }
+
+ private:
+  SourceMap own_;  // for the one-file constructor
+  const SourceMap* map_;
   std::vector<ConfigError>* out_;
+  size_t first_ = 0;
+  std::vector<int> locations_;  // parallel to (*out_)[first_..]
   size_t count_ = 0;
+  std::set<std::string>* keys_seen_ = nullptr;
 };
 
 // "a" + "b" -> "a.b"; "" + "b" -> "b"; "a" + 2 -> "a.2".

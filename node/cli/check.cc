@@ -31,7 +31,7 @@ int RunCheck(const std::string& config_path) {
         "%s:%d: model_list.%zu: warning: deployment %s has no known jurisdiction%s%s%s; it "
         "never receives pinned traffic (set model_info.jurisdiction, or a region listed in "
         "config/cloud_regions.yaml)\n",
-        config_path.c_str(), d.line, i, d.id.c_str(),
+        d.file.c_str(), d.line, i, d.id.c_str(),
         d.cloud_region.empty() ? "" : " (region ", d.cloud_region.c_str(),
         d.cloud_region.empty() ? "" : " is not in the region table)");
   }
@@ -43,7 +43,7 @@ int RunCheck(const std::string& config_path) {
     std::printf("%s:%d: model_list.%zu.litellm_params.model: warning: no known price for '%s' "
                 "(price list of %s); its requests are recorded as unpriced; set "
                 "model_info.input_cost_per_token and output_cost_per_token\n",
-                config_path.c_str(), d.line, i, d.model.c_str(), cfg->prices_taken.c_str());
+                d.file.c_str(), d.line, i, d.model.c_str(), cfg->prices_taken.c_str());
   }
   Result<std::shared_ptr<const runtime::Snapshot>> snap = runtime::Snapshot::Build(std::move(cfg).value());
   if (!snap.ok()) {
