@@ -14,8 +14,9 @@
 # node.workers of both llm-edge nodes), WARMUP (2s), IDLE_CONNS (10000), EDGE_BIN
 # (build-release/node/llm-edge, built when missing), NGINX (/usr/sbin/nginx), KEEP_TMP (1 =
 # keep the temp dir with configs, logs and raw outputs), STREAMS ("1 8"), STREAM_DURATION
-# (5), STREAM_EVENTS (5), STREAM_GAP_MS (2), FED_INTERVAL_MS (1000), SKIP_EDGE, SKIP_FULL,
-# SKIP_PORTKEY, SKIP_STREAM, SKIP_IDLE (1 = leave that part out).
+# (5), STREAM_EVENTS (5), STREAM_GAP_MS (2), FED_INTERVAL_MS (1000), OVERHEAD_CONNS (64),
+# SKIP_EDGE, SKIP_FULL, SKIP_PORTKEY, SKIP_STREAM, SKIP_OVERHEAD, SKIP_IDLE (1 = leave that
+# part out).
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
@@ -36,6 +37,8 @@ SKIP_FULL=${SKIP_FULL:-0}
 SKIP_PORTKEY=${SKIP_PORTKEY:-0}
 SKIP_STREAM=${SKIP_STREAM:-0}
 SKIP_IDLE=${SKIP_IDLE:-0}
+SKIP_OVERHEAD=${SKIP_OVERHEAD:-0}
+OVERHEAD_CONNS=${OVERHEAD_CONNS:-64}
 [[ $SKIP_EDGE == 1 ]] && SKIP_FULL=1
 NGINX=${NGINX:-/usr/sbin/nginx}
 EDGE_BIN=${EDGE_BIN:-$ROOT/build-release/node/llm-edge}
@@ -136,6 +139,38 @@ function request()
 end
 EOF
 } >"$TMP/full.lua"
+
+# X-Edge-Overhead-Us of every answer, counted per thread (wrk calls response() for each
+# answer, which costs wrk time: this runs apart from the throughput rows) and merged in done().
+overhead_lua() {  # $1 = the row's script; prints it with the counting added
+  cat "$TMP/$1"
+  cat <<'EOF'
+hist = {}
+local threads = {}
+function setup(thread) table.insert(threads, thread) end
+function response(status, headers, body)
+  local v = tonumber(headers["X-Edge-Overhead-Us"] or headers["x-edge-overhead-us"] or "")
+  if v and status == 200 then hist[v] = (hist[v] or 0) + 1 end
+end
+function done(summary, latency, requests)
+  local all, keys, n = {}, {}, 0
+  for _, t in ipairs(threads) do
+    for v, c in pairs(t:get("hist")) do
+      if not all[v] then all[v] = 0; table.insert(keys, v) end
+      all[v] = all[v] + c; n = n + c
+    end
+  end
+  table.sort(keys)
+  local function pct(p)
+    local want, seen = math.ceil(p / 100 * n), 0
+    for _, v in ipairs(keys) do seen = seen + all[v]; if seen >= want then return v end end
+    return 0
+  end
+  io.write(string.format("OVERHEAD n=%d p50=%d p90=%d p99=%d max=%d\n", n, pct(50), pct(90),
+    pct(99), keys[#keys] or 0))
+end
+EOF
+}
 
 # Common nginx settings: everything under its own prefix, workers run as root so they can
 # use the temp dir, no access log.
@@ -488,6 +523,25 @@ if [[ -n "$EDGE_PID" || -n "$FULL_PID" ]]; then
     "p99 at 64 <= nginx's."
 fi
 
+# ---- X-Edge-Overhead-Us under load ----
+if [[ $SKIP_OVERHEAD != 1 && ( -n "$EDGE_PID" || -n "$FULL_PID" ) ]]; then
+  echo
+  echo "== X-Edge-Overhead-Us (the node's own time per request, us) at $OVERHEAD_CONNS connections," \
+    "wrk -d$DURATION with a response() callback (its req/s not comparable, not shown) =="
+  for t in "${TARGETS[@]}"; do
+    n=${t%% *}
+    [[ $n == llm-edge* ]] || continue
+    overhead_lua "${SCRIPT[$n]}" >"$TMP/overhead-$n.lua"
+    wrk -t"$THREADS" -c"$OVERHEAD_CONNS" -d"$DURATION" -s "$TMP/overhead-$n.lua" "${t#* }" \
+      >"$TMP/wrk-overhead-$n.txt" 2>&1 || true
+    line=$(grep -m1 '^OVERHEAD' "$TMP/wrk-overhead-$n.txt" || echo "OVERHEAD (no output: $TMP/wrk-overhead-$n.txt)")
+    bad=$(awk '/Non-2xx/ {printf " non2xx:%s", $NF}' "$TMP/wrk-overhead-$n.txt")
+    [[ -n "$bad" ]] && FLAGGED+=("overhead $n:$bad")
+    printf '%-14s %s%s\n' "$n" "${line#OVERHEAD }" "$bad"
+  done
+  echo "Target (issue 13): llm-edge-full's p99 < 100 us at 64 connections."
+fi
+
 # ---- streaming ----
 declare -A SFIRST STOTAL
 if [[ $SKIP_STREAM != 1 ]]; then
@@ -550,6 +604,7 @@ if [[ -n "$FULL_PID" ]]; then
     "$(metric llm_edge_rate_limit_refusals_total ''), gossip peers alive $(metric llm_edge_gossip_members 'alive'), gossip frames in/out ok" \
     "$(metric llm_edge_gossip_frames_total 'direction="in",result="ok"')/$(metric llm_edge_gossip_frames_total 'direction="out",result="ok"')"
   echo "  upstream attempts by deployment (ok):$(for d in 0 1 2; do printf ' fake-%s=%s' $d "$(metric llm_edge_upstream_attempts_total "deployment=\"fake-$d\".*outcome=\"ok\"")"; done)$(
+    [[ $SKIP_STREAM == 1 ]] ||
     for d in 0 1 2; do printf ' sse-%s=%s' $d "$(metric llm_edge_upstream_attempts_total "deployment=\"sse-$d\".*outcome=\"ok\"")"; done)"
   # Its log's warnings and errors, counted by message and error (wrk leaves requests in flight
   # when it stops: "Cancelled: the client closed the connection" is that, not a failure).
