@@ -32,7 +32,7 @@ module "region" {
   name                  = each.key
   aws_region            = each.value.aws_region
   config                = each.value.config
-  config_path           = local.config_path[each.key]
+  region_file           = "regions/${each.key}.yaml"
   config_files          = local.config_files[each.key]
   client_port           = each.value.client_port
   admin_port            = each.value.admin_port

@@ -4,7 +4,8 @@
 
 locals {
   repo_root   = "${path.module}/../.."
-  regions_dir = "${local.repo_root}/config/regions"
+  config_dir  = "${local.repo_root}/config"
+  regions_dir = "${local.config_dir}/regions"
 
   # demo.yaml is the single-node loopback config that scripts/demo.sh runs, not a deployment.
   excluded_region_files = ["demo.yaml"]
@@ -19,58 +20,68 @@ locals {
 
   # AWS region -> jurisdiction, from the table the node itself compiles in.
   aws_region_jurisdiction = merge([
-    for jurisdiction, names in yamldecode(file("${local.repo_root}/config/cloud_regions.yaml")).aws :
+    for jurisdiction, names in yamldecode(file("${local.config_dir}/cloud_regions.yaml")).aws :
     { for name in names : name => jurisdiction }
   ]...)
 
-  # The node's default jurisdictions, overridden by any a region config declares itself.
+  # The node's built-in jurisdictions, and those the region configs declare (with includes).
   jurisdictions = merge(
-    yamldecode(file("${local.repo_root}/config/jurisdictions.yaml")).jurisdictions,
-    [for cfg in values(local.region_configs) : try(cfg.jurisdictions, {})]...
+    yamldecode(file("${local.config_dir}/jurisdictions.yaml")).jurisdictions,
+    [for m in values(local.merged) : m.jurisdictions]...
   )
 
-  regions = {
+  # A region's config as the node reads it, for the sections Terraform needs: its includes
+  # (relative to the including file, two levels deep) merged in order, then the file itself,
+  # each section key by key with the later file winning (config/include.cc's rule, one level
+  # deep). Paths are relative to config/, as on the nodes (/etc/llm-edge).
+  include_depth_2 = {
+    for name, cfg in local.region_configs : name => flatten([
+      for inc in try(cfg.include, []) : [
+        for inc2 in try(yamldecode(file("${local.config_dir}/regions/${inc}")).include, []) : "${dirname("regions/${inc}")}/${inc2}"
+      ]
+    ])
+  }
+  include_chain = {
+    for name, cfg in local.region_configs : name => distinct([
+      for raw in flatten([
+        for inc in try(cfg.include, []) : concat(
+          [for inc2 in try(yamldecode(file("${local.config_dir}/regions/${inc}")).include, []) : "${dirname("regions/${inc}")}/${inc2}"],
+          ["regions/${inc}"],
+        )
+      ]) : replace(replace(replace(raw, "/[^/.][^/]*/\\.\\.//", ""), "/[^/.][^/]*/\\.\\.//", ""), "/[^/.][^/]*/\\.\\.//", "")
+    ])
+  }
+  merged = {
     for name, cfg in local.region_configs : name => {
-      config          = cfg
-      jurisdiction    = cfg.node.jurisdiction
+      for section in ["node", "federation", "jurisdictions"] : section => merge(concat(
+        [for p in local.include_chain[name] : try(yamldecode(file("${local.config_dir}/${p}"))[section], {})],
+        [try(cfg[section], {})],
+      )...)
+    }
+  }
+
+  regions = {
+    for name, m in local.merged : name => {
+      config          = m
+      jurisdiction    = m.node.jurisdiction
       aws_region      = lookup(var.aws_regions, name, "${name}-1")
-      client_port     = tonumber(regex("[0-9]+$", cfg.node.listen))
-      admin_port      = tonumber(regex("[0-9]+$", cfg.node.admin_listen))
-      federation_port = can(cfg.federation.listen) ? tonumber(regex("[0-9]+$", cfg.federation.listen)) : null
-      peers           = try(cfg.federation.peers, [])
-      includes        = try(cfg.include, [])
+      client_port     = tonumber(regex("[0-9]+$", m.node.listen))
+      admin_port      = tonumber(regex("[0-9]+$", m.node.admin_listen))
+      federation_port = can(m.federation.listen) ? tonumber(regex("[0-9]+$", m.federation.listen)) : null
+      peers           = try(m.federation.peers, [])
       instance_type   = coalesce(try(var.region_sizes[name].instance_type, null), var.instance_type)
       min_size        = coalesce(try(var.region_sizes[name].min_size, null), var.min_size)
       max_size        = coalesce(try(var.region_sizes[name].max_size, null), var.max_size)
     }
   }
 
-  # Where each region's config goes on the instance, relative to /etc/llm-edge (the service's
-  # working directory): the repository's own layout, so that includes resolve as in the repo.
-  config_path = { for name in keys(local.regions) : name => "config/regions/${name}.yaml" }
-
-  # Included files (two levels), keyed by their path relative to the repository root. An
-  # include is relative to the including file when that file exists, else to the root.
-  includes_1 = {
-    for name, r in local.regions : name => [
-      for inc in r.includes :
-      fileexists("${local.regions_dir}/${inc}") ? "config/regions/${inc}" : inc
-    ]
-  }
-  includes_2 = {
-    for name, paths in local.includes_1 : name => flatten([
-      for p in paths : [
-        for inc in try(yamldecode(file("${local.repo_root}/${p}")).include, []) :
-        fileexists("${local.repo_root}/${dirname(p)}/${inc}") ? "${dirname(p)}/${inc}" : inc
-      ]
-    ])
-  }
-  # a/b/../c -> a/c, twice: enough for the repository's depth.
+  # The files each region's nodes get, verbatim, by path relative to config/ (on a node,
+  # relative to /etc/llm-edge): the region file and everything it includes.
   config_files = {
-    for name in keys(local.regions) : name => {
-      for p in distinct(concat(local.includes_1[name], local.includes_2[name])) :
-      replace(replace(p, "/[^/.][^/]*/\\.\\.//", ""), "/[^/.][^/]*/\\.\\.//", "") => file("${local.repo_root}/${p}")
-    }
+    for name in keys(local.regions) : name => merge(
+      { for p in local.include_chain[name] : p => file("${local.config_dir}/${p}") },
+      { "regions/${name}.yaml" = file("${local.regions_dir}/${name}.yaml") },
+    )
   }
 }
 
@@ -82,8 +93,8 @@ resource "terraform_data" "region_check" {
 
   lifecycle {
     precondition {
-      condition     = each.value.config.node.region == each.key
-      error_message = "config/regions/${each.key}.yaml sets node.region ${each.value.config.node.region}: the file name and node.region must be equal."
+      condition     = local.region_configs[each.key].node.region == each.key
+      error_message = "config/regions/${each.key}.yaml sets node.region ${local.region_configs[each.key].node.region}: the file name and node.region must be equal."
     }
 
     precondition {
@@ -111,7 +122,15 @@ resource "terraform_data" "region_check" {
 
     precondition {
       condition     = alltrue([for p in keys(local.config_files[each.key]) : !startswith(p, "../") && !startswith(p, "/")])
-      error_message = "Region ${each.key} includes a file outside the repository: only files under it are shipped to the nodes."
+      error_message = "Region ${each.key} includes a file outside config/: only files under it are shipped to the nodes."
+    }
+
+    precondition {
+      condition = alltrue([
+        for p in local.include_depth_2[each.key] :
+        length(try(yamldecode(file("${local.config_dir}/${p}")).include, [])) == 0
+      ])
+      error_message = "Region ${each.key}: an included file of an included file includes more; Terraform follows two levels (regions.tf)."
     }
   }
 }

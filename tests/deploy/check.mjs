@@ -115,10 +115,13 @@ async function checkRoot(root) {
   const rootLocals = tfr.locals ?? {};
   const expect = (cond, msg) => { if (!cond) problem(msg); return cond; };
 
-  const regionsDirExpr = rootLocals.regions_dir ?? '';
-  expect(/\/config\/regions"?\}?$/.test(regionsDirExpr.replace(/\$\{local\.repo_root\}/, '')) &&
-         /path\.module\}\/\.\.\/\.\./.test(rootLocals.repo_root ?? ''),
+  const regionsDirExpr = String(rootLocals.regions_dir ?? '')
+    .replace('${local.config_dir}', String(rootLocals.config_dir ?? '')).replace('${local.repo_root}', '');
+  expect(regionsDirExpr === '/config/regions' && rootLocals.repo_root === '${path.module}/../..',
          'deploy/terraform/regions.tf: local.regions_dir must be the repository\'s config/regions');
+  expect(/for name, m in local\.merged/.test(String(rootLocals.regions ?? '')) &&
+         /include_chain/.test(String(rootLocals.merged ?? '')),
+         'deploy/terraform/regions.tf: local.regions must read each region\'s config with its includes merged (local.merged)');
   const configsExpr = String(rootLocals.region_configs ?? '');
   expect(/fileset\(local\.regions_dir, "\*\.yaml"\)/.test(configsExpr) && /\.node\.region/.test(configsExpr) &&
          /excluded_region_files/.test(configsExpr),
@@ -127,8 +130,8 @@ async function checkRoot(root) {
   expect(Array.isArray(excluded) && excluded.includes('demo.yaml'),
          'deploy/terraform/regions.tf: excluded_region_files must be a list that names demo.yaml');
   const regionsExpr = String(rootLocals.regions ?? '');
-  for (const [attr, source] of [['client_port', 'cfg.node.listen'], ['admin_port', 'cfg.node.admin_listen'],
-                                ['federation_port', 'cfg.federation.listen']]) {
+  for (const [attr, source] of [['client_port', 'm.node.listen'], ['admin_port', 'm.node.admin_listen'],
+                                ['federation_port', 'm.federation.listen']]) {
     expect(new RegExp(`${attr} += [^\\n]*regex\\("\\[0-9\\]\\+\\$", ${source.replace(/\./g, '\\.')}\\)`).test(regionsExpr),
            `deploy/terraform/regions.tf: local.regions.${attr} must be the port of ${source}`);
   }
@@ -149,18 +152,38 @@ async function checkRoot(root) {
     Object.entries(cloudRegions).flatMap(([j, names]) => names.map((n) => [n, j])));
   const defaultJurisdictions = readYaml(path.join(root, 'config/jurisdictions.yaml')).jurisdictions;
 
+  // A region's config as the node reads it, for the sections deploy/ uses: its includes
+  // (relative to the including file, recursively) merged in order, then the file itself,
+  // each section key by key, the later file winning (config/include.cc; regions.tf does the
+  // same two levels deep and fails the plan beyond).
+  const sections = ['node', 'federation', 'jurisdictions'];
+  function effective(file, seen = new Set()) {
+    const out = Object.fromEntries(sections.map((s) => [s, {}]));
+    if (seen.has(file)) return out;
+    seen.add(file);
+    const cfg = readYaml(file) ?? {};
+    const layers = [...(cfg.include ?? []).map((inc) => effective(path.resolve(path.dirname(file), inc), seen)), cfg];
+    for (const layer of layers) {
+      for (const s of sections) Object.assign(out[s], layer[s] ?? {});
+    }
+    return out;
+  }
+
   const regionsDir = path.join(root, 'config/regions');
   const regions = {};
   for (const f of fs.readdirSync(regionsDir).filter((f) => f.endsWith('.yaml')).sort()) {
     if (Array.isArray(excluded) && excluded.includes(f)) continue;
+    const file = path.join(regionsDir, f);
+    let own;
     let cfg;
     try {
-      cfg = readYaml(path.join(regionsDir, f));
+      own = readYaml(file);
+      cfg = effective(file);
     } catch (e) {
-      problem(`config/regions/${f}: not YAML: ${e.message}`);
+      problem(`config/regions/${f}: ${e.message}`);
       continue;
     }
-    if (cfg?.node?.region === undefined) continue;  // a shared part that region files include
+    if (own?.node?.region === undefined) continue;  // a part that region files include
     regions[f.slice(0, -'.yaml'.length)] = cfg;
   }
 
@@ -175,15 +198,15 @@ async function checkRoot(root) {
     const awsRegion = awsOverrides[name] ?? `${name}-1`;
     expect(awsRegion in awsJurisdiction,
            `${where}: region ${name} would run in AWS region ${awsRegion}, which config/cloud_regions.yaml does not list (set aws_regions["${name}"])`);
-    const jurisdictions = { ...defaultJurisdictions, ...(cfg.jurisdictions ?? {}) };
+    const jurisdictions = { ...defaultJurisdictions, ...cfg.jurisdictions };
     if (jurisdictions[cfg.node.jurisdiction]?.pinned) {
       expect(awsJurisdiction[awsRegion] === cfg.node.jurisdiction,
              `${where}: pinned jurisdiction ${cfg.node.jurisdiction} but AWS region ${awsRegion} is in ${awsJurisdiction[awsRegion] ?? 'no jurisdiction'}`);
     }
     const client = port(cfg.node.listen);
     const admin = port(cfg.node.admin_listen);
-    const federation = cfg.federation?.listen === undefined ? null : port(cfg.federation.listen);
-    if (!expect(client && admin && (federation || cfg.federation?.listen === undefined),
+    const federation = cfg.federation.listen === undefined ? null : port(cfg.federation.listen);
+    if (!expect(client && admin && (federation || cfg.federation.listen === undefined),
                 `${where}: node.listen, node.admin_listen and federation.listen must be host:port`)) continue;
     expect(['127.0.0.1', '::1', 'localhost'].includes(admin.host),
            `${where}: node.admin_listen ${cfg.node.admin_listen} is not loopback: the admin listener is for nobody outside`);

@@ -7,6 +7,11 @@
 #   unit        deploy/llm-edge.service: systemd-analyze verify is silent, the hardening keys
 #               are set, and systemd's own exposure score stays low
 #   scripts     shellcheck of the node bootstrap and the package script; logrotate reads its file
+#   boot        a node's first boot offline: scripts/package.sh makes the tarball from the build,
+#               cloud_init.mjs renders the user data as Terraform would and lays out its files,
+#               bootstrap.sh runs against stubbed AWS/IMDS/systemd commands (an elastic IP race,
+#               SSM secrets), then the real binary `check`s the config the service would run;
+#               a wrong tarball checksum and an exhausted address pool must fail the boot
 set -euo pipefail
 case_name=$1
 repo=$(cd "$2" && pwd)
@@ -162,6 +167,120 @@ scripts)
       exit 1
     fi
   fi
+  ;;
+
+boot)
+  need_node_modules
+  [ -x "${binary:-}" ] || { echo "boot needs the built llm-edge binary"; exit 2; }
+  # The instance config includes the region file: a binary without `include:` cannot run it.
+  printf 'include: [missing.yaml]\n' >"$tmp/probe.yaml"
+  probe=$("$binary" check --config "$tmp/probe.yaml" 2>&1 || true)
+  if ! grep -q 'missing.yaml' <<<"$probe"; then
+    echo "SKIP: this llm-edge has no include: (config/ issue 12), which the instance config needs"
+    exit 77
+  fi
+  build=$(cd "$(dirname "$binary")/.." && pwd)
+  packaged=$(bash "$repo/scripts/package.sh" "$build" "$tmp/dist")
+  tarball=${packaged%%$'\n'*}
+  sha=$(sha256sum "$tarball" | cut -d' ' -f1)
+  [ "${packaged##*$'\n'}" = "$sha" ] || { echo "package.sh printed a wrong SHA-256"; exit 1; }
+  tar -tzf "$tarball" >"$tmp/contents"
+  for f in bin/llm-edge share/llm-edge/geoip.mmdb share/llm-edge/llm-edge.service share/doc/llm-edge/README.md; do
+    grep -qx "$f" "$tmp/contents" || { echo "the tarball lacks $f"; exit 1; }
+  done
+  make_copy "$tmp/repo"
+  cp "$repo/deploy/llm-edge.service" "$tmp/repo/deploy/"
+  cp -r "$repo/deploy/logrotate" "$tmp/repo/deploy/"
+
+  # Stubs: IMDS through curl, the AWS CLI, systemd and user management.
+  stubs="$tmp/stubs"
+  mkdir -p "$stubs"
+  cat >"$stubs/curl" <<'STUB'
+#!/usr/bin/env bash
+case "$*" in
+  *latest/api/token*) echo token-1 ;;
+  *meta-data/instance-id*) echo i-0abc123def4567890 ;;
+  *) echo "curl stub: unexpected $*" >&2; exit 22 ;;
+esac
+STUB
+  cat >"$stubs/aws" <<'STUB'
+#!/usr/bin/env bash
+# The first address offered is taken by another booting node; the second is free.
+echo "$*" >>"$STUB_LOG"
+case "$*" in
+  *"describe-addresses --filters"*) printf 'eipalloc-taken\teipalloc-free\n' ;;
+  *"associate-address"*"--allocation-id eipalloc-free --no-allow-reassociation"*)
+    [ -z "${POOL_EXHAUSTED:-}" ] || exit 255 ;;
+  *"associate-address"*) echo "Resource.AlreadyAssociated" >&2; exit 255 ;;
+  *"describe-addresses --allocation-ids eipalloc-free"*) echo 203.0.113.7 ;;
+  "s3 cp --only-show-errors s3://llm-edge-releases/llm-edge.tar.gz "*) cp "$STUB_TARBALL" "${*: -1}" ;;
+  *"ssm get-parameters-by-path"*"--path /llm-edge/common "*)
+    cat <<'JSON'
+{"Parameters": [
+ {"Name": "/llm-edge/common/env/LLM_EDGE_GOSSIP_KEY", "Value": "gossip-key-1"},
+ {"Name": "/llm-edge/common/env/OPENAI_API_KEY", "Value": "common-key"},
+ {"Name": "/llm-edge/common/files/tls/ca.crt", "Value": "-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----"}]}
+JSON
+    ;;
+  *"ssm get-parameters-by-path"*"--path /llm-edge/eu-west "*)
+    cat <<'JSON'
+{"Parameters": [
+ {"Name": "/llm-edge/eu-west/env/OPENAI_API_KEY", "Value": "sk-\"eu\"$west`x`\\1"},
+ {"Name": "/llm-edge/eu-west/files/../escape", "Value": "never written"}]}
+JSON
+    ;;
+  *) echo "aws stub: unexpected $*" >&2; exit 255 ;;
+esac
+STUB
+  for cmd in systemctl useradd chown sleep; do
+    # shellcheck disable=SC2016 # the stub expands them when it runs
+    printf '#!/bin/sh\necho "%s $*" >>"$STUB_LOG"\n' "$cmd" >"$stubs/$cmd"
+  done
+  chmod +x "$stubs"/*
+
+  boot() {  # ROOT [ARTIFACT_SHA256]: render the user data into ROOT and run its bootstrap
+    local root=$1 want_sha=${2:-$sha}
+    node "$here/cloud_init.mjs" "$tmp/repo" eu-west "$root" s3://llm-edge-releases/llm-edge.tar.gz "$want_sha"
+    mkdir -p "$root/usr/local"
+    STUB_LOG="$root/calls.log" STUB_TARBALL="$tarball" PATH="$stubs:$PATH" \
+      LLM_EDGE_ETC="$root/etc/llm-edge" LLM_EDGE_PREFIX="$root/usr/local" \
+      bash "$root/usr/local/sbin/llm-edge-bootstrap"
+  }
+
+  root="$tmp/node"
+  boot "$root"
+  etc="$root/etc/llm-edge"
+  fail() { echo "boot: $*"; cat "$root/calls.log"; exit 1; }
+  grep -q 'associate-address.*eipalloc-taken' "$root/calls.log" || fail "the address race was not exercised"
+  grep -q 'systemctl enable --now llm-edge.service' "$root/calls.log" || fail "the service was not started"
+  [ "$(stat -c %a "$etc/env")" = 600 ] || fail "env is not mode 0600"
+  [ -e "$root/etc/escape" ] && fail "an SSM file name with .. was written"
+  [ "$(head -n 1 "$etc/tls/ca.crt")" = '-----BEGIN CERTIFICATE-----' ] || fail "tls/ca.crt from SSM missing"
+  # The environment as systemd and a shell read it; the region's value won over the common one.
+  # shellcheck disable=SC1091,SC2016 # the environment file is made above; the key is literal
+  (set -a && . "$etc/env" && set +a &&
+    [ "$LLM_EDGE_NODE_ID" = eu-west-0abc123def4567890 ] &&
+    [ "$LLM_EDGE_GOSSIP_ADVERTISE" = 203.0.113.7:7946 ] &&
+    [ "$LLM_EDGE_CONFIG" = "$etc/regions/eu-west.instance.yaml" ] &&
+    [ "$OPENAI_API_KEY" = 'sk-"eu"$west`x`\1' ] &&
+    [ "$LLM_EDGE_GOSSIP_KEY" = gossip-key-1 ]) || { cat "$etc/env"; fail "the environment is wrong"; }
+  # The installed binary checks the config the unit would run, as the unit runs it (cwd
+  # /etc/llm-edge, the environment file loaded): the overlay, the verbatim region file and
+  # its includes two levels deep.
+  # shellcheck disable=SC1091
+  out=$(cd "$etc" && set -a && . ./env && set +a &&
+    "$root/usr/local/bin/llm-edge" check --config "$LLM_EDGE_CONFIG" 2>&1) ||
+    { echo "$out"; fail "llm-edge check refused the instance config"; }
+  echo "$out"
+
+  # A tarball that is not the one Terraform names never gets installed or started.
+  if boot "$tmp/bad-sha" "$(printf '%064d' 1)" 2>"$tmp/bad-sha.err"; then fail "a wrong checksum booted"; fi
+  grep -q 'systemctl' "$tmp/bad-sha/calls.log" && fail "a wrong checksum started the service"
+  [ -e "$tmp/bad-sha/usr/local/bin/llm-edge" ] && fail "a wrong checksum installed the binary"
+  # No free elastic IP: the node gives up instead of gossiping from an address no peer admits.
+  if POOL_EXHAUSTED=1 boot "$tmp/no-eip" 2>"$tmp/no-eip.err"; then fail "a node without an address booted"; fi
+  grep -q 'no free elastic IP' "$tmp/no-eip.err" || { cat "$tmp/no-eip.err"; fail "no reason given"; }
+  echo "boot: ok (address race, secrets, checksum, pool exhaustion)"
   ;;
 
 *)

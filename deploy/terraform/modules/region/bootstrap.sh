@@ -4,8 +4,8 @@
 #   REGION AWS_REGION ARTIFACT_URL ARTIFACT_SHA256 SSM_PREFIX CONFIG_PATH EIP_POOL_TAG FEDERATION_PORT
 # 1. claims a free elastic IP of the region's pool (the gossip address the other regions'
 #    security groups admit), 2. installs the release tarball after checking its SHA-256,
-# 3. writes secrets from SSM Parameter Store, 4. gives the config this instance's node id and
-# advertised address, 5. checks the config and starts llm-edge under systemd.
+# 3. writes the service's environment: secrets from SSM Parameter Store, this node's id and
+#    gossip address, 4. starts llm-edge under systemd (whose ExecStartPre checks the config).
 # Any failure exits non-zero: the node never answers /readyz and the group replaces it.
 set -euo pipefail
 
@@ -59,23 +59,26 @@ echo "$ARTIFACT_SHA256  $work/llm-edge.tar.gz" | sha256sum --check --quiet
 tar -xzf "$work/llm-edge.tar.gz" -C "$prefix" --no-same-owner
 test -x "$prefix/bin/llm-edge"
 
-# 3. Secrets: PREFIX/{common,REGION}/env/NAME -> llm-edge.env, PREFIX/{common,REGION}/files/PATH
-# -> $etc/PATH. The region's entries override the common ones.
+# 3. The environment (systemd EnvironmentFile, root only): PREFIX/{common,REGION}/env/NAME as
+# NAME (the region's win), then this node's own values; PREFIX/{common,REGION}/files/PATH as
+# $etc/PATH (TLS keys and certificates: relative paths in the config resolve there).
+# Node ids must differ within a region: gossip and the audit chain are per node.
+node_id="$REGION-${instance_id#i-}"
+# shellcheck disable=SC2016 # the Python program is literal
 for scope in common "$REGION"; do
   aws ssm get-parameters-by-path --region "$AWS_REGION" --path "$SSM_PREFIX/$scope" \
     --recursive --with-decryption --output json
 done | python3 -c '
 import json, os, re, sys
-etc, prefix, region, config = sys.argv[1:5]
-env = {"LLM_EDGE_CONFIG": os.path.join(etc, config)}
-files = {}
+etc, prefix, region = sys.argv[1:4]
+env, files = {}, {}
 decoder, text, pos = json.JSONDecoder(), sys.stdin.read(), 0
-while pos < len(text.rstrip()):
-    page, pos = decoder.raw_decode(text, pos)
+while text[pos:].strip():
     pos += len(text[pos:]) - len(text[pos:].lstrip())
-    for p in page.get("Parameters", []):
-        name, value = p["Name"], p["Value"]
-        for scope in ("common", region):
+    page, pos = decoder.raw_decode(text, pos)
+    for scope in ("common", region):
+        for p in page.get("Parameters", []):
+            name, value = p["Name"], p["Value"]
             base = f"{prefix}/{scope}/"
             if not name.startswith(base):
                 continue
@@ -86,28 +89,32 @@ while pos < len(text.rstrip()):
                 env[rest] = value
             elif kind == "files" and rest and ".." not in rest.split("/"):
                 files[rest] = value
-with open(os.path.join(etc, "llm-edge.env"), "w", opener=lambda f, fl: os.open(f, fl, 0o640)) as out:
-    for name, value in env.items():
-        escaped = value.replace("\\", "\\\\").replace("\"", "\\\"")
-        out.write(f"{name}=\"{escaped}\"\n")
-for rel, value in files.items():
-    path = os.path.join(etc, rel)
+for assignment in sys.argv[4:]:
+    name, _, value = assignment.partition("=")
+    env[name] = value
+def write(path, text, mode):
     os.makedirs(os.path.dirname(path), exist_ok=True)
-    with open(path, "w", opener=lambda f, fl: os.open(f, fl, 0o640)) as out:
-        out.write(value if value.endswith("\n") else value + "\n")
-' "$etc" "$SSM_PREFIX" "$REGION" "$CONFIG_PATH"
+    with open(path + ".tmp", "w", opener=lambda f, fl: os.open(f, fl, mode)) as out:
+        out.write(text)
+    os.replace(path + ".tmp", path)
+# Double quotes with \ " $ ` escaped: read alike by systemd and by `set -a; . env` in a shell.
+quote = lambda v: "\"" + re.sub(r"([\\\"$`])", r"\\\1", v) + "\""
+write(os.path.join(etc, "env"), "".join(f"{k}={quote(v)}\n" for k, v in env.items()), 0o600)
+for rel, value in files.items():
+    write(os.path.join(etc, rel), value if value.endswith("\n") else value + "\n", 0o640)
+' "$etc" "$SSM_PREFIX" "$REGION" \
+  "LLM_EDGE_CONFIG=$etc/$CONFIG_PATH" \
+  "LLM_EDGE_NODE_ID=$node_id" \
+  "LLM_EDGE_GOSSIP_ADVERTISE=${advertise_ip:+$advertise_ip:$FEDERATION_PORT}"
 
-# 4. This instance's identity: node ids must differ within a region (gossip and the audit
-# chain are per node), and the gossip address is the elastic IP claimed above.
-node_id="$REGION-${instance_id#i-}"
-sed -i -e "s/@NODE_ID@/$node_id/g" -e "s/@ADVERTISE_IP@/$advertise_ip/g" "$etc/$CONFIG_PATH"
-
-# 5. Ownership, then start: the unit's ExecStartPre runs `llm-edge check` with the secrets.
+# 4. Ownership (the service user reads the config and TLS files; the environment and this
+# script's own settings stay root's), then start.
 id -u llm-edge >/dev/null 2>&1 ||
   useradd --system --home-dir /var/lib/llm-edge --no-create-home --shell /usr/sbin/nologin llm-edge
 chown -R root:llm-edge "$etc"
 chmod -R u=rwX,g=rX,o= "$etc"
-chmod 0600 "$etc/bootstrap.env"
+chown root:root "$etc/env" "$etc/bootstrap.env"
+chmod 0600 "$etc/env" "$etc/bootstrap.env"
 systemctl daemon-reload
 systemctl enable --now llm-edge.service
 log "started $node_id"

@@ -24,28 +24,17 @@ data "aws_ami" "debian" {
 locals {
   ami_id = var.ami_id != null ? var.ami_id : data.aws_ami.debian[0].id
 
-  # What differs from the repository's file on an instance: its own id and data dir, the
-  # admin listener on every interface (the node security group admits only the load
-  # balancer, for /readyz), the elastic IP it claimed as its gossip address, and the access
-  # log path when access_log is set. bootstrap.sh fills in the @...@ values at boot.
-  config_overrides = [
-    {
-      node = merge(var.config.node, {
-        id           = "@NODE_ID@"
-        data_dir     = "/var/lib/llm-edge"
-        admin_listen = "0.0.0.0:${var.admin_port}"
-      })
-    },
-    {
-      for k, v in { federation = merge(try(var.config.federation, {}), { advertise = "@ADVERTISE_IP@:${coalesce(var.federation_port, 0)}" }) } :
-      k => v if var.federation_port != null
-    },
-    {
-      for k, v in { log = merge(try(var.config.log, {}), { access = coalesce(var.access_log, "stderr") }) } :
-      k => v if var.access_log != null
-    },
-  ]
-  instance_config = yamlencode(merge(var.config, local.config_overrides...))
+  # The config the service runs: a small file that includes the region's file from the
+  # repository (shipped verbatim, so `check` errors name its lines) and sets what differs on
+  # an AWS node (instance.yaml.tftpl). bootstrap.sh writes the per-node environment.
+  instance_config_path = replace(var.region_file, "/\\.yaml$/", ".instance.yaml")
+  instance_config = templatefile("${path.module}/instance.yaml.tftpl", {
+    name            = var.name
+    region_file     = basename(var.region_file)
+    admin_port      = var.admin_port
+    federation_port = var.federation_port
+    access_log      = var.access_log
+  })
 
   bootstrap_env = join("\n", [
     "REGION=${var.name}",
@@ -53,7 +42,7 @@ locals {
     "ARTIFACT_URL=${var.artifact_url}",
     "ARTIFACT_SHA256=${var.artifact_sha256}",
     "SSM_PREFIX=${var.ssm_prefix}",
-    "CONFIG_PATH=${var.config_path}",
+    "CONFIG_PATH=${local.instance_config_path}",
     "EIP_POOL_TAG=${var.eip_pool_tag}",
     "FEDERATION_PORT=${var.federation_port == null ? "" : var.federation_port}",
     "",
@@ -65,9 +54,7 @@ locals {
     logrotate     = file("${path.module}/../../../logrotate/llm-edge")
     bootstrap     = file("${path.module}/bootstrap.sh")
     bootstrap_env = local.bootstrap_env
-    config_path   = var.config_path
-    config        = local.instance_config
-    config_files  = var.config_files
+    config_files  = merge(var.config_files, { (local.instance_config_path) = local.instance_config })
   })
 }
 

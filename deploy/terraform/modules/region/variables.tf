@@ -14,19 +14,23 @@ variable "aws_region" {
 }
 
 variable "config" {
-  description = "The region's config, as yamldecode read it from config/regions/NAME.yaml. The instance gets it re-encoded with node.id, node.data_dir, node.admin_listen and federation.advertise set per instance (docs/deployment.md)."
+  description = "The sections node, federation and jurisdictions of the region's config as the node reads it (includes merged; ../../regions.tf). The module reads node.admin_tls from it."
   type        = any
 }
 
-variable "config_path" {
-  description = "Where the region's config goes on the instance, relative to /etc/llm-edge (the service's working directory), e.g. config/regions/eu-west.yaml: included files keep their place beside it."
+variable "region_file" {
+  description = "The region's config file, relative to /etc/llm-edge (the repository's config/), e.g. regions/eu-west.yaml; a key of config_files."
   type        = string
 }
 
 variable "config_files" {
-  description = "Files the region's config includes, as {path relative to /etc/llm-edge = content}, written verbatim beside the config."
+  description = "Every file the region's config needs (itself and what it includes), as {path relative to /etc/llm-edge = content}, written verbatim."
   type        = map(string)
-  default     = {}
+
+  validation {
+    condition     = alltrue([for p in keys(var.config_files) : !startswith(p, "/") && !contains(split("/", p), "..")])
+    error_message = "config_files paths are relative to /etc/llm-edge, without \"..\"."
+  }
 }
 
 variable "client_port" {
