@@ -18,6 +18,7 @@ BIN=${1:-$ROOT/build-release/node/llm-edge}
 CONNS=${CONNS:-16}
 WORKERS=${WORKERS:-1}
 CALLGRIND=${CALLGRIND:-0}
+WRK_THREADS=$((CONNS < 2 ? 1 : 2))  # wrk needs connections >= threads
 DURATION=${DURATION:-$([[ $CALLGRIND == 1 ]] && echo 10 || echo 5)}
 [[ -x "$BIN" ]] || { echo "no binary at $BIN" >&2; exit 1; }
 command -v wrk >/dev/null || { echo "wrk not found (apt-get install wrk)" >&2; exit 1; }
@@ -87,9 +88,9 @@ snapshot() {
   done | sort
 }
 
-[[ $CALLGRIND == 1 ]] || wrk -t2 -c"$CONNS" -d2s -s "$TMP/post.lua" "$URL" >/dev/null  # warm-up
+[[ $CALLGRIND == 1 ]] || wrk -t"$WRK_THREADS" -c"$CONNS" -d2s -s "$TMP/post.lua" "$URL" >/dev/null  # warm-up
 snapshot >"$TMP/before"
-wrk -t2 -c"$CONNS" -d"${DURATION}s" -s "$TMP/post.lua" "$URL" >"$TMP/wrk.txt"
+wrk -t"$WRK_THREADS" -c"$CONNS" -d"${DURATION}s" -s "$TMP/post.lua" "$URL" >"$TMP/wrk.txt"
 snapshot >"$TMP/after"
 N=$(awk '/requests in/ {print $1}' "$TMP/wrk.txt")
 echo "wrk -c$CONNS -d${DURATION}s, workers: $WORKERS, $(nproc) cores: $N requests," \
