@@ -205,10 +205,12 @@ esac
 STUB
   cat >"$stubs/aws" <<'STUB'
 #!/usr/bin/env bash
-# The first address offered is taken by another booting node; the second is free.
+# The first address listed as free is taken by another booting node before this one
+# associates it; the next listing offers a free one.
 echo "$*" >>"$STUB_LOG"
 case "$*" in
-  *"describe-addresses --filters"*) printf 'eipalloc-taken\teipalloc-free\n' ;;
+  *"describe-addresses --filters"*)
+    if grep -q 'associate-address' "$STUB_LOG"; then echo eipalloc-free; else echo eipalloc-taken; fi ;;
   *"associate-address"*"--allocation-id eipalloc-free --no-allow-reassociation"*)
     [ -z "${POOL_EXHAUSTED:-}" ] || exit 255 ;;
   *"associate-address"*) echo "Resource.AlreadyAssociated" >&2; exit 255 ;;
