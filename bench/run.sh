@@ -11,7 +11,7 @@
 #
 # Environment: DURATION (10s), CONNS ("1 16 64"), THREADS (2), ROUNDS (1; medians over rounds
 # that alternate the targets), WORKERS (1: worker processes of the nginx proxy and
-# node.workers of both llm-edge nodes), WARMUP (2s), IDLE_CONNS (10000), EDGE_BIN
+# node.workers of both llm-edge nodes; auto = one per core for both), WARMUP (2s), IDLE_CONNS (10000), EDGE_BIN
 # (build-release/node/llm-edge, built when missing), NGINX (/usr/sbin/nginx), KEEP_TMP (1 =
 # keep the temp dir with configs, logs and raw outputs), STREAMS ("1 8"), STREAM_DURATION
 # (5), STREAM_EVENTS (5), STREAM_GAP_MS (2), FED_INTERVAL_MS (1000), OVERHEAD_CONNS (64),
@@ -40,6 +40,9 @@ SKIP_IDLE=${SKIP_IDLE:-0}
 SKIP_OVERHEAD=${SKIP_OVERHEAD:-0}
 OVERHEAD_CONNS=${OVERHEAD_CONNS:-64}
 [[ $SKIP_EDGE == 1 ]] && SKIP_FULL=1
+# WORKERS=auto: each at its default, nginx one worker per core, llm-edge node.workers 0 (the same).
+EDGE_WORKERS=$WORKERS
+[[ $WORKERS == auto ]] && EDGE_WORKERS=0
 NGINX=${NGINX:-/usr/sbin/nginx}
 EDGE_BIN=${EDGE_BIN:-$ROOT/build-release/node/llm-edge}
 PORTKEY_JS=$ROOT/bench/portkey/node_modules/@portkey-ai/gateway/build/start-server.js
@@ -317,7 +320,7 @@ node:
   listen: "127.0.0.1:$EDGE_PORT"
   admin_listen: "127.0.0.1:$EDGE_ADMIN"
   data_dir: $TMP/edge-data
-  workers: $WORKERS
+  workers: $EDGE_WORKERS
 model_list:
 EOF
     deployment gpt-4o-mini "$FAKE_PORT" ""
@@ -353,7 +356,7 @@ node:
   listen: "127.0.0.1:$(free_port)"
   admin_listen: "127.0.0.1:${FULL_ADMIN_PORTS[$i]}"
   data_dir: $TMP/$1-data
-  workers: $WORKERS
+  workers: $EDGE_WORKERS
 model_list:
 EOF
     local k=0
