@@ -609,6 +609,12 @@ if [[ -n "$FULL_PID" ]]; then
   echo "  upstream attempts by deployment (ok):$(for d in 0 1 2; do printf ' fake-%s=%s' $d "$(metric llm_edge_upstream_attempts_total "deployment=\"fake-$d\".*outcome=\"ok\"")"; done)$(
     [[ $SKIP_STREAM == 1 ]] ||
     for d in 0 1 2; do printf ' sse-%s=%s' $d "$(metric llm_edge_upstream_attempts_total "deployment=\"sse-$d\".*outcome=\"ok\"")"; done)"
+  # The audit log it wrote: the chain and the signed digests verify, and both peers' witnessed
+  # chain heads and digests (received by gossip) are in it.
+  verify=$("$EDGE_BIN" audit verify --data-dir "$TMP/bench-full-data" --admin-key "$ADMIN_KEY" \
+    --witness "http://127.0.0.1:${FULL_ADMIN_PORTS[1]}" --witness "http://127.0.0.1:${FULL_ADMIN_PORTS[2]}" 2>&1) ||
+    FLAGGED+=("llm-edge-full audit verify failed: $verify")
+  echo "  audit verify --witness (both peers): $(tr '\n' ' ' <<<"$verify" | head -c 400)"
   # Its log's warnings and errors, counted by message and error (wrk leaves requests in flight
   # when it stops: "Cancelled: the client closed the connection" is that, not a failure).
   "$PY" - "$TMP/full.log" <<'EOF'
