@@ -12,6 +12,9 @@
 #               bootstrap.sh runs against stubbed AWS/IMDS/systemd commands (an elastic IP race,
 #               SSM secrets), then the real binary `check`s the config the service would run;
 #               a wrong tarball checksum and an exhausted address pool must fail the boot
+#   instances   every region in config/regions/: its user data fits EC2's limit, and the
+#               instance config its nodes run passes `llm-edge check` with the example
+#               environment and gossip certificates (config/regions/README.md)
 set -euo pipefail
 case_name=$1
 repo=$(cd "$2" && pwd)
@@ -283,6 +286,32 @@ STUB
   if POOL_EXHAUSTED=1 boot "$tmp/no-eip" 2>"$tmp/no-eip.err"; then fail "a node without an address booted"; fi
   grep -q 'no free elastic IP' "$tmp/no-eip.err" || { cat "$tmp/no-eip.err"; fail "no reason given"; }
   echo "boot: ok (address race, secrets, checksum, pool exhaustion)"
+  ;;
+
+instances)
+  need_node_modules
+  [ -x "${binary:-}" ] || { echo "instances needs the built llm-edge binary"; exit 2; }
+  checked=0
+  for f in "$repo"/config/regions/*.yaml; do
+    name=$(basename "$f" .yaml)
+    [ "$name" = demo ] && continue
+    grep -q '^  region: ' "$f" || continue  # a part that regions include
+    root="$tmp/$name"
+    node "$here/cloud_init.mjs" "$repo" "$name" "$root"
+    etc="$root/etc/llm-edge"
+    grep -q '^  admin_listen: "0.0.0.0:' "$etc/regions/$name.instance.yaml" ||
+      { echo "$name: the instance config does not open the admin listener to the load balancer"; exit 1; }
+    # What bootstrap.sh and SSM would provide: the environment and the gossip certificates.
+    (cd "$etc" && sh "$repo/config/regions/gossip-certs.sh" tls "gossip.$name.llm-edge.internal" >/dev/null)
+    # shellcheck disable=SC1091
+    out=$(cd "$etc" && set -a && . "$repo/config/regions/llm-edge.env.example" &&
+      LLM_EDGE_NODE_ID="$name-0abc123def4567890" LLM_EDGE_GOSSIP_ADVERTISE=203.0.113.7:7946 &&
+      set +a && "$binary" check --config "regions/$name.instance.yaml" 2>&1) ||
+      { echo "$out"; echo "$name: llm-edge check refused the instance config"; exit 1; }
+    [ "$(tail -n 1 <<<"$out")" = "regions/$name.instance.yaml: ok" ] || { echo "$out"; exit 1; }
+    checked=$((checked + 1))
+  done
+  echo "instances: $checked regions' instance configs pass check"
   ;;
 
 *)
