@@ -123,8 +123,6 @@ const bootstrapEnv = [
 ].join('\n');
 const userData = render(fs.readFileSync(path.join(moduleDir, 'cloud-init.yaml.tftpl'), 'utf8'), {
   name: region,
-  unit: fs.readFileSync(path.join(repo, 'deploy/llm-edge.service'), 'utf8'),
-  logrotate: fs.readFileSync(path.join(repo, 'deploy/logrotate/llm-edge'), 'utf8'),
   bootstrap: fs.readFileSync(path.join(moduleDir, 'bootstrap.sh'), 'utf8'),
   bootstrap_env: bootstrapEnv,
   config_files: files,

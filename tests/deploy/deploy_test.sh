@@ -19,6 +19,7 @@ set -euo pipefail
 case_name=$1
 repo=$(cd "$2" && pwd)
 binary=${3:-}
+[ -z "$binary" ] || binary=$(cd "$(dirname "$binary")" && pwd)/$(basename "$binary")
 here="$repo/tests/deploy"
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
@@ -188,12 +189,11 @@ boot)
   sha=$(sha256sum "$tarball" | cut -d' ' -f1)
   [ "${packaged##*$'\n'}" = "$sha" ] || { echo "package.sh printed a wrong SHA-256"; exit 1; }
   tar -tzf "$tarball" >"$tmp/contents"
-  for f in bin/llm-edge share/llm-edge/geoip.mmdb share/llm-edge/llm-edge.service share/doc/llm-edge/README.md; do
+  for f in bin/llm-edge share/llm-edge/geoip.mmdb share/llm-edge/llm-edge.service \
+    share/llm-edge/logrotate/llm-edge share/doc/llm-edge/README.md share/doc/llm-edge/deployment.md; do
     grep -qx "$f" "$tmp/contents" || { echo "the tarball lacks $f"; exit 1; }
   done
   make_copy "$tmp/repo"
-  cp "$repo/deploy/llm-edge.service" "$tmp/repo/deploy/"
-  cp -r "$repo/deploy/logrotate" "$tmp/repo/deploy/"
 
   # Stubs: IMDS through curl, the AWS CLI, systemd and user management.
   stubs="$tmp/stubs"
@@ -203,6 +203,7 @@ boot)
 case "$*" in
   *latest/api/token*) echo token-1 ;;
   *meta-data/instance-id*) echo i-0abc123def4567890 ;;
+  *"amazon-ssm-eu-west-1/latest/debian_amd64/amazon-ssm-agent.deb"*) echo deb >"${@: -2:1}" ;;
   *) echo "curl stub: unexpected $*" >&2; exit 22 ;;
 esac
 STUB
@@ -237,7 +238,7 @@ JSON
   *) echo "aws stub: unexpected $*" >&2; exit 255 ;;
 esac
 STUB
-  for cmd in systemctl useradd chown sleep; do
+  for cmd in systemctl useradd chown sleep dpkg; do
     # shellcheck disable=SC2016 # the stub expands them when it runs
     printf '#!/bin/sh\necho "%s $*" >>"$STUB_LOG"\n' "$cmd" >"$stubs/$cmd"
   done
@@ -247,8 +248,7 @@ STUB
     local root=$1 want_sha=${2:-$sha}
     node "$here/cloud_init.mjs" "$tmp/repo" eu-west "$root" s3://llm-edge-releases/llm-edge.tar.gz "$want_sha"
     mkdir -p "$root/usr/local"
-    STUB_LOG="$root/calls.log" STUB_TARBALL="$tarball" PATH="$stubs:$PATH" \
-      LLM_EDGE_ETC="$root/etc/llm-edge" LLM_EDGE_PREFIX="$root/usr/local" \
+    STUB_LOG="$root/calls.log" STUB_TARBALL="$tarball" PATH="$stubs:$PATH" LLM_EDGE_ROOT="$root" \
       bash "$root/usr/local/sbin/llm-edge-bootstrap"
   }
 
@@ -258,6 +258,9 @@ STUB
   fail() { echo "boot: $*"; cat "$root/calls.log"; exit 1; }
   grep -q 'associate-address.*eipalloc-taken' "$root/calls.log" || fail "the address race was not exercised"
   grep -q 'systemctl enable --now llm-edge.service' "$root/calls.log" || fail "the service was not started"
+  grep -q 'dpkg -i .*amazon-ssm-agent.deb' "$root/calls.log" || fail "the SSM agent was not installed"
+  cmp "$root/etc/systemd/system/llm-edge.service" "$repo/deploy/llm-edge.service" || fail "the unit is not the release's"
+  cmp "$root/etc/logrotate.d/llm-edge" "$repo/deploy/logrotate/llm-edge" || fail "the logrotate file is not the release's"
   [ "$(stat -c %a "$etc/env")" = 600 ] || fail "env is not mode 0600"
   [ -e "$root/etc/escape" ] && fail "an SSM file name with .. was written"
   [ "$(head -n 1 "$etc/tls/ca.crt")" = '-----BEGIN CERTIFICATE-----' ] || fail "tls/ca.crt from SSM missing"

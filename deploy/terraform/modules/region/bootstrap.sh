@@ -3,14 +3,16 @@
 # boot"). Reads /etc/llm-edge/bootstrap.env, written by Terraform:
 #   REGION AWS_REGION ARTIFACT_URL ARTIFACT_SHA256 SSM_PREFIX CONFIG_PATH EIP_POOL_TAG FEDERATION_PORT
 # 1. claims a free elastic IP of the region's pool (the gossip address the other regions'
-#    security groups admit), 2. installs the release tarball after checking its SHA-256,
+#    security groups admit), 2. installs the release tarball after checking its SHA-256 (and
+#    the SSM Agent for Session Manager),
 # 3. writes the service's environment: secrets from SSM Parameter Store, this node's id and
 #    gossip address, 4. starts llm-edge under systemd (whose ExecStartPre checks the config).
 # Any failure exits non-zero: the node never answers /readyz and the group replaces it.
 set -euo pipefail
 
-etc=${LLM_EDGE_ETC:-/etc/llm-edge}      # both overridable for tests/deploy's stubbed run
-prefix=${LLM_EDGE_PREFIX:-/usr/local}
+root=${LLM_EDGE_ROOT:-}  # "" on a node; tests/deploy's stubbed run boots into a directory
+etc=$root/etc/llm-edge
+prefix=$root/usr/local
 # shellcheck source=/dev/null
 . "$etc/bootstrap.env"
 
@@ -48,7 +50,8 @@ if [ -n "$FEDERATION_PORT" ]; then
   log "gossip address $advertise_ip:$FEDERATION_PORT"
 fi
 
-# 2. The release tarball: bin/llm-edge and share/llm-edge/geoip.mmdb under /usr/local.
+# 2. The release tarball (scripts/package.sh) under /usr/local: bin/llm-edge, the GeoIP
+# database, and the systemd unit and logrotate file of the same release.
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 case "$ARTIFACT_URL" in
@@ -58,6 +61,20 @@ esac
 echo "$ARTIFACT_SHA256  $work/llm-edge.tar.gz" | sha256sum --check --quiet
 tar -xzf "$work/llm-edge.tar.gz" -C "$prefix" --no-same-owner
 test -x "$prefix/bin/llm-edge"
+install -D -m 0644 "$prefix/share/llm-edge/llm-edge.service" "$root/etc/systemd/system/llm-edge.service"
+install -D -m 0644 "$prefix/share/llm-edge/logrotate/llm-edge" "$root/etc/logrotate.d/llm-edge"
+
+# 2b. SSM Agent, for Session Manager (shell and port forwarding to the admin listener; the
+# nodes have no SSH). Debian's AMI does not ship it: AWS publishes a .deb per region. Without
+# it the node still serves, so a failure here is only logged.
+if ! command -v amazon-ssm-agent >/dev/null; then
+  deb="https://s3.$AWS_REGION.amazonaws.com/amazon-ssm-$AWS_REGION/latest/debian_amd64/amazon-ssm-agent.deb"
+  if curl -fsSL --retry 5 -o "$work/amazon-ssm-agent.deb" "$deb" && dpkg -i "$work/amazon-ssm-agent.deb" >/dev/null; then
+    systemctl enable --now amazon-ssm-agent.service || log "could not start amazon-ssm-agent"
+  else
+    log "could not install amazon-ssm-agent from $deb: no Session Manager on this node"
+  fi
+fi
 
 # 3. The environment (systemd EnvironmentFile, root only): PREFIX/{common,REGION}/env/NAME as
 # NAME (the region's win), then this node's own values; PREFIX/{common,REGION}/files/PATH as

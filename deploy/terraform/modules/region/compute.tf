@@ -1,7 +1,8 @@
 # The nodes: an autoscaling group across the zones, launched from a template whose cloud-init
-# installs the release tarball, writes the region's config and the systemd unit, and starts
-# llm-edge (bootstrap.sh). A change of config, tarball or unit makes a new template version,
-# which the group rolls out node by node (instance refresh) behind the /readyz health check.
+# writes the region's config and runs bootstrap.sh, which installs the release tarball (binary,
+# systemd unit, logrotate file) and starts llm-edge. A change of config or tarball makes a new
+# template version, which the group rolls out node by node (instance refresh) behind the
+# /readyz health check.
 
 data "aws_ami" "debian" {
   count = var.ami_id == null ? 1 : 0
@@ -50,8 +51,6 @@ locals {
 
   user_data = templatefile("${path.module}/cloud-init.yaml.tftpl", {
     name          = var.name
-    unit          = file("${path.module}/../../../llm-edge.service")
-    logrotate     = file("${path.module}/../../../logrotate/llm-edge")
     bootstrap     = file("${path.module}/bootstrap.sh")
     bootstrap_env = local.bootstrap_env
     config_files  = merge(var.config_files, { (local.instance_config_path) = local.instance_config })
