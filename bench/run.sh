@@ -9,14 +9,14 @@
 #   SKIP_EDGE=1 bench/run.sh          # only direct, nginx (and Portkey)
 #   SKIP_FULL=1 SKIP_PORTKEY=1 SKIP_STREAM=1 SKIP_IDLE=1 bench/run.sh
 #
-# Environment: DURATION (10s), CONNS ("1 16 64"), THREADS (2), ROUNDS (1; medians over rounds
-# that alternate the targets), WORKERS (1: worker processes of the nginx proxy and
-# node.workers of both llm-edge nodes; auto = one per core for both), WARMUP (2s), IDLE_CONNS (10000), EDGE_BIN
-# (build-release/node/llm-edge, built when missing), NGINX (/usr/sbin/nginx), KEEP_TMP (1 =
-# keep the temp dir with configs, logs and raw outputs), STREAMS ("1 8"), STREAM_DURATION
-# (5), STREAM_EVENTS (5), STREAM_GAP_MS (2), FED_INTERVAL_MS (1000), OVERHEAD_CONNS (64),
-# SKIP_EDGE, SKIP_FULL, SKIP_PORTKEY, SKIP_STREAM, SKIP_OVERHEAD, SKIP_IDLE (1 = leave that
-# part out).
+# Environment: DURATION (10s), CONNS ("1 16 64"), THREADS (2), ROUNDS (1; medians over
+# rounds that alternate the targets), WORKERS (1: worker processes of the nginx proxy and
+# node.workers of both llm-edge nodes; auto = one per core for both), WARMUP (2s),
+# WRK_TIMEOUT (10s), IDLE_CONNS (10000), EDGE_BIN (build-release/node/llm-edge, built when
+# missing), NGINX (/usr/sbin/nginx), KEEP_TMP (1 = keep the temp dir with configs, logs and
+# raw outputs), STREAMS ("1 8"), STREAM_DURATION (5), STREAM_EVENTS (5), STREAM_GAP_MS (2),
+# FED_INTERVAL_MS (1000), OVERHEAD_CONNS (64); SKIP_EDGE, SKIP_FULL, SKIP_PORTKEY,
+# SKIP_STREAM, SKIP_OVERHEAD, SKIP_IDLE (1 = leave that part out).
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
@@ -39,6 +39,9 @@ SKIP_STREAM=${SKIP_STREAM:-0}
 SKIP_IDLE=${SKIP_IDLE:-0}
 SKIP_OVERHEAD=${SKIP_OVERHEAD:-0}
 OVERHEAD_CONNS=${OVERHEAD_CONNS:-64}
+# wrk drops an answer slower than its timeout from the latency figures and counts it as an
+# error; 10 s instead of wrk's 2 s lets a slow gateway's tail show as latency.
+WRK_TIMEOUT=${WRK_TIMEOUT:-10s}
 [[ $SKIP_EDGE == 1 ]] && SKIP_FULL=1
 # WORKERS=auto: each at its default, nginx one worker per core, llm-edge node.workers 0 (the same).
 EDGE_WORKERS=$WORKERS
@@ -455,11 +458,11 @@ FLAGGED=()
 run_wrk() {  # $1 = name, $2 = url, $3 = connections, $4 = round; appends to the lists
   local out="$TMP/wrk-$1-$3-$4.txt" t=$THREADS pids c0 c1 reqs bad
   ((t > $3)) && t=$3
-  wrk -t"$t" -c"$3" -d"$WARMUP" -s "$TMP/${SCRIPT[$1]}" "$2" >/dev/null
+  wrk -t"$t" -c"$3" -d"$WARMUP" --timeout "$WRK_TIMEOUT" -s "$TMP/${SCRIPT[$1]}" "$2" >/dev/null
   pids=$(target_pids "$1")
   # shellcheck disable=SC2086
   c0=$(cpu_ticks $pids)
-  wrk -t"$t" -c"$3" -d"$DURATION" --latency -s "$TMP/${SCRIPT[$1]}" "$2" >"$out"
+  wrk -t"$t" -c"$3" -d"$DURATION" --timeout "$WRK_TIMEOUT" --latency -s "$TMP/${SCRIPT[$1]}" "$2" >"$out"
   # shellcheck disable=SC2086
   c1=$(cpu_ticks $pids)
   reqs=$(awk '/ requests in / {print $1}' "$out")
@@ -489,7 +492,7 @@ if [[ -n "$FULL_PID" ]]; then
   TARGETS+=("llm-edge-full http://127.0.0.1:$FULL_PORT/v1/chat/completions"); SCRIPT[llm-edge-full]=full.lua
 fi
 
-echo "wrk -t$THREADS -d$DURATION --latency, POST ${#BODY}-byte chat body, answer ${#ANSWER} bytes;" \
+echo "wrk -t$THREADS -d$DURATION --timeout $WRK_TIMEOUT --latency, POST ${#BODY}-byte chat body, answer ${#ANSWER} bytes;" \
   "proxy workers: $WORKERS (Portkey: 1 process); $(nproc) cores; $ROUNDS round(s), medians shown"
 # Rounds alternate the targets, so that a burst of other load on the machine hits all alike.
 for r in $(seq 1 "$ROUNDS"); do

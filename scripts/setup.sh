@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs every build, test and bench dependency from Debian's apt. Idempotent:
-# a second run installs nothing and takes a second.
+# a second run installs nothing and takes a second. Portkey's gateway, which only
+# bench/run.sh compares against, comes from npm through bench/setup.sh.
 set -euo pipefail
 
 packages=(
