@@ -157,12 +157,15 @@ async function checkRoot(root) {
   // each section key by key, the later file winning (config/include.cc; regions.tf does the
   // same two levels deep and fails the plan beyond).
   const sections = ['node', 'federation', 'jurisdictions'];
-  function effective(file, seen = new Set()) {
+  function effective(file, seen = new Set(), depth = 0) {
     const out = Object.fromEntries(sections.map((s) => [s, {}]));
     if (seen.has(file)) return out;
     seen.add(file);
     const cfg = readYaml(file) ?? {};
-    const layers = [...(cfg.include ?? []).map((inc) => effective(path.resolve(path.dirname(file), inc), seen)), cfg];
+    if (depth === 2 && (cfg.include ?? []).length > 0) {
+      problem(`${path.relative(root, file)}: includes more files three levels down from a region file; Terraform follows two (regions.tf)`);
+    }
+    const layers = [...(cfg.include ?? []).map((inc) => effective(path.resolve(path.dirname(file), inc), seen, depth + 1)), cfg];
     for (const layer of layers) {
       for (const s of sections) Object.assign(out[s], layer[s] ?? {});
     }

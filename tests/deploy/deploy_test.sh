@@ -109,6 +109,8 @@ negative)
     sed -i '/"node_client"/,/^}/{s/ip_protocol                  = "tcp"/ip_protocol                  = "-1"/}' $sg
   expect_fail health-check-path 'the health check must be HTTP GET /readyz' \
     sed -i 's#path                = "/readyz"#path                = "/healthz"#' $tf/modules/region/lb.tf
+  expect_fail include-too-deep 'three levels down from a region file' \
+    sh -c 'printf "node: {workers: 0}\n" >config/deeper.yaml && printf "include: [deeper.yaml]\n" >>config/jurisdictions.yaml'
   expect_fail regions-listed-by-hand 'module "region" must be ./modules/region with for_each = local.regions' \
     sed -i 's/for_each = local.regions$/for_each = toset(["eu-west", "us-east"])/' $tf/main.tf
   dirs=()
