@@ -34,6 +34,12 @@ SCHEME = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*:")
 SKIP_DIRS = {".git", "node_modules", "_deps", "third_party"}
 
 
+def skipped(relpath):
+    """Vendored or generated trees (npm packages, build directories): not the project's docs."""
+    parts = relpath.split("/")[:-1]
+    return any(p in SKIP_DIRS or p.startswith("build") for p in parts)
+
+
 def markdown_files(root):
     """The repository's *.md: what git tracks or would track, else a walk (no build trees)."""
     try:
@@ -41,13 +47,13 @@ def markdown_files(root):
             ["git", "-C", root, "ls-files", "--cached", "--others", "--exclude-standard",
              "--", "*.md"],
             check=True, capture_output=True, text=True).stdout
-        files = sorted({os.path.join(root, f) for f in out.splitlines() if f})
+        files = sorted({os.path.join(root, f) for f in out.splitlines() if f and not skipped(f)})
         return [f for f in files if os.path.isfile(f)]
     except (OSError, subprocess.CalledProcessError):
         pass
     found = []
     for d, dirs, names in os.walk(root):
-        dirs[:] = [x for x in dirs if x not in SKIP_DIRS and not x.startswith("build")]
+        dirs[:] = [x for x in dirs if not skipped(x + "/")]
         found += [os.path.join(d, n) for n in names if n.endswith(".md")]
     return sorted(found)
 
@@ -272,6 +278,9 @@ def self_test():
         os.makedirs(os.path.join(root, "docs"))
         os.makedirs(os.path.join(tmp, "shared"))
         open(os.path.join(tmp, "shared", "DESIGN.md"), "w").close()
+        os.makedirs(os.path.join(root, "tools", "node_modules", "pkg"))
+        open(os.path.join(root, "tools", "node_modules", "pkg", "README.md"), "w").write(
+            "[vendored, not ours](../../../nope.md)\n")
         open(os.path.join(root, "docs", "a.md"), "w").write(
             "# Title\n\n## `GET /readyz`\n\n## keygen --node\n")
         open(os.path.join(root, "README.md"), "w").write(
