@@ -5,6 +5,7 @@
 #   share/llm-edge/                       geoip.mmdb and whatever else the build puts there
 #   share/llm-edge/llm-edge.service       the systemd unit (deploy/llm-edge.service)
 #   share/llm-edge/logrotate/llm-edge     the access log's logrotate file
+#   share/llm-edge/runtime-packages       the Debian packages of the libraries it loads
 #   share/doc/llm-edge/                   README.md and docs/
 # Usage: scripts/package.sh [BUILD_DIR [OUT_DIR]]  (default build-release, dist). Prints the
 # tarball's path and SHA-256: the artifact_url and artifact_sha256 of deploy/terraform.
@@ -28,6 +29,16 @@ cp -r "$build/share/llm-edge/." "$stage/share/llm-edge/"
 install -D -m 0644 "$here/deploy/llm-edge.service" "$stage/share/llm-edge/llm-edge.service"
 install -D -m 0644 "$here/deploy/logrotate/llm-edge" "$stage/share/llm-edge/logrotate/llm-edge"
 cp "$here/README.md" "$here"/docs/*.md "$stage/share/doc/llm-edge/"
+
+# The Debian packages that hold the shared libraries the binary loads: nodes install exactly
+# these (deploy/terraform's bootstrap.sh), so a new dependency needs no change elsewhere.
+libs=$(ldd "$build/node/llm-edge" | awk '$2 == "=>" && $3 ~ /^\// {print $3}')
+for lib in $libs; do
+  owner=$(dpkg -S "$lib" 2>/dev/null || dpkg -S "$(readlink -f "$lib")" 2>/dev/null ||
+    dpkg -S "/usr$lib" 2>/dev/null || dpkg -S "${lib#/usr}" 2>/dev/null) ||
+    { echo "package.sh: no Debian package holds $lib, which llm-edge loads" >&2; exit 1; }
+  echo "${owner%%:*}"
+done | sort -u >"$stage/share/llm-edge/runtime-packages"
 
 mkdir -p "$out"
 tarball="$out/llm-edge-$version-linux-$arch.tar.gz"

@@ -192,7 +192,8 @@ boot)
   [ "${packaged##*$'\n'}" = "$sha" ] || { echo "package.sh printed a wrong SHA-256"; exit 1; }
   tar -tzf "$tarball" >"$tmp/contents"
   for f in bin/llm-edge share/llm-edge/geoip.mmdb share/llm-edge/llm-edge.service \
-    share/llm-edge/logrotate/llm-edge share/doc/llm-edge/README.md share/doc/llm-edge/deployment.md; do
+    share/llm-edge/logrotate/llm-edge share/llm-edge/runtime-packages share/doc/llm-edge/README.md \
+    share/doc/llm-edge/deployment.md; do
     grep -qx "$f" "$tmp/contents" || { echo "the tarball lacks $f"; exit 1; }
   done
   make_copy "$tmp/repo"
@@ -240,7 +241,7 @@ JSON
   *) echo "aws stub: unexpected $*" >&2; exit 255 ;;
 esac
 STUB
-  for cmd in systemctl useradd chown sleep dpkg; do
+  for cmd in systemctl useradd chown sleep dpkg apt-get; do
     # shellcheck disable=SC2016 # the stub expands them when it runs
     printf '#!/bin/sh\necho "%s $*" >>"$STUB_LOG"\n' "$cmd" >"$stubs/$cmd"
   done
@@ -261,6 +262,7 @@ STUB
   grep -q 'associate-address.*eipalloc-taken' "$root/calls.log" || fail "the address race was not exercised"
   grep -q 'systemctl enable --now llm-edge.service' "$root/calls.log" || fail "the service was not started"
   grep -q 'dpkg -i .*amazon-ssm-agent.deb' "$root/calls.log" || fail "the SSM agent was not installed"
+  grep -q '^apt-get install .*libuv1' "$root/calls.log" || fail "the binary's libraries were not installed"
   cmp "$root/etc/systemd/system/llm-edge.service" "$repo/deploy/llm-edge.service" || fail "the unit is not the release's"
   cmp "$root/etc/logrotate.d/llm-edge" "$repo/deploy/logrotate/llm-edge" || fail "the logrotate file is not the release's"
   [ "$(stat -c %a "$etc/env")" = 600 ] || fail "env is not mode 0600"

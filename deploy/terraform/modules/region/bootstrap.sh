@@ -61,6 +61,9 @@ esac
 echo "$ARTIFACT_SHA256  $work/llm-edge.tar.gz" | sha256sum --check --quiet
 tar -xzf "$work/llm-edge.tar.gz" -C "$prefix" --no-same-owner
 test -x "$prefix/bin/llm-edge"
+# The Debian packages of the libraries this build loads (scripts/package.sh lists them).
+DEBIAN_FRONTEND=noninteractive xargs -a "$prefix/share/llm-edge/runtime-packages" \
+  apt-get install -y -qq --no-install-recommends
 install -D -m 0644 "$prefix/share/llm-edge/llm-edge.service" "$root/etc/systemd/system/llm-edge.service"
 install -D -m 0644 "$prefix/share/llm-edge/logrotate/llm-edge" "$root/etc/logrotate.d/llm-edge"
 
