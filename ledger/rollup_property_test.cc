@@ -205,6 +205,44 @@ TEST(RollupProperty, SpendQueriesAgreeWithTheRecords) {
     if (row.keys[0] == "acme") acme = row.value.cost_micros;
   }
   EXPECT_EQ(acme, tagged_acme);
+
+  // A time series: December by day and team from the day cells, and one day by hour; each
+  // group's sum equals the records of that day (hour) and team, and the groups add up to the
+  // month's rows.
+  std::map<std::pair<std::string, std::string>, int64_t> by_day, by_hour;
+  for (const Record& r : all) {
+    std::string d = PeriodOf(Granularity::kDay, r.wall_micros);
+    if (d.substr(0, 6) != "202612") continue;
+    by_day[{d.substr(0, 4) + "-" + d.substr(4, 2) + "-" + d.substr(6, 2), r.team}] += r.cost_micros;
+    std::string h = PeriodOf(Granularity::kHour, r.wall_micros);
+    if (d == "20261205") {
+      by_hour[{"2026-12-05T" + h.substr(8, 2) + ":00:00Z", r.team}] += r.cost_micros;
+    }
+  }
+  SpendQuery series;
+  ASSERT_TRUE(ParseGroupBy("day,team", &series).ok());
+  ASSERT_TRUE(SetWindow("2026-12", std::nullopt, std::nullopt, 0, &series).ok());
+  EXPECT_EQ(series.granularity, Granularity::kDay);
+  EXPECT_EQ(series.periods.size(), 31u);
+  EXPECT_EQ(series.label, "2026-12");
+  auto daily = QuerySpend(**store, series, "eu-west");
+  ASSERT_TRUE(daily.ok());
+  ASSERT_EQ(daily->rows.size(), by_day.size());
+  for (const SpendRow& row : daily->rows) {
+    EXPECT_EQ(row.value.cost_micros, (by_day[{row.keys[0], row.keys[1]}])) << row.keys[0];
+  }
+  EXPECT_EQ(daily->totals, res->totals);
+  SpendQuery hourly;
+  ASSERT_TRUE(ParseGroupBy("team,hour", &hourly).ok());
+  ASSERT_TRUE(SetWindow("2026-12-05", std::nullopt, std::nullopt, 0, &hourly).ok());
+  EXPECT_EQ(hourly.granularity, Granularity::kHour);
+  EXPECT_EQ(hourly.periods.size(), 24u);
+  auto hours = QuerySpend(**store, hourly, "eu-west");
+  ASSERT_TRUE(hours.ok());
+  ASSERT_EQ(hours->rows.size(), by_hour.size());
+  for (const SpendRow& row : hours->rows) {
+    EXPECT_EQ(row.value.cost_micros, (by_hour[{row.keys[1], row.keys[0]}])) << row.keys[1];
+  }
 }
 
 TEST(SpendQuery, RefusesBadGroupByAndWindows) {
@@ -217,6 +255,14 @@ TEST(SpendQuery, RefusesBadGroupByAndWindows) {
   EXPECT_TRUE(ParseGroupBy("", &q).ok());
   EXPECT_FALSE(SetWindow("2026-13", std::nullopt, std::nullopt, 0, &q).ok());
   EXPECT_FALSE(SetWindow("2026", std::nullopt, std::nullopt, 0, &q).ok());
+  EXPECT_FALSE(SetWindow("2026-12-32", std::nullopt, std::nullopt, 0, &q).ok());
+  // More than 400 days by hour is too many cells; by day it is fine.
+  ASSERT_TRUE(ParseGroupBy("hour", &q).ok());
+  EXPECT_FALSE(SetWindow("", 0, int64_t{401} * 86400 * 1'000'000, 0, &q).ok());
+  ASSERT_TRUE(ParseGroupBy("day", &q).ok());
+  EXPECT_TRUE(SetWindow("", 0, int64_t{365} * 86400 * 1'000'000, 0, &q).ok());
+  EXPECT_EQ(q.periods.size(), 365u);
+  ASSERT_TRUE(ParseGroupBy("", &q).ok());
   EXPECT_FALSE(SetWindow("2026-12", 1, std::nullopt, 0, &q).ok());
   EXPECT_FALSE(SetWindow("", 10, 5, 0, &q).ok());
   EXPECT_FALSE(SetWindow("", 0, int64_t{3650} * 86400 * 1'000'000 + 1, 0, &q).ok());

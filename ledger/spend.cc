@@ -4,6 +4,7 @@
 #include <map>
 
 #include "common/tag.h"
+#include "common/utc_time.h"
 
 namespace edge::ledger {
 namespace {
@@ -14,7 +15,14 @@ bool Digits(std::string_view s) {
   return !s.empty() && std::all_of(s.begin(), s.end(), [](char c) { return c >= '0' && c <= '9'; });
 }
 
-const std::string& DimOf(const Cell& c, const std::string& dim, const std::string& region) {
+// "2026-12-06" for day, "2026-12-06T04:00:00Z" for hour, from a day or hour period.
+std::string TimeOf(const std::string& period, bool hour) {
+  std::string day = period.substr(0, 4) + "-" + period.substr(4, 2) + "-" + period.substr(6, 2);
+  return hour ? day + "T" + period.substr(8, 2) + ":00:00Z" : day;
+}
+
+std::string DimOf(const Cell& c, const std::string& dim, const std::string& region) {
+  if (dim == "day" || dim == "hour") return TimeOf(c.period, dim == "hour");
   if (dim == "team") return c.dims.team;
   if (dim == "feature") return c.dims.feature;
   if (dim == "env") return c.dims.env;
@@ -41,9 +49,11 @@ Status ParseGroupBy(std::string_view text, SpendQuery* q) {
       if (tag) return InvalidArgument("group_by: at most one tag:NAME");
       tag = true;
     } else if (dim != "team" && dim != "feature" && dim != "env" && dim != "model" &&
-               dim != "deployment" && dim != "key" && dim != "region") {
-      return InvalidArgument("group_by: unknown dimension '" + std::string(dim) +
-                             "' (team, feature, env, model, deployment, key, region, tag:NAME)");
+               dim != "deployment" && dim != "key" && dim != "region" && dim != "day" &&
+               dim != "hour") {
+      return InvalidArgument(
+          "group_by: unknown dimension '" + std::string(dim) +
+          "' (team, feature, env, model, deployment, key, region, day, hour, tag:NAME)");
     }
     if (std::find(q->group_by.begin(), q->group_by.end(), dim) != q->group_by.end()) {
       return InvalidArgument("group_by: '" + std::string(dim) + "' twice");
@@ -56,6 +66,7 @@ Status ParseGroupBy(std::string_view text, SpendQuery* q) {
 Status SetWindow(std::string_view period, std::optional<int64_t> from, std::optional<int64_t> to,
                  int64_t now_micros, SpendQuery* q) {
   q->periods.clear();
+  int64_t start = 0, end = 0;
   if (!period.empty()) {
     if (from || to) return InvalidArgument("period: give either period or from/to, not both");
     if (period.size() == 7 && period[4] == '-' && Digits(period.substr(0, 4)) &&
@@ -63,40 +74,52 @@ Status SetWindow(std::string_view period, std::optional<int64_t> from, std::opti
       int month = std::stoi(std::string(period.substr(5, 2)));
       if (month < 1 || month > 12) return InvalidArgument("period: no month " + std::string(period));
       q->granularity = Granularity::kMonth;
-      q->periods.push_back(std::string(period.substr(0, 4)) + std::string(period.substr(5, 2)));
     } else if (period.size() == 10 && period[4] == '-' && period[7] == '-' &&
                Digits(period.substr(0, 4)) && Digits(period.substr(5, 2)) &&
                Digits(period.substr(8, 2))) {
       q->granularity = Granularity::kDay;
-      q->periods.push_back(std::string(period.substr(0, 4)) + std::string(period.substr(5, 2)) +
-                           std::string(period.substr(8, 2)));
     } else {
       return InvalidArgument("period: '" + std::string(period) + "' is not YYYY-MM or YYYY-MM-DD");
     }
+    Result<int64_t> t = ParseUtcTime(q->granularity == Granularity::kMonth
+                                         ? std::string(period) + "-01"
+                                         : std::string(period));
+    if (!t.ok()) return InvalidArgument("period: " + t.status().message());
+    start = *t;
+    end = PeriodEndMicros(q->granularity, start);
     q->label = std::string(period);
-    return Status::Ok();
-  }
-  if (!from && !to) {
+  } else if (!from && !to) {
     q->granularity = Granularity::kMonth;
-    q->periods.push_back(PeriodOf(Granularity::kMonth, now_micros));
-    std::string p = q->periods.back();
+    start = PeriodStartMicros(Granularity::kMonth, now_micros);
+    end = PeriodEndMicros(Granularity::kMonth, now_micros);
+    std::string p = PeriodOf(Granularity::kMonth, now_micros);
     q->label = p.substr(0, 4) + "-" + p.substr(4, 2);
-    return Status::Ok();
+  } else {
+    start = from ? *from : PeriodStartMicros(Granularity::kMonth, now_micros);
+    end = to ? *to : now_micros + 1;
+    if (end <= start) return InvalidArgument("to: must be after from");
+    bool whole_days = PeriodStartMicros(Granularity::kDay, start) == start &&
+                      PeriodStartMicros(Granularity::kDay, end) == end;
+    q->granularity = whole_days ? Granularity::kDay : Granularity::kHour;
+    q->label = "";
   }
-  int64_t start = from ? *from : PeriodStartMicros(Granularity::kMonth, now_micros);
-  int64_t end = to ? *to : now_micros + 1;
-  if (end <= start) return InvalidArgument("to: must be after from");
-  bool whole_days = PeriodStartMicros(Granularity::kDay, start) == start &&
-                    PeriodStartMicros(Granularity::kDay, end) == end;
-  q->granularity = whole_days ? Granularity::kDay : Granularity::kHour;
+  // Grouping by time needs cells at least as fine as the groups: the same window is then
+  // read from the day (or hour) cells instead of the month's (or day's).
+  auto has = [&](const char* dim) {
+    return std::find(q->group_by.begin(), q->group_by.end(), dim) != q->group_by.end();
+  };
+  if (has("hour")) {
+    q->granularity = Granularity::kHour;
+  } else if (has("day") && q->granularity == Granularity::kMonth) {
+    q->granularity = Granularity::kDay;
+  }
   for (int64_t t = PeriodStartMicros(q->granularity, start); t < end;
        t = PeriodEndMicros(q->granularity, t)) {
     if (q->periods.size() >= kMaxCells) {
-      return InvalidArgument("from/to: the window is too long (at most 400 days)");
+      return InvalidArgument("the window is too long (at most 400 days of hours)");
     }
     q->periods.push_back(PeriodOf(q->granularity, t));
   }
-  q->label = "";
   return Status::Ok();
 }
 

@@ -14,7 +14,8 @@
 
 namespace edge::ledger {
 
-// The dimensions a query may group by: team, feature, env, model, deployment, key, region
+// The dimensions a query may group by: team, feature, env, model, deployment, key, region,
+// the UTC day ("2026-12-06") or hour ("2026-12-06T04:00:00Z") of the cells (a time series),
 // and tag:NAME (at most one tag).
 struct SpendQuery {
   std::vector<std::string> group_by;
@@ -28,7 +29,8 @@ struct SpendQuery {
 Status ParseGroupBy(std::string_view text, SpendQuery* q);
 // Sets the window from `period` ("YYYY-MM" or "YYYY-MM-DD"), or from [from, to) in
 // microseconds (whole days when both fall on midnight, else whole hours covering them), or
-// the month of `now_micros` when both are absent.
+// the month of `now_micros` when both are absent. Call after ParseGroupBy: grouping by day
+// or hour reads the window from day or hour cells.
 Status SetWindow(std::string_view period, std::optional<int64_t> from_micros,
                  std::optional<int64_t> to_micros, int64_t now_micros, SpendQuery* q);
 

@@ -13,6 +13,7 @@ packages=(
   python3 openssl curl clang libclang-rt-14-dev
   wrk nginx-light
   shellcheck logrotate
+  chromium
 )
 
 missing=()
@@ -48,6 +49,23 @@ if [ ! -d "$here/tests/deploy/node_modules/@cdktf/hcl2json" ] ||
    [ ! -d "$here/tests/deploy/node_modules/yaml" ]; then
   (cd "$here/tests/deploy" && npm ci --no-audit --no-fund --loglevel=error --prefer-offline) ||
     echo "setup.sh: npm could not install tests/deploy's packages; the deploy_terraform tests will be skipped" >&2
+fi
+
+# The admin dashboard's chart library (npm chart.js, pinned in node/admin/dashboard/
+# package-lock.json), copied where an installed or copied llm-edge finds it (the build tree
+# gets its own copy: node/CMakeLists.txt). playwright-core drives chromium in the dashboard's
+# end-to-end test.
+if [ ! -d "$here/node/admin/dashboard/node_modules/chart.js" ]; then
+  (cd "$here/node/admin/dashboard" && npm ci --no-audit --no-fund --loglevel=error)
+fi
+chart_js=/usr/local/share/llm-edge/dashboard/chart.umd.min.js
+chart_npm="$here/node/admin/dashboard/node_modules/chart.js/dist/chart.umd.min.js"
+if [ ! -s "$chart_js" ] || ! cmp -s "$chart_npm" "$chart_js"; then
+  mkdir -p "$(dirname "$chart_js")"
+  cp "$chart_npm" "$chart_js.tmp" && mv "$chart_js.tmp" "$chart_js"
+fi
+if [ ! -d "$here/tests/e2e/browser/node_modules/playwright-core" ]; then
+  (cd "$here/tests/e2e/browser" && npm ci --no-audit --no-fund --loglevel=error)
 fi
 
 # The node's built-in GeoIP database (geo.database: ""), made from tor-geoipdb's ranges

@@ -6,6 +6,7 @@
 #      fuzz corpus replayed, then every libFuzzer target fuzzed for FUZZ_SECONDS (default 30)
 #      by scripts/fuzz.sh. A crash, leak, timeout or sanitizer report fails the run.
 # Prints each phase's wall time at the end, also when a phase fails.
+# Artifacts to keep: build/artifacts/ and build-fuzz/artifacts/ (tests/README.md).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 

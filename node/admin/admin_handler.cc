@@ -3,9 +3,12 @@
 #include "common/clock.h"
 #include "config/key_hash.h"
 #include "node/admin/audit_endpoint.h"
+#include "node/admin/budgets_endpoint.h"
+#include "node/admin/dashboard_assets.h"
 #include "node/admin/federation_endpoints.h"
 #include "node/gossip/gossip_service.h"
 #include "node/admin/ledger_endpoints.h"
+#include "node/net/basic_auth.h"
 #include "node/pipeline/error_reply.h"
 
 namespace edge::admin {
@@ -20,14 +23,56 @@ void ReplyJson(net::ServerExchange& ex, const config::Config& cfg, int status,
   ex.Reply(status, headers, body);
 }
 
+// `Authorization: Bearer <admin key>`, or Basic with the admin key as the password (any
+// user name) so that a browser can open /dashboard.
 bool AdminKeyValid(const net::HeaderList& headers, const config::Config& cfg) {
   const std::string* auth = headers.Find("authorization");
   constexpr std::string_view kBearer = "Bearer ";
+  if (auth != nullptr && !cfg.admin.key_sha256.empty() && net::IsBasicScheme(*auth)) {
+    Result<net::BasicCredentials> basic = net::ParseBasicAuth(*auth);
+    return basic.ok() && !basic->password.empty() &&
+           config::Sha256Hex(basic->password) == cfg.admin.key_sha256;
+  }
   if (auth == nullptr || cfg.admin.key_sha256.empty() || auth->size() <= kBearer.size() ||
       !net::EqualsIgnoreCase(std::string_view(*auth).substr(0, kBearer.size()), kBearer)) {
     return false;
   }
   return config::Sha256Hex(std::string_view(*auth).substr(kBearer.size())) == cfg.admin.key_sha256;
+}
+
+// The page, its script and style (compiled in) and the chart library (from disk). The page
+// loads nothing from elsewhere, and its Content-Security-Policy says so to the browser too.
+void ServeDashboard(net::ServerExchange& ex, const config::Config& cfg) {
+  std::string_view path = ex.request().path();
+  net::HeaderList headers;
+  headers.Add("X-Edge-Request-Id", ex.request_id());
+  headers.Add("X-Edge-Node", cfg.node.id);
+  headers.Add("Cache-Control", "no-store");
+  headers.Add("X-Content-Type-Options", "nosniff");
+  if (std::optional<DashboardFile> f = EmbeddedDashboardFile(path)) {
+    headers.Add("Content-Type", std::string(f->content_type));
+    headers.Add("Content-Security-Policy",
+                "default-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; "
+                "frame-ancestors 'none'");
+    ex.Reply(200, headers, f->body);
+    return;
+  }
+  if (path == kChartLibraryPath) {
+    Result<std::string> js = ReadChartLibrary();
+    if (js.ok()) {
+      headers.Add("Content-Type", "text/javascript; charset=utf-8");
+      ex.Reply(200, headers, *js);
+      return;
+    }
+    headers.Add("Content-Type", "application/json");
+    ex.Reply(404, headers,
+             pipeline::OpenAiErrorBody(404, js.status().message(), "dashboard_asset_missing"));
+    return;
+  }
+  headers.Add("Content-Type", "application/json");
+  ex.Reply(404, headers,
+           pipeline::OpenAiErrorBody(404, "Unknown dashboard file " + std::string(path) + ".",
+                                     "unknown_path"));
 }
 
 }  // namespace
@@ -55,9 +100,27 @@ void AdminHandler::OnRequest(net::ServerExchange& ex) {
     return;
   }
   if (!AdminKeyValid(ex.request().headers, cfg)) {
-    ReplyJson(ex, cfg, 401,
-              pipeline::OpenAiErrorBody(401, "Admin endpoints need 'Authorization: Bearer <admin key>'.",
-                                        "invalid_admin_key"));
+    // The challenge makes a browser ask for the password (the admin key) and retry.
+    net::HeaderList headers;
+    headers.Add("Content-Type", "application/json");
+    headers.Add("WWW-Authenticate", "Basic realm=\"llm-edge admin\", charset=\"UTF-8\"");
+    headers.Add("X-Edge-Request-Id", ex.request_id());
+    headers.Add("X-Edge-Node", cfg.node.id);
+    ex.Reply(401, headers,
+             pipeline::OpenAiErrorBody(
+                 401,
+                 "Admin endpoints need 'Authorization: Bearer <admin key>' (or Basic auth with "
+                 "the admin key as the password).",
+                 "invalid_admin_key"));
+    return;
+  }
+  if (get && (path == "/dashboard" || path.substr(0, 11) == "/dashboard/")) {
+    ServeDashboard(ex, cfg);
+    return;
+  }
+  if (path == "/admin/budgets" && get) {
+    Answer a = BudgetsAnswer(ledger_);
+    ReplyJson(ex, cfg, a.status, a.body);
     return;
   }
   if (path == "/metrics" && get) {

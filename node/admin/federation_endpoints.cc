@@ -140,9 +140,11 @@ Result<ledger::SpendResult> GlobalSpend(const federation::GlobalUsage& usage,
         "from/to on midnights.");
   }
   for (const std::string& g : q.group_by) {
-    if (g != "team" && g != "feature" && g != "env" && g != "model" && g != "region") {
-      return InvalidArgument("scope=global groups by team, feature, env, model and region only; '" +
-                             g + "' stays in each region's own ledger.");
+    if (g != "team" && g != "feature" && g != "env" && g != "model" && g != "region" &&
+        g != "day") {
+      return InvalidArgument(
+          "scope=global groups by team, feature, env, model, region and day only; '" + g +
+          "' stays in each region's own ledger.");
     }
   }
   std::vector<std::string> periods;
@@ -164,6 +166,7 @@ Result<ledger::SpendResult> GlobalSpend(const federation::GlobalUsage& usage,
                        : g == "feature" ? c.cell.feature
                        : g == "env"     ? c.cell.env
                        : g == "model"   ? c.cell.model
+                       : g == "day"     ? c.cell.period  // a day cell: "YYYY-MM-DD"
                                         : o.region);
       }
       const ledger::RollupValue v = ValueOf(c.counters);
