@@ -315,7 +315,7 @@ TEST(ConfigLoad, DemoRegionLoadsCleanly) {
   auto cfg = Load(path, &errors);
   ASSERT_TRUE(cfg.ok()) << cfg.status().message();
   EXPECT_EQ(cfg->node.id, "demo-1");
-  EXPECT_EQ(cfg->node.region, "demo");
+  EXPECT_EQ(cfg->node.region, "eu-west");  // the eu-west member of the demo cluster
   EXPECT_EQ(cfg->node.jurisdiction, "EU");
   EXPECT_EQ(cfg->node.listen, "127.0.0.1:8080");
   EXPECT_EQ(cfg->node.admin_listen, "127.0.0.1:8081");
