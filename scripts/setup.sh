@@ -7,7 +7,7 @@ set -euo pipefail
 packages=(
   build-essential cmake ninja-build pkgconf git ca-certificates
   libuv1-dev node-llhttp libmbedtls-dev libmsgpack-cxx-dev librocksdb-dev
-  libsimdjson-dev rapidjson-dev libssl-dev libyaml-cpp-dev libmaxminddb-dev zlib1g-dev
+  libsimdjson-dev rapidjson-dev libssl-dev libyaml-cpp-dev libmaxminddb-dev zlib1g-dev libjemalloc-dev
   libmaxmind-db-writer-perl tor-geoipdb
   libgtest-dev libgmock-dev libbenchmark-dev
   python3 openssl curl clang libclang-rt-14-dev
