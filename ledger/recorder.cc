@@ -39,14 +39,16 @@ Dims DimsOf(const Record& r) {
 Status Recorder::Fill(const Record& r, rocksdb::WriteBatch& batch, Store& store, bool* duplicate) {
   *duplicate = false;
   if (r.request_id.empty()) return InvalidArgument("ledger record without a request id");
-  if (recent_.count(r.request_id) != 0) {
-    *duplicate = true;
-    return Status::Ok();
-  }
-  EDGE_ASSIGN_OR_RETURN(auto stored, store.Get(Family::kRecords, r.request_id));
-  if (stored.has_value()) {
-    *duplicate = true;
-    return Status::Ok();
+  if (!unique_ids_) {
+    if (recent_.count(r.request_id) != 0) {
+      *duplicate = true;
+      return Status::Ok();
+    }
+    EDGE_ASSIGN_OR_RETURN(auto stored, store.Get(Family::kRecords, r.request_id));
+    if (stored.has_value()) {
+      *duplicate = true;
+      return Status::Ok();
+    }
   }
   rocksdb::ColumnFamilyHandle* records = store.Handle(Family::kRecords);
   rocksdb::ColumnFamilyHandle* rollups = store.Handle(Family::kRollups);
@@ -63,6 +65,7 @@ Status Recorder::Fill(const Record& r, rocksdb::WriteBatch& batch, Store& store,
     });
     if (!s.ok()) return FromRocks(s, "ledger batch");
   }
+  if (unique_ids_) return Status::Ok();
   recent_.insert(r.request_id);
   if (coalesce_) job_ids_.push_back(r.request_id);
   order_.push_back(r.request_id);

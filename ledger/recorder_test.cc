@@ -195,5 +195,43 @@ TEST(RecorderCoalescing, AFailedRoundLeavesNoRollupsAndItsRecordsCanBeWrittenLat
   }
 }
 
+TEST(RecorderUniqueIds, TrustingTheCallerItWritesEveryRecordWithoutLookingForItsId) {
+  TestDir dir;
+  auto store = Store::Open(dir.path(), {});
+  ASSERT_TRUE(store.ok()) << store.status().ToString();
+  Recorder rec;
+  rec.trust_unique_ids();
+  std::vector<Status> done;
+  {
+    WriterOptions o;
+    o.round_hook = rec.coalescing_hook();
+    Writer w(**store, o);
+    for (int i = 0; i < 50; ++i) {
+      w.Submit(std::make_unique<RecordJob>(rec, MakeRecord(i, 100 + i), i % 10 == 7, done));
+    }
+    // The contract broken on purpose: a repeated id is not looked for, so it counts again.
+    // The node never does this (its ids never repeat); the test shows the check is really off.
+    w.Submit(std::make_unique<RecordJob>(rec, MakeRecord(0, 5), false, done));
+    w.Stop();
+  }
+  ASSERT_EQ(done.size(), 51u);
+  int64_t cost = 5;
+  for (int i = 0; i < 50; ++i) {
+    if (i % 10 != 7) cost += 100 + i;
+  }
+  for (Granularity g : {Granularity::kHour, Granularity::kDay, Granularity::kMonth}) {
+    auto v = Cell(**store, g, MakeRecord(0, 0));
+    ASSERT_TRUE(v);
+    EXPECT_EQ(v->requests, 46);  // 45 kept records and the repeat
+    EXPECT_EQ(v->cost_micros, cost);
+  }
+  auto kept = (*store)->Get(Family::kRecords, "req8");
+  ASSERT_TRUE(kept.ok());
+  EXPECT_TRUE(kept->has_value());
+  auto failed = (*store)->Get(Family::kRecords, "req7");
+  ASSERT_TRUE(failed.ok());
+  EXPECT_FALSE(failed->has_value());
+}
+
 }  // namespace
 }  // namespace edge::ledger

@@ -49,15 +49,20 @@ rocksdb::ColumnFamilyOptions FamilyOptions(Family f, const StoreOptions& o) {
       // Point lookups by request id (the idempotency check) mostly miss: a bloom filter
       // answers them without reading blocks.
       table.filter_policy.reset(rocksdb::NewBloomFilterPolicy(10));
-      // The same for the memtables, where nearly every check lands (ids are recent): a
-      // whole-key bloom filter (2 % of the write buffer) answers "not there" without a
-      // skip-list search.
-      cf.memtable_whole_key_filtering = true;
-      cf.memtable_prefix_bloom_size_ratio = 0.02;
-      // Request ids are a per-worker random prefix (16 hex digits) and a counter: each
-      // worker's records arrive in key order, so the skip list inserts from that worker's
-      // hint instead of searching from the top (see kAudit below).
-      cf.memtable_insert_with_hint_prefix_extractor.reset(rocksdb::NewFixedPrefixTransform(16));
+      if (o.record_lookups) {
+        // The same for the memtables, where nearly every check lands (ids are recent): a
+        // whole-key bloom filter (2 % of the write buffer) answers "not there" without a
+        // skip-list search.
+        cf.memtable_whole_key_filtering = true;
+        cf.memtable_prefix_bloom_size_ratio = 0.02;
+        // Request ids are a per-worker random prefix (16 hex digits) and a counter: each
+        // worker's records arrive in key order, so the skip list inserts from that worker's
+        // hint instead of searching from the top (see kAudit below).
+        cf.memtable_insert_with_hint_prefix_extractor.reset(
+            rocksdb::NewFixedPrefixTransform(16));
+      } else {
+        cf.memtable_factory = std::make_shared<rocksdb::VectorRepFactory>();  // as kAudit
+      }
       if (o.retention_days > 0) {
         cf.compaction_filter_factory = NewRetentionFilterFactory(
             o.retention_days, o.now_seconds ? o.now_seconds : SystemSeconds);

@@ -54,6 +54,12 @@ struct StoreOptions {
   std::string secondary_dir;
   // Wall clock in seconds for the retention filter; injected by tests. Null = system clock.
   std::function<int64_t()> now_seconds;
+  // false: this process never looks a record up by its id while it writes (a Recorder that
+  // trusts unique ids), so the records family takes a vector memtable (an append per record
+  // instead of a skip-list insert, ~5k instructions; sorted once at flush) and no memtable
+  // bloom filter. Point lookups still work, slowly (each sorts the memtable): offline tools
+  // reading a store opened this way by a node read the flushed files and the WAL, not it.
+  bool record_lookups = true;
 };
 
 // Converts a RocksDB status: IO errors and no-space are kUnavailable (the store is

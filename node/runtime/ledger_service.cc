@@ -50,6 +50,7 @@ Result<std::unique_ptr<LedgerService>> LedgerService::Open(const config::Config&
   std::unique_ptr<LedgerService> svc(new LedgerService());
   ledger::StoreOptions opts;
   opts.retention_days = static_cast<int>(cfg.ledger.retention_days);
+  opts.record_lookups = false;  // the recorder trusts the node's unique ids (below)
   std::string dir = cfg.node.data_dir + "/ledger";
   auto store = ledger::Store::Open(dir, opts);
   if (!store.ok() && ReadOnlyFileSystem(cfg.node.data_dir)) {
@@ -79,6 +80,7 @@ Result<std::unique_ptr<LedgerService>> LedgerService::Open(const config::Config&
   EDGE_RETURN_IF_ERROR(svc->LoadSpent(cfg, now_wall_micros));
   ledger::WriterOptions wopts;
   wopts.round_hook = svc->recorder_.coalescing_hook();  // one merge per roll-up cell per round
+  svc->recorder_.trust_unique_ids();  // node/net/request_id.h: ids never repeat, not even across restarts
   if (cfg.federation.enabled()) {
     // The summary the gossip carries: continues from the roll-ups, then follows every round.
     Status loaded = svc->summary_.Load(*svc->store_, now_wall_micros);
