@@ -10,8 +10,9 @@
 // A record's canonical bytes are its line without the trailing `,"hash":"..."` member
 // (closed by `}`); its hash is SHA-256(prev || canonical bytes). A digest's signed bytes are
 // its line without the trailing `,"signature":"..."` member; its own hash (the next digest's
-// `prev_digest_hash`) is SHA-256 of the whole line. Members are written in one fixed order by
-// RapidJSON's writer; the decoders accept only that exact form (they re-encode what they
+// `prev_digest_hash`) is SHA-256 of the whole line. Members are written in one fixed order, in
+// RapidJSON's writer's spelling (record lines by a faster encoder that the tests hold to
+// byte-identity with RapidJSON's); the decoders accept only that exact form (they re-encode what they
 // read and compare), so a line has one spelling and a verifier never has to guess what was
 // hashed. Decoders read untrusted bytes with simdjson; they never crash or throw.
 

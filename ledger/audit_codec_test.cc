@@ -1,13 +1,124 @@
 #include "ledger/audit_codec.h"
 
 #include <gtest/gtest.h>
+#include <rapidjson/stringbuffer.h>
+#include <rapidjson/writer.h>
+#include <simdjson.h>
 
+#include <random>
+
+#include "common/utc_time.h"
 #include "ledger/audit_test_util.h"
 
 namespace edge::ledger {
 namespace {
 
 using testing::SampleRecord;
+
+// The canonical record line as RapidJSON's writer spells it: the specification the node's
+// encoder (which appends literals and plain values itself, for speed) must match byte for
+// byte. Invalid UTF-8 becomes '?' per byte, as in the encoder.
+std::string ReferenceLine(const AuditRecord& r, uint64_t seq, const Sha256& prev) {
+  using Writer = rapidjson::Writer<rapidjson::StringBuffer>;
+  rapidjson::StringBuffer sb;
+  Writer w(sb);
+  auto str = [&](std::string_view s) {
+    std::string v(s);
+    if (!simdjson::validate_utf8(v.data(), v.size())) {
+      for (char& c : v) {
+        if (static_cast<unsigned char>(c) >= 0x80) c = '?';
+      }
+    }
+    w.String(v.data(), static_cast<rapidjson::SizeType>(v.size()));
+  };
+  w.StartObject();
+  w.Key("type"), w.String("record");
+  w.Key("seq"), w.Uint64(seq);
+  w.Key("prev"), str(ToHex(prev));
+  w.Key("time"), str(FormatRfc3339Micros(r.time_us));
+  w.Key("request_id"), str(r.request_id);
+  w.Key("node"), str(r.node);
+  w.Key("key_id"), str(r.key_id);
+  w.Key("caller"), str(r.caller);
+  w.Key("caller_ip"), str(CallerIpModeName(r.caller_ip));
+  w.Key("country"), str(r.country);
+  w.Key("jurisdiction"), str(r.jurisdiction);
+  w.Key("jurisdiction_source"), str(r.jurisdiction_source);
+  w.Key("residency"), str(r.residency);
+  w.Key("model"), str(r.model);
+  w.Key("candidates");
+  w.StartArray();
+  for (const AuditCandidate& c : r.candidates) {
+    w.StartObject();
+    w.Key("deployment"), str(c.deployment);
+    w.Key("jurisdiction"), str(c.jurisdiction);
+    w.Key("excluded"), str(c.excluded);
+    w.EndObject();
+  }
+  w.EndArray();
+  w.Key("attempts");
+  w.StartArray();
+  for (const AuditAttempt& a : r.attempts) {
+    w.StartObject();
+    w.Key("deployment"), str(a.deployment);
+    w.Key("jurisdiction"), str(a.jurisdiction);
+    w.Key("outcome"), str(a.outcome);
+    w.Key("status"), w.Int(a.status);
+    w.Key("latency_ms"), w.Int64(a.latency_ms);
+    w.EndObject();
+  }
+  w.EndArray();
+  w.Key("status"), w.Int(r.status);
+  w.Key("outcome"), str(r.outcome);
+  w.EndObject();
+  return std::string(sb.GetString(), sb.GetSize());
+}
+
+TEST(AuditCodec, TheEncoderSpellsEveryRecordAsRapidJsonDoes) {
+  std::mt19937_64 rng(20261206);
+  // Plain ids, and every byte class the escaping cares about: quote, backslash, controls,
+  // DEL, valid multi-byte UTF-8, invalid bytes.
+  const std::vector<std::string> atoms = {"eu-west-a", "gpt-4o/1a2b", "", "\"", "\\", "\x01",
+                                          "\n", "\x1f", "\x7f", "é", "€", "\xff", "\xc3",
+                                          "sha256:ab", " ", "/", "<", "\t"};
+  auto text = [&] {
+    std::string s;
+    for (int n = static_cast<int>(rng() % 5); n > 0; --n) s += atoms[rng() % atoms.size()];
+    return s;
+  };
+  auto num = [&]() -> int64_t {
+    switch (rng() % 4) {
+      case 0: return 0;
+      case 1: return static_cast<int64_t>(rng() % 1000);
+      case 2: return -static_cast<int64_t>(rng() % 100000);
+      default: return static_cast<int64_t>(rng());
+    }
+  };
+  for (int i = 0; i < 3000; ++i) {
+    AuditRecord r;
+    r.time_us = 1796532440000000 + static_cast<int64_t>(rng() % 100000000000);
+    for (std::string* f : {&r.request_id, &r.node, &r.key_id, &r.caller, &r.country,
+                           &r.jurisdiction, &r.jurisdiction_source, &r.residency, &r.model,
+                           &r.outcome}) {
+      *f = text();
+    }
+    r.caller_ip = static_cast<CallerIpMode>(rng() % 3);
+    for (int n = static_cast<int>(rng() % 4); n > 0; --n) {
+      r.candidates.push_back({text(), text(), text()});
+    }
+    for (int n = static_cast<int>(rng() % 4); n > 0; --n) {
+      r.attempts.push_back({text(), text(), text(), static_cast<int>(num() % 100000), num()});
+    }
+    r.status = static_cast<int>(num() % 1000);
+    const uint64_t seq = rng() % 3 == 0 ? UINT64_MAX - rng() % 10 : rng() % 100000;
+    const Sha256 prev = Sha256Of(std::to_string(i));
+    Sha256 hash;
+    const std::string line = EncodeRecordLine(r, seq, prev, &hash);
+    const std::string reference = ReferenceLine(r, seq, prev);
+    ASSERT_EQ(line.substr(0, line.size() - (9 + 64 + 2)) + "}", reference) << "record " << i;
+    EXPECT_EQ(hash, ChainHash(prev, reference));
+  }
+}
 
 TEST(AuditCodec, RecordRoundTripsAndHashesItsCanonicalBytes) {
   AuditRecord r = SampleRecord(7);
