@@ -198,6 +198,12 @@ struct ResponsesSettings {
   uint32_t ttl_s = 86400;  // how long stored responses resolve
 };
 
+struct LogSettings {
+  // Where the access log goes: "off" (the default), "stderr", or a file path (appended to,
+  // reopened on SIGUSR1). Read at start-up; a reload keeps the running destination.
+  std::string access = "off";
+};
+
 struct Admin {
   std::string key_sha256;  // empty = only /healthz and /readyz are served
 };
@@ -220,6 +226,7 @@ struct Config {
   AuditSettings audit;
   LedgerSettings ledger;
   ResponsesSettings responses;
+  LogSettings log;
   Admin admin;
   std::string prices_taken;  // the price list's date
 

@@ -1,5 +1,7 @@
-// llm-edge's own sections: node, jurisdictions, geo, federation, audit, ledger, responses.
+// llm-edge's own sections: node, jurisdictions, geo, federation, audit, ledger, responses, log.
 // They are ours, not LiteLLM's, so an unknown key in them is a typo and an error.
+
+#include <filesystem>
 
 #include "config/loader.h"
 #include "config/net_addr.h"
@@ -225,6 +227,24 @@ void Loader::ParseSmallSections(const YamlNode& root) {
   responses.Bool("store", &cfg_->responses.store);
   responses.Int("ttl_s", 1, &cfg_->responses.ttl_s);
   responses.RejectUnknown();
+
+  MapReader log(e_, root.Find("log"), "log", 1);
+  if (log.String("access", &cfg_->log.access)) {
+    const std::string& access = cfg_->log.access;
+    if (access.empty()) {
+      e_.Add(log.LineOf("access"), log.PathOf("access"),
+             "must be stderr, off, or the path of a file");
+    } else if (access != "stderr" && access != "off") {
+      // The file itself is created at start-up; its directory must be there.
+      std::filesystem::path dir = std::filesystem::path(access).parent_path();
+      std::error_code ec;
+      if (!dir.empty() && !std::filesystem::is_directory(dir, ec)) {
+        e_.Add(log.LineOf("access"), log.PathOf("access"),
+               "the directory " + dir.string() + " does not exist");
+      }
+    }
+  }
+  log.RejectUnknown();
 }
 
 }  // namespace edge::config

@@ -62,6 +62,19 @@ TEST(Validation, UnknownKeysInStrictSections) {
               {4, "ledger.on_eror", "unknown key"});
 }
 
+TEST(Validation, AccessLogDestination) {
+  ExpectOk(kModels + std::string("log: {access: stderr}\n"));
+  ExpectOk(kModels + std::string("log: {access: \"off\"}\n"));
+  ExpectOk(kModels + std::string("log: {access: off}\n"));  // YAML 1.1 would read a bool
+  ExpectOk(kModels + std::string("log: {access: access.log}\n"));  // the working directory
+  ExpectOk(kModels + std::string("log: {access: /tmp/llm-edge-access.log}\n"));
+  ExpectError(kModels + std::string("log: {access: \"\"}\n"),
+              {4, "log.access", "must be stderr, off, or the path of a file"});
+  ExpectError(kModels + std::string("log: {access: /no/such/dir/access.log}\n"),
+              {4, "log.access", "the directory /no/such/dir does not exist"});
+  ExpectError(kModels + std::string("log: {acess: stderr}\n"), {4, "log.acess", "unknown key"});
+}
+
 TEST(Validation, LiteLlmExtrasAreIgnored) {
   ExpectOk(kModels + std::string("litellm_settings: {drop_params: true}\n"
                                  "general_settings: {master_key: x}\nenvironment_variables: {}\n"));

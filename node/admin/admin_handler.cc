@@ -10,6 +10,7 @@
 #include "node/admin/ledger_endpoints.h"
 #include "node/net/basic_auth.h"
 #include "node/pipeline/error_reply.h"
+#include "node/runtime/access_log.h"
 
 namespace edge::admin {
 namespace {
@@ -132,6 +133,7 @@ void AdminHandler::OnRequest(net::ServerExchange& ex) {
         metrics_->RenderPrometheus() + snap->router->RenderPrometheus(cfg, snap->routes);
     if (ledger_ != nullptr) text += LedgerMetrics(*ledger_);
     if (gossip_ != nullptr) text += gossip_->RenderMetrics();
+    if (access_log_ != nullptr) text += access_log_->RenderPrometheus();
     ex.Reply(200, headers, text);
     return;
   }

@@ -10,6 +10,7 @@
 #include "node/runtime/usage_metrics.h"
 
 namespace edge::runtime {
+class AccessLog;
 class LedgerService;
 }
 namespace edge::gossip {
@@ -26,6 +27,8 @@ class AdminHandler : public net::RequestHandler {
   void OnRequest(net::ServerExchange& ex) override;
   // The federation (null: none). Set before the admin listener serves.
   void set_gossip(const gossip::GossipService* g) { gossip_ = g; }
+  // The access log (null: log.access off), for its counters. Set before the listener serves.
+  void set_access_log(const runtime::AccessLog* log) { access_log_ = log; }
 
  private:
   const runtime::SnapshotSource* snapshots_;
@@ -33,6 +36,7 @@ class AdminHandler : public net::RequestHandler {
   const runtime::UsageMetrics* metrics_;
   const runtime::LedgerService* ledger_;  // null: no ledger
   const gossip::GossipService* gossip_ = nullptr;
+  const runtime::AccessLog* access_log_ = nullptr;
 };
 
 }  // namespace edge::admin

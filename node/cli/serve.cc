@@ -16,6 +16,7 @@
 #include "node/gossip/gossip_service.h"
 #include "node/net/http_server.h"
 #include "node/pipeline/error_reply.h"
+#include "node/runtime/access_log.h"
 #include "node/runtime/audit_service.h"
 #include "node/runtime/geo_classifier.h"
 #include "node/runtime/ledger_service.h"
@@ -85,9 +86,10 @@ class Node {
   runtime::SnapshotSource snapshots_;
   std::atomic<bool> ready_{false};
   uv_loop_t loop_{};
-  uv_signal_t sigterm_{}, sigint_{}, sighup_{};
+  uv_signal_t sigterm_{}, sigint_{}, sighup_{}, sigusr1_{};
   uv_async_t worker_exited_{};
   std::atomic<int> exited_{0};
+  std::unique_ptr<runtime::AccessLog> access_log_;  // outlives the workers' buffers
   std::vector<std::unique_ptr<Worker>> workers_;
   std::unique_ptr<runtime::UsageMetrics> metrics_;
   std::unique_ptr<runtime::LedgerService> ledger_;  // outlives the workers
@@ -142,6 +144,10 @@ Status Node::StartListeners() {
     return {admin_fd.status().code(), "node.admin_listen: " + admin_fd.status().message()};
   }
   metrics_ = std::make_unique<runtime::UsageMetrics>(n);
+  const std::string& access = snapshots_.Load()->config.log.access;
+  if (access != "off") {
+    EDGE_ASSIGN_OR_RETURN(access_log_, runtime::AccessLog::Open(access));
+  }
   EDGE_ASSIGN_OR_RETURN(ledger_, runtime::LedgerService::Open(snapshots_.Load()->config,
                                                               SystemClock().WallMicros()));
   EDGE_ASSIGN_OR_RETURN(audit_, runtime::AuditService::Open(snapshots_.Load()->config,
@@ -150,6 +156,7 @@ Status Node::StartListeners() {
   ledger_->set_audit(&audit_->log());
   admin_handler_ = std::make_unique<admin::AdminHandler>(&snapshots_, &ready_, metrics_.get(),
                                                          ledger_.get());
+  admin_handler_->set_access_log(access_log_.get());
   EDGE_ASSIGN_OR_RETURN(admin_server_, net::HttpServer::Create(&loop_, *admin_fd,
                                                                OptionsFor(node, admin_tls),
                                                                admin_handler_.get()));
@@ -170,6 +177,7 @@ Status Node::StartListeners() {
     workers_.push_back(std::make_unique<Worker>(static_cast<int>(i), &snapshots_, fds[i],
                                                 OptionsFor(node, client_tls),
                                                 &metrics_->shard(i), ledger_.get(),
+                                                access_log_.get(),
                                                 [this] { OnWorkerExited(); }));
     Status started = workers_.back()->Start();
     if (!started.ok()) {
@@ -186,6 +194,7 @@ Status Node::StartListeners() {
                           {"admin_listen", admin},
                           {"workers", workers},
                           {"tls", client_tls ? "on" : "off"},
+                          {"access_log", access},
                           {"federation", gossip_ ? gossip_->advertise() : std::string("off")},
                           {"geoip", snapshots_.Load()->geo->database().path()}});
   return Status::Ok();
@@ -205,7 +214,7 @@ int Node::Run() {
     }
   });
   worker_exited_.data = this;
-  for (uv_signal_t* s : {&sigterm_, &sigint_, &sighup_}) {
+  for (uv_signal_t* s : {&sigterm_, &sigint_, &sighup_, &sigusr1_}) {
     uv_signal_init(&loop_, s);
     s->data = this;
   }
@@ -213,6 +222,7 @@ int Node::Run() {
   uv_signal_start(&sigterm_, on_signal, SIGTERM);
   uv_signal_start(&sigint_, on_signal, SIGINT);
   uv_signal_start(&sighup_, on_signal, SIGHUP);
+  uv_signal_start(&sigusr1_, on_signal, SIGUSR1);
 
   Status started = StartListeners();
   int exit_code = 0;
@@ -225,6 +235,7 @@ int Node::Run() {
   }
   uv_run(&loop_, UV_RUN_DEFAULT);
   workers_.clear();  // joins
+  access_log_.reset();  // writes what the workers handed over
   admin_server_.reset();
   gossip_.reset();  // joins the gossip thread: it reads the ledger's summary and budgets
   if (audit_) audit_->SubmitFinalDigest();  // a clean stop leaves the whole log signed
@@ -240,6 +251,10 @@ void Node::OnSignal(int signum) {
     Reload();
     return;
   }
+  if (signum == SIGUSR1) {  // logrotate renamed the access log: open a new file at the path
+    if (access_log_) access_log_->Reopen();
+    return;
+  }
   BeginShutdown();
 }
 
@@ -253,6 +268,10 @@ void Node::Reload() {
     return;
   }
   if (ledger_) ledger_->ApplyConfig(next->config);
+  if (next->config.log.access != snapshots_.Load()->config.log.access) {
+    log::Warn("log.access changed: the new destination takes effect at the next start",
+              {{"log.access", snapshots_.Load()->config.log.access}});
+  }
   snapshots_.Store(std::move(next));
   log::Info("config reloaded", {{"config", config_path_}});
 }
@@ -263,7 +282,7 @@ void Node::BeginShutdown() {
   ready_.store(false, std::memory_order_release);
   log::Info("shutting down");
   if (audit_) audit_->Close();
-  for (uv_signal_t* s : {&sigterm_, &sigint_, &sighup_}) {
+  for (uv_signal_t* s : {&sigterm_, &sigint_, &sighup_, &sigusr1_}) {
     uv_close(reinterpret_cast<uv_handle_t*>(s), nullptr);
   }
   uint32_t grace = snapshots_.Load()->config.node.shutdown_grace_ms;

@@ -11,13 +11,15 @@ namespace edge::cli {
 
 Worker::Worker(int index, const runtime::SnapshotSource* snapshots, int listen_fd,
                net::ServerOptions options, runtime::UsageMetrics::Shard* metrics,
-               runtime::LedgerService* ledger, std::function<void()> on_exit)
+               runtime::LedgerService* ledger, runtime::AccessLog* access_log,
+               std::function<void()> on_exit)
     : index_(index),
       snapshots_(snapshots),
       listen_fd_(listen_fd),
       options_(std::move(options)),
       metrics_(metrics),
       ledger_(ledger),
+      access_log_(access_log),
       on_exit_(std::move(on_exit)) {}
 
 Worker::~Worker() {
@@ -36,10 +38,13 @@ Status Worker::Start() {
 
   deleter_ = std::make_unique<runtime::DeferredDeleter>(&loop_);
   ledger_inbox_ = std::make_unique<ledger::LoopInbox>(&loop_);
+  if (access_log_ != nullptr) {
+    access_buffer_ = std::make_unique<runtime::AccessLog::Buffer>(*access_log_, &loop_);
+  }
   upstream_ = net::UpstreamClient::Create(&loop_, net::PoolOptions{});
-  handler_ = std::make_unique<pipeline::ClientApiHandler>(
-      pipeline::WorkerServices{snapshots_, upstream_.get(), deleter_.get(), nullptr, metrics_,
-                               ledger_, ledger_ != nullptr ? ledger_inbox_.get() : nullptr});
+  handler_ = std::make_unique<pipeline::ClientApiHandler>(pipeline::WorkerServices{
+      snapshots_, upstream_.get(), deleter_.get(), nullptr, metrics_, ledger_,
+      ledger_ != nullptr ? ledger_inbox_.get() : nullptr, access_buffer_.get()});
   auto server = net::HttpServer::Create(&loop_, listen_fd_, options_, handler_.get());
   if (!server.ok()) {
     CloseAll();
@@ -60,6 +65,8 @@ Status Worker::Start() {
 void Worker::Run() {
   uv_run(&loop_, UV_RUN_DEFAULT);
   server_.reset();
+  // Lines of requests that ended while the loop closed; the buffer goes before the log.
+  access_buffer_.reset();
   int rc = uv_loop_close(&loop_);
   if (rc != 0) log::Error("worker loop closed with open handles", {{"error", uv_strerror(rc)}});
   if (on_exit_) on_exit_();
@@ -90,6 +97,7 @@ void Worker::CloseAll() {
   if (uv_is_active(reinterpret_cast<uv_handle_t*>(&deadline_))) uv_timer_stop(&deadline_);
   uv_close(reinterpret_cast<uv_handle_t*>(&deadline_), nullptr);
   uv_close(reinterpret_cast<uv_handle_t*>(&shutdown_async_), nullptr);
+  if (access_buffer_) access_buffer_->Close([] {});
   // Requests waiting for their ledger records delete their contexts when the writer answers:
   // the inbox closes after the last one, then the deleter and the upstream client.
   ledger_inbox_->Close([this] {

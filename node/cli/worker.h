@@ -13,6 +13,7 @@
 #include "node/net/http_server.h"
 #include "node/net/upstream_client.h"
 #include "node/pipeline/pipeline.h"
+#include "node/runtime/access_log.h"
 #include "node/runtime/deferred_delete.h"
 #include "node/runtime/snapshot.h"
 #include "node/runtime/usage_metrics.h"
@@ -29,7 +30,8 @@ class Worker {
   // `on_exit` runs on the worker thread when its loop has closed everything.
   Worker(int index, const runtime::SnapshotSource* snapshots, int listen_fd,
          net::ServerOptions options, runtime::UsageMetrics::Shard* metrics,
-         runtime::LedgerService* ledger, std::function<void()> on_exit);
+         runtime::LedgerService* ledger, runtime::AccessLog* access_log,
+         std::function<void()> on_exit);
   ~Worker();  // joins
 
   Status Start();
@@ -47,6 +49,7 @@ class Worker {
   net::ServerOptions options_;
   runtime::UsageMetrics::Shard* metrics_;
   runtime::LedgerService* ledger_;  // null: no ledger
+  runtime::AccessLog* access_log_;  // null: log.access off
   std::function<void()> on_exit_;
 
   uv_loop_t loop_{};
@@ -55,6 +58,7 @@ class Worker {
   std::atomic<uint32_t> grace_ms_{0};
   std::unique_ptr<runtime::DeferredDeleter> deleter_;
   std::unique_ptr<ledger::LoopInbox> ledger_inbox_;  // records written, back on this loop
+  std::unique_ptr<runtime::AccessLog::Buffer> access_buffer_;  // this loop's access log lines
   std::unique_ptr<net::UpstreamClient> upstream_;
   std::unique_ptr<pipeline::ClientApiHandler> handler_;
   std::unique_ptr<net::HttpServer> server_;

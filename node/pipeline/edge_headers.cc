@@ -25,7 +25,14 @@ void AddEdgeHeaders(RequestContext& ctx, net::HeaderList& headers, bool success)
   const config::NodeSettings& node = ctx.snapshot->config.node;
   headers.Add("X-Edge-Request-Id", ctx.request_id);
   headers.Add("X-Edge-Node", node.id);
-  if (!success) return;
+  // Every answer's head goes out right after its headers are made (finalize reads these).
+  ctx.head_sent_us = NowMicros();
+  if (!success) {
+    ctx.reply_overhead_us =
+        ctx.overhead_us + (ctx.own_time_started_us != 0 ? ctx.head_sent_us - ctx.own_time_started_us : 0);
+    return;
+  }
+  ctx.reply_overhead_us = ctx.overhead_us;
   headers.Add("X-Edge-Region", node.region);
   std::string_view jurisdiction = ctx.jurisdiction.name;
   if (jurisdiction.empty()) jurisdiction = "none";

@@ -1,5 +1,6 @@
 #include <string>
 
+#include "node/pipeline/access_line.h"
 #include "node/pipeline/audit_record.h"
 #include "node/pipeline/ledger_commit.h"
 #include "node/pipeline/stages.h"
@@ -41,12 +42,13 @@ std::string_view ModelLabel(const RequestContext& ctx) {
 }  // namespace
 
 // Records how the request ended: the ledger record (ledger_commit.cc: budget settled,
-// record and roll-ups written before the response's last bytes go out), the usage and cost
-// counters (GET /metrics), and a log line for failures the node or its upstreams caused and
-// for bills the node had to estimate. Other modules' parts of the commit (the audit record)
+// record and roll-ups written before the response's last bytes go out), the usage, cost and
+// latency counters (GET /metrics), the access log line (log.access), and a log line for
+// failures the node or its upstreams caused and for bills the node had to estimate. Other modules' parts of the commit (the audit record)
 // are added to ctx.commit_parts before this runs.
 void Finalize(RequestContext& ctx) {
   ctx.StopOwnTime();
+  const int64_t now_us = NowMicros();
   const runtime::Outcome outcome = OutcomeOf(ctx.outcome);
   // Both arms views: a std::string arm would make the view point into a temporary.
   const std::string_view deployment =
@@ -56,7 +58,7 @@ void Finalize(RequestContext& ctx) {
   const bool unpriced = !ledger_record.priced;
   AddAuditRecord(ctx);  // joins the commit below (audit_record.cc)
   CommitToLedger(ctx, std::move(ledger_record));
-  if (ctx.services.metrics != nullptr) {
+  {
     runtime::RequestRecord record;
     record.team = ctx.tags.team;
     record.feature = ctx.tags.feature;
@@ -66,7 +68,19 @@ void Finalize(RequestContext& ctx) {
     record.outcome = outcome;
     record.usage = ctx.usage ? &*ctx.usage : nullptr;
     record.cost_micros = cost_micros;
-    ctx.services.metrics->Record(record);
+    record.jurisdiction = ctx.jurisdiction.name;
+    record.status = ctx.head_sent_us != 0 ? ctx.reply_status : 0;
+    record.attempts = ctx.attempts;
+    if (ctx.started_us != 0) {
+      record.total_us = now_us - ctx.started_us;
+      if (ctx.head_sent_us != 0) record.first_byte_us = ctx.head_sent_us - ctx.started_us;
+    }
+    record.overhead_us = ctx.reply_overhead_us;
+    if (ctx.services.metrics != nullptr) ctx.services.metrics->Record(record);
+    if (runtime::AccessLog::Buffer* access = ctx.services.access_log) {
+      AppendAccessLine(ctx, record, access->text());
+      access->LineAdded();
+    }
   }
   if (unpriced) {
     log::Warn("usage of a deployment with no known price", {{"request_id", ctx.request_id},

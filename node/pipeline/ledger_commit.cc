@@ -20,7 +20,10 @@ class CommitJob final : public ledger::LoopJob {
         parts_(std::move(ctx.commit_parts)),
         record_(std::move(record)),
         billed_(record_.input_tokens != 0 || record_.output_tokens != 0 ||
-                record_.cost_micros != 0 || !record_.priced) {}
+                record_.cost_micros != 0 || !record_.priced),
+        submitted_us_(NowMicros()) {
+    if (ctx.services.metrics != nullptr) ctx.services.metrics->LedgerSubmitted();
+  }
 
   // The parts go last: once the audit part filled, its record is a link of the chain that
   // the next jobs build on, so nothing after it may fail this job alone (ledger/audit_log.h).
@@ -39,6 +42,9 @@ class CommitJob final : public ledger::LoopJob {
 
   void OnLoopDone(Status status) override {
     svc_.ReportWrite(status);
+    if (ctx_.services.metrics != nullptr) {
+      ctx_.services.metrics->LedgerCommitted(NowMicros() - submitted_us_);
+    }
     bool deliver = true;
     if (status.ok()) {
       svc_.counters().records.fetch_add(1, std::memory_order_relaxed);
@@ -66,6 +72,7 @@ class CommitJob final : public ledger::LoopJob {
   ledger::Record record_;
   bool billed_;
   bool duplicate_ = false;  // Fill found the id already recorded (writer thread)
+  int64_t submitted_us_;    // llm_edge_ledger_commit_seconds
 };
 
 void Settle(RequestContext& ctx, int64_t cost_micros, int64_t tokens) {

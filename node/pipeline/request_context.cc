@@ -21,6 +21,7 @@ RequestContext::RequestContext(const WorkerServices& services, net::ServerExchan
                  : api == Api::kResponses ? &providers::api::ResponsesApi()
                                           : &providers::api::OpenAiChatApi()) {
   // The node's own time starts when the request was fully read.
+  started_us = exchange.request().started_us;
   own_time_started_us = exchange.request().complete_us;
   if (own_time_started_us == 0) own_time_started_us = NowMicros();
   if (services.ledger != nullptr) {

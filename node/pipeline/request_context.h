@@ -16,6 +16,7 @@
 #include "node/net/http_server.h"
 #include "node/net/upstream_client.h"
 #include "node/routing/router.h"
+#include "node/runtime/access_log.h"
 #include "node/runtime/deferred_delete.h"
 #include "node/runtime/snapshot.h"
 #include "node/runtime/usage_metrics.h"
@@ -44,6 +45,7 @@ struct WorkerServices {
   runtime::UsageMetrics::Shard* metrics = nullptr;  // this worker's; null in unit tests
   runtime::LedgerService* ledger = nullptr;         // null: no ledger (unit tests)
   ledger::LoopInbox* ledger_inbox = nullptr;        // this worker's loop's inbox
+  runtime::AccessLog::Buffer* access_log = nullptr;  // this worker's; null: log.access off
 };
 
 // What the budget stage reserved, settled by finalize (stage_budget.cc).
@@ -151,6 +153,12 @@ class RequestContext final : public net::ExchangeObserver,
   int reply_status = 0;
   int64_t overhead_us = 0;
   int64_t own_time_started_us = 0;
+  // For GET /metrics and the access log (finalize.cc): when the request's first byte was read,
+  // when its answer's head went out (0: none did), and the node's own time until then (the
+  // X-Edge-Overhead-Us of a successful answer).
+  int64_t started_us = 0;
+  int64_t head_sent_us = 0;
+  int64_t reply_overhead_us = -1;
   bool finalized = false;
 };
 

@@ -240,6 +240,17 @@ std::string Router::RenderPrometheus(const config::Config& cfg, const States& st
     Series(out, "llm_edge_cooldowns_total", cfg.model_list[i].id, "",
            states[i]->cooldowns.load(std::memory_order_relaxed));
   }
+  out += "# HELP llm_edge_deployment_state 1 for the state each deployment is in now (healthy, "
+         "cooling_down after failures or a 429, probing: one request tests it), 0 for the others.\n"
+         "# TYPE llm_edge_deployment_state gauge\n";
+  const int64_t now_ms = NowMs();
+  for (size_t i = 0; i < cfg.model_list.size() && i < states.size(); ++i) {
+    const Health now = states[i]->HealthAt(now_ms);
+    for (Health h : {Health::kHealthy, Health::kCoolingDown, Health::kProbing}) {
+      Series(out, "llm_edge_deployment_state", cfg.model_list[i].id,
+             ",state=\"" + std::string(HealthName(h)) + "\"", h == now ? 1 : 0);
+    }
+  }
   out += "# HELP llm_edge_deployment_in_flight Upstream attempts in flight.\n"
          "# TYPE llm_edge_deployment_in_flight gauge\n";
   for (size_t i = 0; i < cfg.model_list.size() && i < states.size(); ++i) {
