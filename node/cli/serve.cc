@@ -6,6 +6,8 @@
 #include <atomic>
 #include <cstdio>
 #include <memory>
+#include <set>
+#include <string_view>
 #include <thread>
 #include <vector>
 
@@ -17,6 +19,7 @@
 #include "node/net/http_server.h"
 #include "node/pipeline/error_reply.h"
 #include "node/runtime/access_log.h"
+#include "node/runtime/config_watcher.h"
 #include "node/runtime/audit_service.h"
 #include "node/runtime/geo_classifier.h"
 #include "node/runtime/ledger_service.h"
@@ -36,28 +39,39 @@ void RaiseOpenFileLimit() {
   }
 }
 
-// Loads, validates and prepares FILE; prints every problem as `check` would.
-// `router` is the process's: deployments keep their measurements and cooldowns across reloads.
+// Loads, validates and prepares FILE; prints every problem as `check` would, and also
+// returns them, one per line, in *problems. `router` is the process's: deployments keep their
+// measurements and cooldowns across reloads. *files_read gets every file of the config that
+// was read or tried (the config's own first), also when it fails.
 std::shared_ptr<const runtime::Snapshot> LoadSnapshot(const std::string& path,
-                                                      std::shared_ptr<routing::Router> router) {
+                                                      std::shared_ptr<routing::Router> router,
+                                                      std::vector<std::string>* files_read,
+                                                      std::string* problems) {
+  auto fail = [&](const std::string& line) {
+    std::fprintf(stderr, "%s\n", line.c_str());
+    if (!problems->empty()) *problems += '\n';
+    *problems += line;
+  };
   std::vector<config::ConfigError> errors;
-  Result<config::Config> cfg = config::Load(path, &errors);
+  config::LoadOptions options;
+  options.files_read = files_read;
+  Result<config::Config> cfg = config::Load(path, &errors, options);
   if (!cfg.ok()) {
-    for (const auto& e : errors) std::fprintf(stderr, "%s\n", e.ToString().c_str());
-    if (errors.empty()) std::fprintf(stderr, "%s: %s\n", path.c_str(), cfg.status().message().c_str());
+    for (const auto& e : errors) fail(e.ToString());
+    if (errors.empty()) fail(path + ": " + cfg.status().message());
     return nullptr;
   }
   // The process owns the geo database through the snapshot: a reload opens the one the new
   // config names and swaps both at once.
   Result<std::shared_ptr<const geo::Classifier>> geo = runtime::BuildGeoClassifier(*cfg);
   if (!geo.ok()) {
-    std::fprintf(stderr, "%s: %s\n", path.c_str(), geo.status().message().c_str());
+    fail(path + ": " + geo.status().message());
     return nullptr;
   }
   Result<std::shared_ptr<const runtime::Snapshot>> snap =
       runtime::Snapshot::Build(std::move(cfg).value(), std::move(geo).value(), std::move(router));
   if (!snap.ok()) {
-    std::fprintf(stderr, "%s: %s\n", path.c_str(), snap.status().message().c_str());
+    fail(path + ": " + snap.status().message());
     return nullptr;
   }
   return std::move(snap).value();
@@ -78,7 +92,7 @@ class Node {
  private:
   Status StartListeners();
   void OnSignal(int signum);
-  void Reload();
+  void Reload(std::string_view trigger);
   void BeginShutdown();
   void OnWorkerExited();
 
@@ -97,6 +111,7 @@ class Node {
   std::unique_ptr<gossip::GossipService> gossip_;  // stopped before the ledger goes
   std::unique_ptr<admin::AdminHandler> admin_handler_;
   std::unique_ptr<net::HttpServer> admin_server_;
+  std::unique_ptr<runtime::ConfigWatcher> watcher_;  // the config's files; closed at shutdown
   bool shutting_down_ = false;
 };
 
@@ -231,6 +246,8 @@ int Node::Run() {
     exit_code = 1;
     BeginShutdown();
   } else {
+    watcher_ = std::make_unique<runtime::ConfigWatcher>(&loop_, [this] { Reload("file change"); });
+    watcher_->Watch(snapshots_.Load()->config.files);
     ready_.store(true, std::memory_order_release);
   }
   uv_run(&loop_, UV_RUN_DEFAULT);
@@ -248,7 +265,7 @@ int Node::Run() {
 
 void Node::OnSignal(int signum) {
   if (signum == SIGHUP) {
-    Reload();
+    Reload("SIGHUP");
     return;
   }
   if (signum == SIGUSR1) {  // logrotate renamed the access log: open a new file at the path
@@ -258,13 +275,23 @@ void Node::OnSignal(int signum) {
   BeginShutdown();
 }
 
-// A config that fails validation is refused and the running one stays.
-void Node::Reload() {
+// A config that fails validation is refused and the running one stays. The snapshot is swapped
+// whole: requests hold the one they started with, so in-flight requests finish on the old
+// config. The watch set follows the new config's includes (on a refusal it also takes in the
+// files the refused config named, so that creating a missing include retries).
+void Node::Reload(std::string_view trigger) {
+  std::vector<std::string> files;
+  std::string problems;
   std::shared_ptr<const runtime::Snapshot> next =
-      LoadSnapshot(config_path_, snapshots_.Load()->router);
+      LoadSnapshot(config_path_, snapshots_.Load()->router, &files, &problems);
   if (next == nullptr) {
     log::Error("reload refused: the config has errors; the previous one keeps serving",
-               {{"config", config_path_}});
+               {{"config", config_path_}, {"trigger", trigger}, {"errors", problems}});
+    if (watcher_) {
+      const std::set<std::string>& old = watcher_->files();
+      files.insert(files.end(), old.begin(), old.end());
+      watcher_->Watch(files);
+    }
     return;
   }
   if (ledger_) ledger_->ApplyConfig(next->config);
@@ -272,8 +299,10 @@ void Node::Reload() {
     log::Warn("log.access changed: the new destination takes effect at the next start",
               {{"log.access", snapshots_.Load()->config.log.access}});
   }
+  if (watcher_) watcher_->Watch(next->config.files);
+  std::string count = std::to_string(next->config.files.size());
   snapshots_.Store(std::move(next));
-  log::Info("config reloaded", {{"config", config_path_}});
+  log::Info("config reloaded", {{"config", config_path_}, {"trigger", trigger}, {"files", count}});
 }
 
 void Node::BeginShutdown() {
@@ -282,6 +311,7 @@ void Node::BeginShutdown() {
   ready_.store(false, std::memory_order_release);
   log::Info("shutting down");
   if (audit_) audit_->Close();
+  if (watcher_) watcher_->Close();
   for (uv_signal_t* s : {&sigterm_, &sigint_, &sighup_, &sigusr1_}) {
     uv_close(reinterpret_cast<uv_handle_t*>(s), nullptr);
   }
@@ -301,8 +331,10 @@ void Node::OnWorkerExited() {
 }  // namespace
 
 int RunServe(const std::string& config_path) {
+  std::vector<std::string> files;
+  std::string problems;
   std::shared_ptr<const runtime::Snapshot> first =
-      LoadSnapshot(config_path, std::make_shared<routing::Router>());
+      LoadSnapshot(config_path, std::make_shared<routing::Router>(), &files, &problems);
   if (first == nullptr) return 1;
   Node node(config_path, std::move(first));
   return node.Run();

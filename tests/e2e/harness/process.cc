@@ -75,12 +75,13 @@ Process::~Process() {
 }
 
 std::optional<std::string> Process::WaitForLine(const std::string& needle, bool from_stderr,
-                                                std::chrono::milliseconds timeout) const {
+                                                std::chrono::milliseconds timeout, int nth) const {
   auto deadline = std::chrono::steady_clock::now() + timeout;
   do {
     std::istringstream in(ReadFile(from_stderr ? err_path_ : out_path_));
+    int seen = 0;
     for (std::string line; std::getline(in, line);) {
-      if (line.find(needle) != std::string::npos) return line;
+      if (line.find(needle) != std::string::npos && ++seen == nth) return line;
     }
     std::this_thread::sleep_for(std::chrono::milliseconds(20));
   } while (std::chrono::steady_clock::now() < deadline);

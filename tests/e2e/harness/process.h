@@ -39,8 +39,9 @@ class Process {
 
   pid_t pid() const { return pid_; }
   // The first line of stdout/stderr containing `needle`, waiting up to `timeout`.
+  // With `nth` > 1, the nth such line (a second reload, ...).
   std::optional<std::string> WaitForLine(const std::string& needle, bool from_stderr,
-                                         std::chrono::milliseconds timeout) const;
+                                         std::chrono::milliseconds timeout, int nth = 1) const;
   std::string Stdout() const;
   std::string Stderr() const;
   void Signal(int signum) const;
