@@ -45,7 +45,7 @@ void Loader::Run(const YamlNode& root) {
   ParseModelList(section("model_list"));
   ParseKeys(section("keys"));
   ParseTeams(section("teams"));
-  for (std::string_view key : {"audit", "ledger", "responses"}) top.Get(key);
+  for (std::string_view key : {"audit", "ledger", "responses", "log"}) top.Get(key);
   ParseSmallSections(root);
   ParseAdmin(section("admin"));
   ResolvePrices();  // after ledger.prices and model_list
