@@ -2,7 +2,8 @@
 # Makes the release tarball that deploy/terraform's nodes install under /usr/local
 # (docs/deployment.md):
 #   bin/llm-edge                          the binary (Debian 12 shared libraries)
-#   share/llm-edge/                       geoip.mmdb and whatever else the build puts there
+#   share/llm-edge/                       geoip.mmdb, dashboard/chart.umd.min.js (GET /dashboard's
+#                                         chart library) and whatever else the build puts there
 #   share/llm-edge/llm-edge.service       the systemd unit (deploy/llm-edge.service)
 #   share/llm-edge/logrotate/llm-edge     the access log's logrotate file
 #   share/llm-edge/runtime-packages       the Debian packages of the libraries it loads
@@ -14,7 +15,8 @@ here=$(cd "$(dirname "$0")/.." && pwd)
 build=$(cd "${1:-$here/build-release}" && pwd)
 out=${2:-$here/dist}
 
-for f in "$build/node/llm-edge" "$build/share/llm-edge/geoip.mmdb"; do
+for f in "$build/node/llm-edge" "$build/share/llm-edge/geoip.mmdb" \
+         "$build/share/llm-edge/dashboard/chart.umd.min.js"; do
   [ -e "$f" ] || { echo "package.sh: $f is missing: build first (cmake --build $build)" >&2; exit 1; }
 done
 
