@@ -39,13 +39,13 @@ bool WriteAll(int fd, const char* p, size_t n) {
 }  // namespace
 
 Result<std::unique_ptr<AccessLog>> AccessLog::Open(const std::string& destination) {
-  int fd = STDERR_FILENO;
-  bool owns = false;
-  if (destination != "stderr") {
-    EDGE_ASSIGN_OR_RETURN(fd, OpenForAppend(destination));
-    owns = true;
-  }
-  return std::unique_ptr<AccessLog>(new AccessLog(destination, fd, owns));
+  if (destination == "stderr") return OnDescriptor(STDERR_FILENO, destination);
+  EDGE_ASSIGN_OR_RETURN(int fd, OpenForAppend(destination));
+  return std::unique_ptr<AccessLog>(new AccessLog(destination, fd, true));
+}
+
+std::unique_ptr<AccessLog> AccessLog::OnDescriptor(int fd, std::string name) {
+  return std::unique_ptr<AccessLog>(new AccessLog(std::move(name), fd, false));
 }
 
 AccessLog::AccessLog(std::string destination, int fd, bool owns_fd)

@@ -43,6 +43,8 @@ class AccessLog {
   // `destination`: "stderr", or the path of a file opened for appending (created 0640).
   // "off" is no AccessLog at all (the caller keeps none).
   static Result<std::unique_ptr<AccessLog>> Open(const std::string& destination);
+  // Lines to `fd`, which stays the caller's (never reopened); `name` as destination().
+  static std::unique_ptr<AccessLog> OnDescriptor(int fd, std::string name);
   // Writes every chunk handed over, then joins the writer thread and closes the file. Every
   // Buffer must have been closed before.
   ~AccessLog();

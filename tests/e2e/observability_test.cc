@@ -21,7 +21,12 @@ namespace {
 
 constexpr char kUsKey[] = "sk-obs-us-caller-key";
 constexpr char kBudgetKey[] = "sk-obs-budget-key";
+// A key id with characters JSON and Prometheus must escape (quotes, a backslash, UTF-8).
+constexpr char kBudgetKeyId[] = "thrifty \"\xc3\xbc\" \\ key";
+// ... as a double-quoted YAML scalar.
+constexpr char kBudgetKeyIdYaml[] = "\"thrifty \\\"\xc3\xbc\\\" \\\\ key\"";
 constexpr char kUpstreamSecret[] = "sk-upstream-obs-secret-value";
+constexpr char kGossipKey[] = "gossip-obs-secret-key-0123456789";
 // Words no JSON field of a line could hold unless a prompt leaked into it.
 constexpr char kPrompt[] = "violet heron whispers";
 constexpr char kStreamPrompt[] = "amber lantern drifts";
@@ -44,13 +49,16 @@ std::string Deployment(const std::string& alias, const std::string& model, const
          jurisdiction + ", input_cost_per_token: 0.000001, output_cost_per_token: 0.000002}\n";
 }
 
-std::string Config(uint16_t fake_port, const std::string& access) {
+// `federated`: gossip on (no peers), so that its series are in the exposition too.
+std::string Config(uint16_t fake_port, const std::string& access, bool federated = false) {
   std::string base = "http://127.0.0.1:" + std::to_string(fake_port) + "/v1";
   return "node: {id: obs-node, region: eu-west, jurisdiction: EU, listen: \"127.0.0.1:0\",\n"
          "       admin_listen: \"127.0.0.1:0\", data_dir: ./data, workers: 2}\n"
          "log: {access: \"" +
-         access +
-         "\"}\n"
+         access + "\"}\n" +
+         (federated
+              ? std::string("federation: {listen: \"127.0.0.1:0\", key: ") + kGossipKey + "}\n"
+              : std::string()) +
          "jurisdictions:\n"
          "  EU: {countries: [DE, FR], pinned: true}\n"
          "  US: {countries: [US], pinned: false}\n"
@@ -65,8 +73,8 @@ std::string Config(uint16_t fake_port, const std::string& access) {
          "  - {id: us-caller, key_sha256: \"" +
          Sha256Hex(kUsKey) +
          "\", team: research, feature: triage, env: prod, residency: US}\n"
-         "  - {id: thrifty, key_sha256: \"" +
-         Sha256Hex(kBudgetKey) +
+         "  - {id: " +
+         std::string(kBudgetKeyIdYaml) + ", key_sha256: \"" + Sha256Hex(kBudgetKey) +
          "\", team: thrifty, budget_usd_monthly: 0.000001}\n"
          "admin:\n"
          "  key_sha256: \"" +
@@ -102,7 +110,7 @@ class Observability : public ::testing::Test {
     fake_ = new FakeOpenAI(*dir_);
     ASSERT_TRUE(fake_->ok()) << fake_->process().Stderr();
     log_path_ = dir_->path() + "/access.log";
-    node_ = new Node(*dir_, Config(fake_->port(), log_path_));
+    node_ = new Node(*dir_, Config(fake_->port(), log_path_, /*federated=*/true));
     ASSERT_TRUE(node_->ok()) << node_->process().Stderr();
     chat_id_ = DeploymentId(*node_, 0);
     ASSERT_FALSE(chat_id_.empty());
@@ -162,9 +170,9 @@ class Observability : public ::testing::Test {
          {"", 503, "e2e", "search", "", "test", "chat-us", "EU", "node", false, 0, 0, {}});
     // The budget of one micro-dollar: the crossing request is served, the next one is 429.
     Send(kBudgetKey, ChatBody("chat", false, false, kPrompt),
-         {"", 200, "thrifty", "thrifty", "", "", "chat", "EU", "node", true, 3, 5, {}});
+         {"", 200, kBudgetKeyId, "thrifty", "", "", "chat", "EU", "node", true, 3, 5, {}});
     Send(kBudgetKey, ChatBody("chat", false, false, kPrompt),
-         {"", 429, "thrifty", "thrifty", "", "", "chat", "EU", "node", false, 0, 0, {}});
+         {"", 429, kBudgetKeyId, "thrifty", "", "", "chat", "EU", "node", false, 0, 0, {}});
   }
 
   static PromExposition Scrape() {
@@ -278,8 +286,14 @@ TEST_F(Observability, MetricsParseAndCountTheTrafficSent) {
   EXPECT_EQ(m.Sum("llm_edge_ledger_records_total"), 9);
   EXPECT_EQ(m.Sum("llm_edge_ledger_commit_seconds_count"), 9);
   EXPECT_EQ(m.Sum("llm_edge_ledger_pending_records"), 0);
-  EXPECT_EQ(m.Sum("llm_edge_budget_spent_micro_usd", {{"kind", "key"}, {"name", "thrifty"}}), 13);
-  EXPECT_EQ(m.Sum("llm_edge_budget_limit_micro_usd", {{"kind", "key"}, {"name", "thrifty"}}), 1);
+  EXPECT_EQ(m.Sum("llm_edge_budget_spent_micro_usd", {{"kind", "key"}, {"name", kBudgetKeyId}}),
+            13);
+  EXPECT_EQ(m.Sum("llm_edge_budget_limit_micro_usd", {{"kind", "key"}, {"name", kBudgetKeyId}}), 1);
+
+  // The gossip's series (no peers: no members, no frames received).
+  EXPECT_EQ(m.families.at("llm_edge_gossip_members").type, "gauge");
+  EXPECT_EQ(m.Sum("llm_edge_gossip_members"), 0);
+  EXPECT_EQ(m.families.at("llm_edge_gossip_frames_total").type, "counter");
 
   EXPECT_EQ(m.Sum("llm_edge_metric_series_overflow_total"), 0);
   EXPECT_EQ(m.Sum("llm_edge_access_log_dropped_lines_total"), 0);
@@ -341,8 +355,8 @@ TEST_F(Observability, NoKeySecretOrPromptReachesTheLogs) {
   for (const std::string& secret :
        {std::string(kTestKey), std::string(kUsKey), std::string(kBudgetKey),
         std::string("sk-not-a-known-key"), std::string(kAdminKey), std::string(kUpstreamSecret),
-        Sha256Hex(kTestKey), Sha256Hex(kAdminKey), std::string(kPrompt), std::string(kStreamPrompt),
-        std::string("violet"), std::string("lantern"),
+        std::string(kGossipKey), Sha256Hex(kTestKey), Sha256Hex(kAdminKey), std::string(kPrompt),
+        std::string(kStreamPrompt), std::string("violet"), std::string("lantern"),
         // The fake's answers: "model=gpt-4o-mini tok1 tok2 ...".
         std::string("tok1"), std::string("tok2 tok3")}) {
     EXPECT_EQ(logs.find(secret), std::string::npos) << "the logs hold " << secret;
