@@ -44,6 +44,7 @@ module "region" {
   instance_type         = each.value.instance_type
   min_size              = each.value.min_size
   max_size              = each.value.max_size
+  data_volume_gb        = var.data_volume_gb
   artifact_url          = var.artifact_url
   artifact_sha256       = var.artifact_sha256
   ssm_prefix            = var.ssm_prefix

@@ -51,6 +51,12 @@ variable "region_sizes" {
   default = {}
 }
 
+variable "data_volume_gb" {
+  description = "Size of each node's data volume (the ledger and the audit log), kept when the node goes."
+  type        = number
+  default     = 50
+}
+
 variable "vpc_cidr" {
   description = "CIDR of each region's VPC (regions do not peer: gossip travels between elastic IPs)."
   type        = string

@@ -222,6 +222,7 @@ case "$*" in
     [ -z "${POOL_EXHAUSTED:-}" ] || exit 255 ;;
   *"associate-address"*) echo "Resource.AlreadyAssociated" >&2; exit 255 ;;
   *"describe-addresses --allocation-ids eipalloc-free"*) echo 203.0.113.7 ;;
+  *"create-tags --resources vol-0abc123def4567890 --tags Key=llm-edge:node,Value=eu-west-0abc123def4567890") ;;
   "s3 cp --only-show-errors s3://llm-edge-releases/llm-edge.tar.gz "*) cp "$STUB_TARBALL" "${*: -1}" ;;
   *"ssm get-parameters-by-path"*"--path /llm-edge/common "*)
     cat <<'JSON'
@@ -241,7 +242,19 @@ JSON
   *) echo "aws stub: unexpected $*" >&2; exit 255 ;;
 esac
 STUB
-  for cmd in systemctl useradd chown sleep dpkg apt-get; do
+  # Disks: the root volume and a blank data volume (NVMe names, EBS serial).
+  cat >"$stubs/lsblk" <<'STUB'
+#!/usr/bin/env bash
+case "$*" in
+  "-no PKNAME /dev/nvme0n1p1") echo nvme0n1 ;;
+  "-dpno NAME,TYPE") printf '/dev/nvme0n1 disk\n/dev/nvme1n1 disk\n' ;;
+  "-dno SERIAL /dev/nvme1n1") echo vol0abc123def4567890 ;;
+  *) echo "lsblk stub: unexpected $*" >&2; exit 1 ;;
+esac
+STUB
+  printf '#!/bin/sh\n[ "$*" = "-no SOURCE /" ] && echo /dev/nvme0n1p1\n' >"$stubs/findmnt"
+  printf '#!/bin/sh\nexit 2\n' >"$stubs/blkid"
+  for cmd in systemctl useradd chown sleep dpkg apt-get mkfs.ext4 mount; do
     # shellcheck disable=SC2016 # the stub expands them when it runs
     printf '#!/bin/sh\necho "%s $*" >>"$STUB_LOG"\n' "$cmd" >"$stubs/$cmd"
   done
@@ -263,6 +276,11 @@ STUB
   grep -q 'systemctl enable --now llm-edge.service' "$root/calls.log" || fail "the service was not started"
   grep -q 'dpkg -i .*amazon-ssm-agent.deb' "$root/calls.log" || fail "the SSM agent was not installed"
   grep -q '^apt-get install .*libuv1' "$root/calls.log" || fail "the binary's libraries were not installed"
+  grep -qx 'mkfs.ext4 -q -L llm-edge-data /dev/nvme1n1' "$root/calls.log" || fail "the data volume was not formatted"
+  grep -qx "mount $root/var/lib/llm-edge" "$root/calls.log" || fail "the data volume was not mounted"
+  grep -qx 'LABEL=llm-edge-data /var/lib/llm-edge ext4 defaults,nofail 0 2' "$root/etc/fstab" ||
+    fail "no fstab entry for the data volume"
+  grep -q 'create-tags --resources vol-0abc123def4567890' "$root/calls.log" || fail "the data volume was not named"
   cmp "$root/etc/systemd/system/llm-edge.service" "$repo/deploy/llm-edge.service" || fail "the unit is not the release's"
   cmp "$root/etc/logrotate.d/llm-edge" "$repo/deploy/logrotate/llm-edge" || fail "the logrotate file is not the release's"
   [ "$(stat -c %a "$etc/env")" = 600 ] || fail "env is not mode 0600"
@@ -292,7 +310,7 @@ STUB
   # No free elastic IP: the node gives up instead of gossiping from an address no peer admits.
   if POOL_EXHAUSTED=1 boot "$tmp/no-eip" 2>"$tmp/no-eip.err"; then fail "a node without an address booted"; fi
   grep -q 'no free elastic IP' "$tmp/no-eip.err" || { cat "$tmp/no-eip.err"; fail "no reason given"; }
-  echo "boot: ok (address race, secrets, checksum, pool exhaustion)"
+  echo "boot: ok (address race, secrets, data volume, checksum, pool exhaustion)"
   ;;
 
 instances)

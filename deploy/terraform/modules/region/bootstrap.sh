@@ -6,7 +6,8 @@
 #    security groups admit), 2. installs the release tarball after checking its SHA-256 (and
 #    the SSM Agent for Session Manager),
 # 3. writes the service's environment: secrets from SSM Parameter Store, this node's id and
-#    gossip address, 4. starts llm-edge under systemd (whose ExecStartPre checks the config).
+#    gossip address, and mounts the data volume, 4. starts llm-edge under systemd (whose
+#    ExecStartPre checks the config).
 # Any failure exits non-zero: the node never answers /readyz and the group replaces it.
 set -euo pipefail
 
@@ -126,6 +127,27 @@ for rel, value in files.items():
   "LLM_EDGE_CONFIG=$etc/$CONFIG_PATH" \
   "LLM_EDGE_NODE_ID=$node_id" \
   "LLM_EDGE_GOSSIP_ADVERTISE=${advertise_ip:+$advertise_ip:$FEDERATION_PORT}"
+
+# 3b. The data volume (the launch template's second disk; NVMe on current instance types):
+# formatted on first use, mounted at /var/lib/llm-edge, named after this node. It outlives the
+# instance, so a replaced node's ledger and audit chain can still be exported. Without it the
+# node keeps its data on the root volume.
+root_disk=$(lsblk -no PKNAME "$(findmnt -no SOURCE /)")
+data_disk=$(lsblk -dpno NAME,TYPE | awk -v root="/dev/$root_disk" '$2 == "disk" && $1 != root {print $1; exit}')
+if [ -n "$data_disk" ]; then
+  blkid "$data_disk" >/dev/null 2>&1 || mkfs.ext4 -q -L llm-edge-data "$data_disk"
+  mkdir -p "$root/var/lib/llm-edge"
+  grep -q 'LABEL=llm-edge-data' "$root/etc/fstab" 2>/dev/null ||
+    echo 'LABEL=llm-edge-data /var/lib/llm-edge ext4 defaults,nofail 0 2' >>"$root/etc/fstab"
+  mount "$root/var/lib/llm-edge"
+  volume=$(lsblk -dno SERIAL "$data_disk" | sed 's/^vol\([0-9a-f]\)/vol-\1/')
+  case "$volume" in
+    vol-*) ec2 create-tags --resources "$volume" --tags "Key=llm-edge:node,Value=$node_id" ||
+      log "could not tag $volume with llm-edge:node=$node_id" ;;
+  esac
+else
+  log "no data volume: the ledger stays on the root volume"
+fi
 
 # 4. Ownership (the service user reads the config and TLS files; the environment and this
 # script's own settings stay root's), then start.

@@ -93,6 +93,19 @@ resource "aws_launch_template" "node" {
     }
   }
 
+  # The data volume: bootstrap.sh formats it once and mounts it at /var/lib/llm-edge. It stays
+  # when the node goes, so the ledger and the audit chain of a replaced node can be exported.
+  block_device_mappings {
+    device_name = "/dev/sdf"
+
+    ebs {
+      volume_type           = "gp3"
+      volume_size           = var.data_volume_gb
+      encrypted             = true
+      delete_on_termination = false
+    }
+  }
+
   tag_specifications {
     resource_type = "instance"
     tags          = merge(local.tags, { Name = "llm-edge-${var.name}", "llm-edge:eip-pool" = var.eip_pool_tag })

@@ -1,5 +1,6 @@
 # The nodes' instance role: read this region's secrets, claim an elastic IP of its own pool,
-# fetch the release tarball, and be reachable by SSM Session Manager (no SSH).
+# name its data volume, fetch the release tarball, and be reachable by SSM Session Manager
+# (no SSH).
 # IAM is global: no region argument; names carry the region.
 
 data "aws_caller_identity" "current" {}
@@ -52,6 +53,18 @@ data "aws_iam_policy_document" "node" {
       test     = "StringEquals"
       variable = "aws:ResourceTag/llm-edge:eip-pool"
       values   = [var.eip_pool_tag]
+    }
+  }
+
+  statement {
+    sid       = "NameDataVolume"
+    actions   = ["ec2:CreateTags"]
+    resources = ["${local.ec2_resources}:volume/*"]
+
+    condition {
+      test     = "StringEquals"
+      variable = "aws:ResourceTag/llm-edge:region"
+      values   = [var.name]
     }
   }
 

@@ -95,6 +95,12 @@ variable "max_size" {
   default     = 4
 }
 
+variable "data_volume_gb" {
+  description = "Size of each node's data volume (/var/lib/llm-edge: the ledger and the audit log). It outlives the node (delete_on_termination = false), tagged llm-edge:node, so a replaced node's records can still be exported."
+  type        = number
+  default     = 50
+}
+
 variable "ami_id" {
   description = "AMI of the nodes; null takes the newest official Debian 12 amd64 image (the release tarball's libraries are Debian 12's)."
   type        = string
