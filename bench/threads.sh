@@ -8,7 +8,10 @@
 #   CALLGRIND=1 bench/threads.sh [BINARY]   # instructions per request, per thread (valgrind)
 #
 # Environment: CONNS (16), DURATION (5 s; callgrind: 10 s), WORKERS (1), KEEP_TMP (1 = keep the
-# temp dir: config, logs, callgrind files for callgrind_annotate).
+# temp dir: config, logs, callgrind files for callgrind_annotate), FEATURES (minimal: one
+# deployment, key auth; all: also geo from a trusted X-Forwarded-For, tag headers, key and team
+# budgets with rpm/tpm, latency routing over three deployments, gossip with two (absent) peers).
+# bench/stages.sh turns a CALLGRIND=1 run into instructions per request per pipeline stage.
 # The fake upstream is nginx answering a fixed completion, as in run.sh. Threads are named by
 # their comm (`ledger-writer`, `rocksdb:high`, ...) and id; counts are from /proc (CPU) or
 # callgrind's per-thread totals, divided by the requests wrk completed.
@@ -51,7 +54,34 @@ EOF
 /usr/sbin/nginx -p "$TMP/fake" -c "$TMP/fake/nginx.conf" -e "$TMP/fake/error.log" &
 PIDS+=($!)
 
-cat >"$TMP/edge.yaml" <<EOF
+FEATURES=${FEATURES:-minimal}
+if [[ $FEATURES == all ]]; then
+  cat >"$TMP/edge.yaml" <<EOF
+node: {id: threads-1, region: bench, jurisdiction: EU, listen: "127.0.0.1:$EDGE_PORT",
+       admin_listen: "127.0.0.1:$ADMIN_PORT", data_dir: "$TMP/data", workers: $WORKERS}
+geo: {trusted_proxies: ["127.0.0.1/32"]}
+federation: {listen: "127.0.0.1:$(free_port)", peers: ["127.0.0.1:$(free_port)", "127.0.0.1:$(free_port)"],
+             key: "bench-gossip-key-0123456789abcdef"}
+router_settings: {routing_strategy: latency-based-routing}
+model_list:
+EOF
+  for i in 1 2 3; do
+    cat >>"$TMP/edge.yaml" <<EOF
+  - model_name: gpt-4o-mini
+    litellm_params: {model: openai/gpt-4o-mini, api_base: "http://127.0.0.1:$FAKE_PORT/v1",
+                     api_key: sk-upstream}
+    model_info: {id: eu-$i, jurisdiction: EU}
+EOF
+  done
+  cat >>"$TMP/edge.yaml" <<EOF
+teams:
+  - {name: bench, budget_usd_monthly: 1000000, rpm: 100000000, tpm: 4000000000}
+keys:
+  - {id: bench, key_sha256: "$KEY_SHA", team: bench, env: prod, budget_usd_monthly: 1000000,
+     rpm: 100000000, tpm: 4000000000}
+EOF
+else
+  cat >"$TMP/edge.yaml" <<EOF
 node: {id: threads-1, region: bench, listen: "127.0.0.1:$EDGE_PORT",
        admin_listen: "127.0.0.1:$ADMIN_PORT", data_dir: "$TMP/data", workers: $WORKERS}
 model_list:
@@ -61,6 +91,7 @@ model_list:
 keys:
   - {id: bench, key_sha256: "$KEY_SHA", team: bench, env: prod}
 EOF
+fi
 if [[ $CALLGRIND == 1 ]]; then
   valgrind --tool=callgrind --separate-threads=yes --callgrind-out-file="$TMP/cg.out" \
     "$BIN" serve --config "$TMP/edge.yaml" 2>"$TMP/edge.log" &
@@ -79,6 +110,14 @@ wrk.body = [[{"model":"gpt-4o-mini","messages":[{"role":"user","content":"Say he
 wrk.headers["Content-Type"] = "application/json"
 wrk.headers["Authorization"] = "Bearer $KEY"
 EOF
+if [[ $FEATURES == all ]]; then
+  cat >>"$TMP/post.lua" <<EOF
+wrk.headers["X-Forwarded-For"] = "85.214.0.1"
+wrk.headers["X-Edge-Feature"] = "summarize"
+wrk.headers["X-Edge-Env"] = "qa"
+wrk.headers["X-Edge-Tags"] = "customer=acme,ticket=T-1"
+EOF
+fi
 URL="http://127.0.0.1:$EDGE_PORT/v1/chat/completions"
 
 # utime and stime (clock ticks) of every thread: "tid_comm utime stime".

@@ -54,15 +54,46 @@ struct Counter {
 
 int64_t EstimateTokens(size_t chars) { return static_cast<int64_t>((chars + 3) / 4); }
 
-int64_t EstimatePromptTokens(std::string_view request_body) {
-  dom::parser parser;
+namespace {
+
+// Above this, the parser's buffers are given back after use rather than kept (one large body
+// must not keep a worker's memory up), as the provider adapters do.
+constexpr size_t kKeepBytes = 1 << 20;
+
+RequestEstimate Estimate(dom::parser& parser, std::string_view request_body) {
   dom::element root;
+  RequestEstimate out;
   if (parser.parse(request_body.data(), request_body.size()).get(root) != simdjson::SUCCESS) {
-    return EstimateTokens(request_body.size());
+    out.prompt_tokens = EstimateTokens(request_body.size());
+    return out;
   }
   Counter counter;
   counter.Walk(root, 0);
-  return EstimateTokens(counter.chars) + counter.messages * kTokensPerMessage;
+  out.prompt_tokens = EstimateTokens(counter.chars) + counter.messages * kTokensPerMessage;
+  dom::object object;
+  if (root.get_object().get(object) == simdjson::SUCCESS) {
+    dom::element limit;
+    if (object["max_completion_tokens"].get(limit) == simdjson::SUCCESS ||
+        object["max_tokens"].get(limit) == simdjson::SUCCESS) {
+      int64_t n = 0;
+      if (limit.get_int64().get(n) == simdjson::SUCCESS && n >= 1) out.max_output_tokens = n;
+    }
+  }
+  return out;
+}
+
+}  // namespace
+
+RequestEstimate EstimateRequest(std::string_view request_body) {
+  // One parser per thread, reused: a new one allocates its buffers for every body.
+  thread_local dom::parser parser;
+  RequestEstimate out = Estimate(parser, request_body);
+  if (parser.capacity() > kKeepBytes) parser = dom::parser();
+  return out;
+}
+
+int64_t EstimatePromptTokens(std::string_view request_body) {
+  return EstimateRequest(request_body).prompt_tokens;
 }
 
 Usage UsageSoFar(const std::optional<Usage>& reported, size_t output_chars,

@@ -25,6 +25,15 @@ int64_t EstimateTokens(size_t chars);
 // few tokens per message for the chat framing. A body that is not JSON counts by length.
 int64_t EstimatePromptTokens(std::string_view request_body);
 
+// The prompt estimate and the output limit a request states, from one parse of its body (a
+// budget's reservation needs both): max_completion_tokens, else max_tokens, when that member
+// is a positive integer; nullopt when absent or not one (as openai_params.h's MaxTokens).
+struct RequestEstimate {
+  int64_t prompt_tokens = 0;
+  std::optional<int64_t> max_output_tokens;
+};
+RequestEstimate EstimateRequest(std::string_view request_body);
+
 // The usage to bill for a stream that ended before the provider's final report:
 // whatever the provider reported so far (Anthropic reports the prompt at the start,
 // Gemini cumulative counts in every chunk), completed by estimates — the prompt from the

@@ -62,5 +62,26 @@ TEST(UsageEstimate, SoFarWithoutAnyReportEstimatesBoth) {
   EXPECT_FALSE(u.reported);
 }
 
+TEST(UsageEstimate, RequestEstimateReadsTheOutputLimitAsMaxTokensDoes) {
+  const std::string chat = R"({"model":"m","messages":[{"role":"user","content":"abcdefgh"}])";
+  auto with = [&](std::string_view members) {
+    return EstimateRequest(chat + std::string(members) + "}");
+  };
+  EXPECT_EQ(with("").prompt_tokens, EstimatePromptTokens(chat + "}"));
+  EXPECT_EQ(with("").max_output_tokens, std::nullopt);
+  EXPECT_EQ(with(R"(,"max_tokens":300)").max_output_tokens, 300);
+  EXPECT_EQ(with(R"(,"max_completion_tokens":50,"max_tokens":300)").max_output_tokens, 50);
+  // max_completion_tokens present but not a positive integer: no limit, as MaxTokens errs
+  EXPECT_EQ(with(R"(,"max_completion_tokens":0,"max_tokens":300)").max_output_tokens, std::nullopt);
+  EXPECT_EQ(with(R"(,"max_tokens":"300")").max_output_tokens, std::nullopt);
+  EXPECT_EQ(with(R"(,"max_tokens":-4)").max_output_tokens, std::nullopt);
+  EXPECT_EQ(with(R"(,"max_tokens":2.5)").max_output_tokens, std::nullopt);
+  EXPECT_EQ(EstimateRequest("not json").max_output_tokens, std::nullopt);
+  EXPECT_EQ(EstimateRequest("[1,2]").max_output_tokens, std::nullopt);
+  // The parser is reused across calls: a second body is read whole, not mixed with the first.
+  EXPECT_EQ(EstimateRequest(R"({"max_tokens":7})").max_output_tokens, 7);
+  EXPECT_EQ(EstimateRequest(R"({"messages":[]})").max_output_tokens, std::nullopt);
+}
+
 }  // namespace
 }  // namespace edge::providers

@@ -11,7 +11,6 @@
 #include "node/pipeline/error_reply.h"
 #include "node/pipeline/stages.h"
 #include "node/runtime/ledger_service.h"
-#include "providers/openai_params.h"
 #include "providers/usage_estimate.h"
 
 namespace edge::pipeline {
@@ -28,17 +27,11 @@ bool Limited(const ledger::Account* a) {
 // Tokens the request may use: its prompt counted from the body, plus its max_tokens (or a
 // default). Parsed only for accounts that need it: most keys have no budget.
 int64_t EstimateTokens(const RequestContext& ctx, int64_t* output_tokens) {
-  std::string_view body = CanonicalBody(ctx);
-  int64_t prompt = providers::EstimatePromptTokens(body);
+  const providers::RequestEstimate e = providers::EstimateRequest(CanonicalBody(ctx));
   *output_tokens = 0;
-  if (ctx.api == Api::kEmbeddings) return prompt;
-  *output_tokens = kDefaultOutputTokens;
-  providers::JsonTree tree;
-  if (providers::ParseCanonicalBody(body, &tree).ok()) {
-    auto max = providers::MaxTokens(providers::ReadChatParams(tree.root()));
-    if (max.ok() && max->has_value()) *output_tokens = **max;
-  }
-  return prompt + *output_tokens;
+  if (ctx.api == Api::kEmbeddings) return e.prompt_tokens;
+  *output_tokens = e.max_output_tokens.value_or(kDefaultOutputTokens);
+  return e.prompt_tokens + *output_tokens;
 }
 
 // The most any deployment of the alias charges for these tokens: the reservation must not
