@@ -8,6 +8,7 @@
 #include <signal.h>
 
 #include <filesystem>
+#include <functional>
 #include <set>
 #include <sstream>
 #include <thread>
@@ -87,6 +88,14 @@ std::vector<std::string> Lines(const std::string& text) {
   std::string line;
   while (std::getline(in, line)) lines.push_back(line);
   return lines;
+}
+
+// The lines of `text` up to its last newline: a line being written while a test reads is
+// left for the next read.
+std::vector<std::string> CompleteLines(std::string text) {
+  size_t last = text.rfind('\n');
+  text.erase(last == std::string::npos ? 0 : last + 1);
+  return Lines(text);
 }
 
 std::map<std::string, std::string> Auth(const std::string& key) {
@@ -188,7 +197,7 @@ class Observability : public ::testing::Test {
   // which may run just after its answer reached the client).
   static PromExposition ScrapeAllCounted() {
     PromExposition e;
-    for (int i = 0; i < 200; ++i) {
+    for (int i = 0; i < 800; ++i) {
       e = Scrape();
       if (!e.ok() || e.Sum("llm_edge_responses_total") >= sent_.size()) return e;
       std::this_thread::sleep_for(std::chrono::milliseconds(25));
@@ -199,8 +208,8 @@ class Observability : public ::testing::Test {
   // The access log's lines once it holds at least `n` of them.
   static std::vector<std::string> AwaitLines(const std::string& path, size_t n) {
     std::vector<std::string> lines;
-    for (int i = 0; i < 200; ++i) {
-      lines = Lines(ReadFile(path));
+    for (int i = 0; i < 800; ++i) {
+      lines = CompleteLines(ReadFile(path));
       if (lines.size() >= n) break;
       std::this_thread::sleep_for(std::chrono::milliseconds(25));
     }
@@ -392,28 +401,34 @@ TEST(ObservabilityRotation, SigusrOneReopensWithoutLosingOrRepeatingALine) {
     std::lock_guard lock(mu);
     return ids.size();
   };
-  while (count() < 20) std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  auto complete_lines = [](const std::string& file) { return CompleteLines(ReadFile(file)); };
+  auto wait_for = [](const std::function<bool()>& done) {
+    for (int i = 0; i < 2000 && !done(); ++i) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    }
+    return done();
+  };
+  // Some lines are in the file before it is renamed (lines the writer thread has not
+  // written yet at the rename go to the new file, which is right too).
+  bool before = wait_for([&] { return count() >= 20 && complete_lines(path).size() >= 10; });
   const std::string rotated = path + ".1";
   std::filesystem::rename(path, rotated);
   node.process().Signal(SIGUSR1);
-  for (int i = 0; i < 400 && !std::filesystem::exists(path); ++i) {
-    std::this_thread::sleep_for(std::chrono::milliseconds(5));
-  }
-  ASSERT_TRUE(std::filesystem::exists(path)) << node.process().Stderr();
-  size_t at_reopen = count();
-  while (count() < at_reopen + 20) std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  bool reopened = wait_for([&] { return std::filesystem::exists(path); });
+  const size_t at_reopen = count();
+  bool after = reopened && wait_for([&] { return count() >= at_reopen + 20; });
   stop = true;
   a.join();
   b.join();
+  ASSERT_TRUE(before && reopened && after) << node.process().Stderr();
 
   std::multiset<std::string> logged;
-  auto old_lines = Lines(ReadFile(rotated));
-  for (int i = 0; i < 200; ++i) {
-    old_lines = Lines(ReadFile(rotated));
-    if (old_lines.size() + Lines(ReadFile(path)).size() >= ids.size()) break;
-    std::this_thread::sleep_for(std::chrono::milliseconds(25));
-  }
-  auto new_lines = Lines(ReadFile(path));
+  std::vector<std::string> old_lines;
+  wait_for([&] {
+    old_lines = complete_lines(rotated);
+    return old_lines.size() + complete_lines(path).size() >= ids.size();
+  });
+  auto new_lines = complete_lines(path);
   for (const auto* lines : {&old_lines, &new_lines}) {
     for (const std::string& line : *lines) {
       rapidjson::Document d = ParseJson(line);
@@ -443,9 +458,9 @@ TEST(ObservabilityStderr, LinesGoToStderrWhole) {
     ids.insert(r->Header("x-edge-request-id"));
   }
   std::set<std::string> logged;
-  for (int i = 0; i < 200 && logged.size() < ids.size(); ++i) {
+  for (int i = 0; i < 800 && logged.size() < ids.size(); ++i) {
     logged.clear();
-    for (const std::string& line : Lines(node.process().Stderr())) {
+    for (const std::string& line : CompleteLines(node.process().Stderr())) {
       rapidjson::Document d = ParseJson(line);
       ASSERT_FALSE(d.HasParseError()) << line;  // no line is cut or interleaved
       if (JsonAt(d, "request_id") != nullptr && JsonAt(d, "latency_ms") != nullptr) {
