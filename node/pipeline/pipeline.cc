@@ -15,7 +15,7 @@ using Stage = Next (*)(RequestContext&);
 // whom to bill, what you asked for, whether you may spend it, who serves it.
 constexpr Stage kInferenceStages[] = {Authenticate, ClassifyJurisdiction, ResolveTags, InspectBody,
                                       CheckBudget,  ResolveModel,         CallUpstream};
-constexpr Stage kModelsStages[] = {Authenticate, ListModels};
+constexpr Stage kModelsStages[] = {Authenticate, ClassifyJurisdiction, ListModels};
 
 struct Endpoint {
   std::string_view method;

@@ -95,6 +95,12 @@ TEST_F(OpenAiApi, ModelsListsTheAliasesTheKeyMayUse) {
   EXPECT_NE(r->body.find("\"object\":\"list\""), std::string::npos);
   EXPECT_NE(r->body.find("\"id\":\"chat\""), std::string::npos);
   EXPECT_NE(r->body.find("\"id\":\"embed\""), std::string::npos);
+  // Where the caller was placed, and by which rule, as on every answer (the contract's sources).
+  const std::string jurisdiction = r->Header("x-edge-jurisdiction");
+  EXPECT_NE(jurisdiction.find("; source="), std::string::npos) << jurisdiction;
+  const std::string source = jurisdiction.substr(jurisdiction.find("source=") + 7);
+  EXPECT_TRUE(source == "key" || source == "ip" || source == "node" || source == "header")
+      << jurisdiction;
 
   auto limited = Request(port(), "GET", "/v1/models", {{"Authorization", "Bearer sk-limited"}});
   ASSERT_TRUE(limited);
