@@ -54,6 +54,27 @@ TEST(Prices, LookupNamesGoFromSpecificToGeneral) {
   EXPECT_EQ(names.back(), "claude-3-5-haiku");
 }
 
+TEST(Prices, TheModelsOfTheExampleConfigsArePriced) {
+  auto cfg = LoadFromString(R"(model_list:
+  - model_name: a
+    litellm_params: {model: anthropic/claude-sonnet-4-6, api_key: k}
+  - model_name: b
+    litellm_params: {model: bedrock/eu.anthropic.claude-sonnet-4-6, aws_region_name: eu-central-1}
+  - model_name: c
+    litellm_params: {model: anthropic/claude-opus-4-6, api_key: k}
+  - model_name: d
+    litellm_params: {model: openai/gpt-5.1, api_key: k}
+)", "c.yaml");
+  ASSERT_TRUE(cfg.ok()) << cfg.status().message();
+  const auto& m = cfg->model_list;
+  ASSERT_EQ(m.size(), 4u);
+  for (const auto& d : m) ASSERT_TRUE(d.price) << d.model_name;
+  EXPECT_EQ(*m[0].price, (TokenPrice{3'000'000, 15'000'000, 300'000}));
+  EXPECT_EQ(m[1].price_name, "claude-sonnet-4-6");
+  EXPECT_EQ(*m[2].price, (TokenPrice{5'000'000, 25'000'000, 500'000}));
+  EXPECT_EQ(*m[3].price, (TokenPrice{1'250'000, 10'000'000, 125'000}));
+}
+
 constexpr char kModels[] = R"(model_list:
   - model_name: a
     litellm_params: {model: openai/gpt-4o-mini, api_key: k}
