@@ -31,16 +31,6 @@ int64_t SystemSeconds() {
       .count();
 }
 
-// The whole key as the "prefix" of RocksDB's insert hints: each roll-up cell gets one merge
-// operand per writer round, and the hint kept per cell puts the next operand straight beside
-// the previous one instead of searching the skip list from the top (long keys sharing long
-// prefixes made that ~11k instructions per merge).
-class WholeKey final : public rocksdb::SliceTransform {
- public:
-  const char* Name() const override { return "llm-edge.WholeKey"; }
-  rocksdb::Slice Transform(const rocksdb::Slice& key) const override { return key; }
-  bool InDomain(const rocksdb::Slice&) const override { return true; }
-};
 
 constexpr size_t kMemtableBudget = 12 << 20;
 
@@ -73,7 +63,14 @@ rocksdb::ColumnFamilyOptions FamilyOptions(Family f, const StoreOptions& o) {
       break;
     case Family::kRollups:
       cf.merge_operator = NewRollupMergeOperator();
-      cf.memtable_insert_with_hint_prefix_extractor = std::make_shared<WholeKey>();
+      // Each round adds one merge operand per cell, with a higher sequence number than the
+      // last one for that cell, so it sorts before it: a skip-list insert searched from the
+      // top (~10k instructions per operand with these long keys, and insert hints do not
+      // help, as they bracket the previous operand). A vector memtable appends; it is sorted
+      // once at flush. The family is read by spend queries on the admin loop (a scan then
+      // sorts a copy of the memtable, at most the 12 MiB budget) and at start-up, never on
+      // the request path.
+      cf.memtable_factory = std::make_shared<rocksdb::VectorRepFactory>();
       break;
     case Family::kAudit:
       // Keys are a type byte + a big-endian sequence number, written once and read only by
