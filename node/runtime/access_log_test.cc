@@ -69,6 +69,7 @@ TEST(AccessLog, AFullPipeNeverBlocksAWorkerAndKeepsOrder) {
         AccessLog::Buffer buffer(*log, &loop.loop);
         for (size_t i = 0; i < per_worker; ++i) Append(buffer, Line(w, i));
         buffer.Close([] {});
+        uv_run(&loop.loop, UV_RUN_DEFAULT);  // the close callbacks, while the buffer lives
       });
     }
     for (auto& t : workers) t.join();  // returned although nobody read the pipe
@@ -109,6 +110,7 @@ TEST(AccessLog, CountsLinesWrittenAndDropped) {
     AccessLog::Buffer buffer(*log, &loop.loop);
     for (size_t i = 0; i < total; ++i) Append(buffer, Line(0, i));
     buffer.Close([] {});
+    uv_run(&loop.loop, UV_RUN_DEFAULT);  // the close callbacks, while the buffer lives
   }
   std::string got;
   std::thread reader([&] {
@@ -151,6 +153,7 @@ TEST(AccessLog, ReopenStartsANewFileAtThePath) {
     ASSERT_TRUE(std::filesystem::exists(path));
     for (size_t i = 10; i < 20; ++i) Append(buffer, Line(0, i));
     buffer.Close([] {});
+    uv_run(&loop.loop, UV_RUN_DEFAULT);  // the close callbacks, while the buffer lives
   }
   log.reset();
   std::vector<std::string> old_lines = Lines(ReadAll(path + ".1"));
