@@ -16,6 +16,7 @@
 #include <chrono>
 #include <filesystem>
 
+#include "ledger/response_store.h"
 #include "ledger/retention_filter.h"
 #include "ledger/rollup_merge.h"
 
@@ -23,7 +24,8 @@ namespace edge::ledger {
 namespace {
 
 // The families as stored on disk, by Family value.
-constexpr std::string_view kFamilyNames[kFamilyCount] = {"records", "rollups", "audit", "meta"};
+constexpr std::string_view kFamilyNames[kFamilyCount] = {"records", "rollups", "audit", "meta",
+                                                           "responses"};
 
 int64_t SystemSeconds() {
   return std::chrono::duration_cast<std::chrono::seconds>(
@@ -78,6 +80,12 @@ rocksdb::ColumnFamilyOptions FamilyOptions(Family f, const StoreOptions& o) {
       // appends each line (a skip list insert cost ~3-4k instructions even from a hint) and
       // sorts once, when it is flushed or scanned.
       cf.memtable_factory = std::make_shared<rocksdb::VectorRepFactory>();
+      break;
+    case Family::kResponses:
+      // Every stored response carries its expiry: compaction drops the expired ones (reads
+      // also treat them as absent, so nothing waits for a compaction to be right).
+      cf.compaction_filter_factory =
+          NewResponseExpiryFilterFactory(o.now_seconds ? o.now_seconds : SystemSeconds);
       break;
     case Family::kMeta:
     case Family::kCount:

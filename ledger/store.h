@@ -34,6 +34,7 @@ enum class Family : uint8_t {
   kRollups,  // counters by period x dimensions, summed by a merge operator (ledger)
   kAudit,    // the hash-chained routing audit log (audit)
   kMeta,     // small named values: schema version, chain heads, digests
+  kResponses,  // stored Responses API conversations (responses.store), see response_store.h
   kCount,
 };
 constexpr size_t kFamilyCount = static_cast<size_t>(Family::kCount);

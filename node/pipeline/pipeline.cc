@@ -13,8 +13,9 @@ using Stage = Next (*)(RequestContext&);
 
 // The order is the contract of DESIGN.md's pipeline: who you are, where your data may go,
 // whom to bill, what you asked for, whether you may spend it, who serves it.
-constexpr Stage kInferenceStages[] = {Authenticate, ClassifyJurisdiction, ResolveTags, InspectBody,
-                                      CheckBudget,  ResolveModel,         CallUpstream};
+constexpr Stage kInferenceStages[] = {Authenticate,           ClassifyJurisdiction, ResolveTags,
+                                      InspectBody,            ResolveStoredResponses, CheckBudget,
+                                      ResolveModel,           CallUpstream};
 constexpr Stage kModelsStages[] = {Authenticate, ClassifyJurisdiction, ListModels};
 
 struct Endpoint {
@@ -45,6 +46,15 @@ void ReplyNoEndpoint(const WorkerServices& services, net::ServerExchange& ex, bo
   CompleteRequest(*ctx);
 }
 
+void RunStages(RequestContext& ctx, std::span<const Stage> stages) {
+  for (Stage stage : stages) {
+    Next next = stage(ctx);
+    if (next == Next::kPending) return;
+    if (next == Next::kReplied) break;
+  }
+  CompleteRequest(ctx);
+}
+
 }  // namespace
 
 void ClientApiHandler::OnRequest(net::ServerExchange& ex) {
@@ -60,13 +70,14 @@ void ClientApiHandler::OnRequest(net::ServerExchange& ex) {
     ReplyNoEndpoint(services_, ex, path_known);
     return;
   }
-  auto* ctx = new RequestContext(services_, ex, endpoint->api);
-  for (Stage stage : endpoint->stages) {
-    Next next = stage(*ctx);
-    if (next == Next::kPending) return;
-    if (next == Next::kReplied) break;
+  RunStages(*new RequestContext(services_, ex, endpoint->api), endpoint->stages);
+}
+
+void ResumeAfterStoredState(RequestContext& ctx) {
+  std::span<const Stage> stages(kInferenceStages);
+  for (size_t i = 0; i < stages.size(); ++i) {
+    if (stages[i] == ResolveStoredResponses) return RunStages(ctx, stages.subspan(i + 1));
   }
-  CompleteRequest(*ctx);
 }
 
 void CompleteRequest(RequestContext& ctx) {

@@ -27,4 +27,8 @@ class ClientApiHandler : public net::RequestHandler {
 // event ends the request: a stage's reply, the upstream's end, or the client's abort.
 void CompleteRequest(RequestContext& ctx);
 
+// Runs the stages after ResolveStoredResponses, which answered kPending (its store read is
+// back), and completes the request when one of them replies.
+void ResumeAfterStoredState(RequestContext& ctx);
+
 }  // namespace edge::pipeline

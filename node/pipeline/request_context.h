@@ -121,6 +121,14 @@ class RequestContext final : public net::ExchangeObserver,
   // one (chat completions), see CanonicalBody().
   providers::api::CanonicalRequest request;
   std::string stateful_feature;    // a Responses feature only OpenAI itself can serve
+  // responses.store (stored_responses.h): the stored state the request names was resolved,
+  // so ctx.request is the whole conversation and any provider may take it; or why it could
+  // not be (the id is not stored here), refused for every deployment but OpenAI's.
+  bool state_resolved = false;
+  std::string state_error;
+  std::string state_error_code;
+  bool state_read_pending = false;  // the store read's job will resume or complete the request
+  std::string store_input;  // input items kept with a translated answer (a JSON array)
   // The routing of this request (node/routing): route.decision is what the audit reads.
   routing::Route route;
   size_t deployment_index = 0;

@@ -10,6 +10,7 @@
 #include "node/pipeline/error_reply.h"
 #include "node/pipeline/pipeline.h"
 #include "node/pipeline/stages.h"
+#include "node/pipeline/stored_responses.h"
 #include "providers/anthropic/adapter.h"
 #include "providers/anthropic/passthrough.h"
 #include "providers/openai/adapter.h"
@@ -212,6 +213,7 @@ void ReplyWhole(RequestContext& ctx) {
     // Anthropic, Bedrock and Gemini answers carry no creation time: the request's it is.
     if (r->created == 0) r->created = ctx.request.created;
     translated = ctx.client_api->EncodeResponse(*r, ctx.request.model);
+    if (ctx.api == Api::kResponses) KeepResponse(ctx, translated);
   }
   ctx.StopOwnTime();
   net::HeaderList& headers = ReplyHeaders();
@@ -301,6 +303,7 @@ void RequestContext::OnResponseComplete() {
                         "the provider ended the stream before its end marker", {}});
   }
   usage = BilledStreamUsage(*relay, exchange->request().body);
+  if (api == Api::kResponses && mode == Mode::kTranslated) KeepResponse(*this, relay->final_response());
   EndAttemptOk(*this);
   Forward(*this, out, /*force_head=*/true);
   EndClientStream(*this);
@@ -321,6 +324,7 @@ void RequestContext::OnWritable(net::ServerExchange&) {
 void RequestContext::OnAborted(net::ServerExchange& ex) {
   exchange = nullptr;
   if (outcome.ok()) outcome = Cancelled("the client closed the connection");
+  if (state_read_pending) return;  // the store read's job completes the request when back
   if (call != nullptr && !upstream_done) {
     // A provider that had the request has begun to work, and to bill: so does the node,
     // with what is known so far, estimated where the provider did not say.

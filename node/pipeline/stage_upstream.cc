@@ -92,7 +92,9 @@ Result<net::UpstreamRequest> TranslatedRequest(const RequestContext& ctx, const 
 Status StartAttempt(RequestContext& ctx) {
   const runtime::UpstreamTarget& target = ctx.snapshot->targets[ctx.deployment_index];
   ctx.mode = ModeFor(ctx.api, ctx.deployment->provider);
-  if (!ctx.stateful_feature.empty() && ctx.mode != Mode::kResponsesPassthrough) {
+  if (!ctx.stateful_feature.empty() && ctx.mode != Mode::kResponsesPassthrough &&
+      !ctx.state_resolved) {
+    if (!ctx.state_error.empty()) return InvalidArgument(ctx.state_error);
     return InvalidArgument(ctx.stateful_feature + " is not supported by this deployment's provider (" +
                            ctx.deployment->provider + "); send the full conversation");
   }
@@ -139,7 +141,8 @@ Next CallUpstream(RequestContext& ctx) {
   Status not_expressible;
   if (TryNextDeployment(ctx, &not_expressible)) return Next::kPending;
   if (!not_expressible.ok()) {
-    ReplyError(ctx, not_expressible, "invalid_request_for_provider");
+    ReplyError(ctx, not_expressible,
+               ctx.state_error.empty() ? "invalid_request_for_provider" : ctx.state_error_code);
   } else {
     ReplyError(ctx, {Code::kFailedPrecondition, "No deployment of '" + ctx.request.model +
                                                     "' could be tried (retry budget exhausted)."},

@@ -11,6 +11,7 @@ Next Authenticate(RequestContext& ctx);          // stage_auth.cc: virtual key -
 Next ClassifyJurisdiction(RequestContext& ctx);  // stage_jurisdiction.cc
 Next ResolveTags(RequestContext& ctx);           // stage_tags.cc: team / feature / env
 Next InspectBody(RequestContext& ctx);           // stage_body.cc: JSON, model, stream
+Next ResolveStoredResponses(RequestContext& ctx);  // stored_responses.cc: responses.store
 Next CheckBudget(RequestContext& ctx);           // stage_budget.cc: budgets, rpm / tpm
 Next ResolveModel(RequestContext& ctx);          // stage_route.cc: alias -> deployment
 Next CallUpstream(RequestContext& ctx);          // stage_upstream.cc: send; answers later

@@ -116,6 +116,9 @@ class TranslatingRelay final : public StreamRelay {
     done_ = true;
   }
   void Fail(std::string_view message, std::string* out) override { encoder_->Fail(message, out); }
+  std::string_view final_response() const override {
+    return done_ ? encoder_->FinalResponse() : std::string_view();
+  }
   bool done() const override { return done_; }
   bool content_started() const override { return content_started_; }
   std::optional<providers::ProviderError> error() const override {

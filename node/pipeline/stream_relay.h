@@ -37,6 +37,9 @@ class StreamRelay {
   // Characters of output (text, tool calls) relayed so far: what a stream cut before the
   // provider's final usage report is billed by.
   virtual size_t output_chars() const = 0;
+  // After Finish(): the whole answer in the client API's non-streaming shape when the node
+  // wrote the stream and the API's stream carries one (Responses' response.completed).
+  virtual std::string_view final_response() const { return {}; }
 };
 
 // The usage to bill for a stream, however it ended: the provider's report when the stream

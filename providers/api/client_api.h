@@ -38,6 +38,10 @@ class StreamEncoder {
   virtual void End(const Usage& usage, std::string* out) = 0;
   // The stream broke after it started: the API's error event.
   virtual void Fail(std::string_view message, std::string* out) = 0;
+  // After End(): the whole answer as the API's non-streaming response, when the API has one
+  // in its stream (the Responses API's response.completed carries it), else empty. The node
+  // keeps it for previous_response_id (responses.store).
+  virtual std::string_view FinalResponse() const { return {}; }
 };
 
 class ClientApi {

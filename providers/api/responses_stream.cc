@@ -69,7 +69,13 @@ class ResponsesStreamEncoder : public StreamEncoder {
     head.usage = &usage;
     Lifecycle(out, head.status == "incomplete" ? "response.incomplete" : "response.completed",
               head);
+    rapidjson::StringBuffer buf;
+    JsonWriter w(buf);
+    WriteResponse(w, head, items_);
+    final_.assign(buf.GetString(), buf.GetSize());
   }
+
+  std::string_view FinalResponse() const override { return final_; }
 
   // As OpenAI ends a failed stream: an `error` event, then response.failed. The error's
   // members are given both flat (the published ResponseErrorEvent schema, which the
@@ -98,6 +104,8 @@ class ResponsesStreamEncoder : public StreamEncoder {
   }
 
  private:
+  std::string final_;  // End()'s response, for FinalResponse()
+
   ResponseHead Head() const {
     ResponseHead head;
     head.id = id_;
