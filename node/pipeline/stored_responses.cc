@@ -57,15 +57,15 @@ class StateReadJob final : public ledger::LoopJob {
     if (!refs_.previous_response_id.empty()) {
       auto r = ledger::ReadStored(store, ledger::StoredResponseKey(refs_.previous_response_id),
                                   now_s_);
-      if (!r.ok()) return Done(r.status());
+      if (!r.ok()) return ReadOutcome(r.status());
       previous_ = std::move(r).value();
     }
     for (const std::string& id : refs_.item_ids) {
       auto r = ledger::ReadStored(store, ledger::StoredItemKey(id), now_s_);
-      if (!r.ok()) return Done(r.status());
+      if (!r.ok()) return ReadOutcome(r.status());
       items_[id] = std::move(r).value();
     }
-    return Done(Status::Ok());
+    return ReadOutcome(Status::Ok());
   }
 
   void OnLoopDone(Status status) override {
@@ -102,7 +102,7 @@ class StateReadJob final : public ledger::LoopJob {
   }
 
  private:
-  Status Done(Status s) {
+  Status ReadOutcome(Status s) {
     read_ = true;
     read_status_ = std::move(s);
     return Status::Ok();  // a failed read is the request's, never the round's
