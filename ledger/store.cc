@@ -33,7 +33,7 @@ int64_t SystemSeconds() {
       .count();
 }
 
-
+// What all families' memtables may hold together (Store::OpenDb's WriteBufferManager).
 constexpr size_t kMemtableBudget = 12 << 20;
 
 rocksdb::ColumnFamilyOptions FamilyOptions(Family f, const StoreOptions& o) {
