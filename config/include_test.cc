@@ -19,7 +19,6 @@ using ::testing::Contains;
 using ::testing::ElementsAre;
 using ::testing::HasSubstr;
 
-constexpr char kKeyA[] = "0ed816e5c3fc2154650b2b401c1e086524743e36e81dda2d9ffe82a8686cf57f";
 constexpr char kKeyB[] = "806647bb62d32253b6797dad9d71d211d172005a6564317a920e9ba78322a338";
 
 class Include : public ::testing::Test {
