@@ -101,7 +101,7 @@ Status AuditChain::WriteDigest(int64_t now_us, std::vector<AuditEntry>* out) {
   state_.digest_hash = Sha256Of(line);
   state_.signed_seq = d.last_seq;
   state_.last_digest_us = now_us;
-  out->push_back({AuditDigestKey(d.digest_seq), std::move(line)});
+  out->push_back({AuditDigestKey(d.digest_seq), std::move(line), Family::kAuditDigests});
   return Status::Ok();
 }
 

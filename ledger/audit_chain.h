@@ -3,8 +3,8 @@
 // The audit log's writer-side state: numbers records, links each to the previous one by
 // hash, and every `digest_every` records or `digest_every_us` signs a digest of the chain
 // (AWS CloudTrail's log file integrity design: hash chain + periodic signed digests that
-// chain to each other). It produces the key/value pairs of the store's "audit" column
-// family; whoever owns the write batch puts them there.
+// chain to each other). It produces the key/value pairs of the store's "audit" and
+// "audit_digests" column families; whoever owns the write batch puts them there.
 //
 // Threads: everything but head() runs on one thread, the ledger writer's, in the order the
 // records were submitted, so sequence numbers follow commit order with no lock. head() may
@@ -21,11 +21,13 @@
 #include "ledger/audit_codec.h"
 #include "ledger/audit_key.h"
 #include "ledger/audit_record.h"
+#include "ledger/store.h"
 
 namespace edge::ledger {
 
-// Keys of the "audit" column family: 'r' + big-endian seq for records, 'd' + big-endian
-// digest_seq for digests, so that each kind iterates in order.
+// Keys: 'r' + big-endian seq for records (family "audit"), 'd' + big-endian digest_seq for
+// digests (family "audit_digests"; "audit" in stores written before it existed), so that each
+// kind iterates in order.
 std::string AuditRecordKey(uint64_t seq);
 std::string AuditDigestKey(uint64_t digest_seq);
 inline constexpr char kAuditRecordPrefix = 'r';
@@ -36,10 +38,11 @@ bool ParseAuditKey(std::string_view key, char* kind, uint64_t* seq);
 // The "meta" column family's key for the salt of audit.caller_ip: hash.
 inline constexpr std::string_view kAuditSaltKey = "audit.caller_salt";
 
-// A pair for the "audit" column family.
+// A pair for the store: records go to the "audit" column family, digests to "audit_digests".
 struct AuditEntry {
   std::string key;
   std::string value;
+  Family family = Family::kAudit;
 };
 
 // The chain's latest state, for peers to witness (the federation carries it).

@@ -25,9 +25,8 @@ Result<std::string> RandomBytes(size_t n) {
 
 // Adds the entries to the batch; on failure the chain goes back to `mark`.
 Status PutEntries(rocksdb::WriteBatch& batch, Store& store, const std::vector<AuditEntry>& entries) {
-  rocksdb::ColumnFamilyHandle* h = store.Handle(Family::kAudit);
   for (const AuditEntry& e : entries) {
-    rocksdb::Status s = batch.Put(h, e.key, e.value);
+    rocksdb::Status s = batch.Put(store.Handle(e.family), e.key, e.value);
     if (!s.ok()) return FromRocks(s, "audit batch");
   }
   return Status::Ok();

@@ -1,7 +1,7 @@
 #pragma once
 
 // The serving node's audit log: the hash chain (audit_chain.h) over the store's "audit"
-// column family, written through the shared ledger Writer. One per process.
+// and "audit_digests" column families, written through the shared ledger Writer. One per process.
 //
 // Durability: an append job's round is in the WAL before the job hears Done (writer.h), so
 // a response released from that Done (or from a LoopJob handed in as `then`) has its record

@@ -22,9 +22,9 @@ std::string WhereOf(std::string_view key) {
          " (hex)";
 }
 
-// The last value whose key starts with `prefix`, or "".
-Result<std::string> LastWithPrefix(const Store& store, char prefix) {
-  rocksdb::ColumnFamilyHandle* h = store.Handle(Family::kAudit);
+// The last value in `family` whose key starts with `prefix`, or "".
+Result<std::string> LastWithPrefix(const Store& store, Family family, char prefix) {
+  rocksdb::ColumnFamilyHandle* h = store.Handle(family);
   if (h == nullptr) return std::string();
   std::unique_ptr<rocksdb::Iterator> it(store.db()->NewIterator(rocksdb::ReadOptions(), h));
   std::string upper(1, static_cast<char>(prefix + 1));
@@ -35,6 +35,17 @@ Result<std::string> LastWithPrefix(const Store& store, char prefix) {
   Status st = FromRocks(it->status(), "audit tail");
   if (!st.ok()) return st;
   return out;
+}
+
+// Every digest: those in their own family, then those a store written before it existed
+// kept in the audit family, ahead of the records. Also anything else found there.
+Status ForEachDigest(const Store& store, const Store::Visitor& visit) {
+  bool go_on = true;
+  EDGE_RETURN_IF_ERROR(store.Scan(Family::kAuditDigests, "", "", [&](auto key, auto value) {
+    return go_on = visit(key, value);
+  }));
+  if (!go_on) return Status::Ok();
+  return store.Scan(Family::kAudit, "", std::string(1, kAuditRecordPrefix), visit);
 }
 
 struct Digests {
@@ -48,7 +59,7 @@ Status ScanAuditLog(const Store& store, const AuditLineVisitor& visit) {
   // Digests are few (one per digest_every records): read them first, then stream records.
   Digests digests;
   std::string record_start(1, kAuditRecordPrefix);
-  EDGE_RETURN_IF_ERROR(store.Scan(Family::kAudit, "", record_start, [&](auto key, auto value) {
+  EDGE_RETURN_IF_ERROR(ForEachDigest(store, [&](auto key, auto value) {
     char kind;
     uint64_t seq;
     std::optional<uint64_t> last;
@@ -86,8 +97,14 @@ Status ScanAuditLog(const Store& store, const AuditLineVisitor& visit) {
 
 Result<AuditTail> ReadAuditTail(const Store& store) {
   AuditTail tail;
-  EDGE_ASSIGN_OR_RETURN(tail.last_record, LastWithPrefix(store, kAuditRecordPrefix));
-  EDGE_ASSIGN_OR_RETURN(tail.last_digest, LastWithPrefix(store, kAuditDigestPrefix));
+  EDGE_ASSIGN_OR_RETURN(tail.last_record,
+                        LastWithPrefix(store, Family::kAudit, kAuditRecordPrefix));
+  EDGE_ASSIGN_OR_RETURN(tail.last_digest,
+                        LastWithPrefix(store, Family::kAuditDigests, kAuditDigestPrefix));
+  if (tail.last_digest.empty()) {  // a store from before the digests' own family
+    EDGE_ASSIGN_OR_RETURN(tail.last_digest,
+                          LastWithPrefix(store, Family::kAudit, kAuditDigestPrefix));
+  }
   return tail;
 }
 
@@ -109,7 +126,7 @@ Status ExportAuditLog(const Store& store, const TimeWindow& window,
   }));
   if (first == 0) return Status::Ok();
   uint64_t end = last;
-  EDGE_RETURN_IF_ERROR(store.Scan(Family::kAudit, "", record_start, [&](auto, auto value) {
+  EDGE_RETURN_IF_ERROR(ForEachDigest(store, [&](auto, auto value) {
     std::optional<uint64_t> d_last = DigestLineLastSeq(value);
     if (d_last && *d_last >= last && (end == last || *d_last < end)) end = *d_last;
     return true;
@@ -119,6 +136,13 @@ Status ExportAuditLog(const Store& store, const TimeWindow& window,
     if (seq >= first && seq <= end) emit(line);
     return seq <= end || TypeOfLine(line) == LineType::kDigest;
   });
+}
+
+Result<std::optional<std::string>> GetAuditDigest(const Store& store, uint64_t digest_seq) {
+  const std::string key = AuditDigestKey(digest_seq);
+  EDGE_ASSIGN_OR_RETURN(std::optional<std::string> line, store.Get(Family::kAuditDigests, key));
+  if (line) return line;
+  return store.Get(Family::kAudit, key);
 }
 
 Result<AuditVerifyReport> VerifyAuditStore(const Store& store, const VerifyingKey* key) {

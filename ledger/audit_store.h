@@ -1,12 +1,14 @@
 #pragma once
 
-// Reading the audit log out of the store's "audit" column family: in log order, as an
-// export, verified, or tallied for residency. Works on any open mode (offline commands open
-// the store read-only or as a secondary beside a running node). Thread-safe as Store is.
+// Reading the audit log out of the store's "audit" and "audit_digests" column families: in
+// log order, as an export, verified, or tallied for residency. Works on any open mode (offline
+// commands open the store read-only or as a secondary beside a running node). Thread-safe as
+// Store is.
 
 #include <cstdint>
 #include <functional>
 #include <limits>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -31,6 +33,9 @@ struct AuditTail {
   std::string last_digest;
 };
 Result<AuditTail> ReadAuditTail(const Store& store);
+
+// The line of digest number `digest_seq`, if the store has it.
+Result<std::optional<std::string>> GetAuditDigest(const Store& store, uint64_t digest_seq);
 
 // A time window [from_us, to_us).
 struct TimeWindow {

@@ -69,12 +69,27 @@ class AuditStoreTest : public ::testing::Test {
     return v.Finish();
   }
 
-  std::string Get(const std::string& key) { return **store_->Get(Family::kAudit, key); }
+  // Where a node writes the key: digests in their own family, records in "audit".
+  static Family FamilyOf(const std::string& key) {
+    return !key.empty() && key[0] == kAuditDigestPrefix ? Family::kAuditDigests : Family::kAudit;
+  }
+  std::string Get(const std::string& key) { return **store_->Get(FamilyOf(key), key); }
   void Put(const std::string& key, const std::string& value) {
-    ASSERT_TRUE(store_->Put(Family::kAudit, key, value).ok());
+    ASSERT_TRUE(store_->Put(FamilyOf(key), key, value).ok());
   }
   void Delete(const std::string& key) {
-    ASSERT_TRUE(store_->db()->Delete(rocksdb::WriteOptions(), store_->Handle(Family::kAudit), key).ok());
+    ASSERT_TRUE(
+        store_->db()->Delete(rocksdb::WriteOptions(), store_->Handle(FamilyOf(key)), key).ok());
+  }
+
+  // Every key of `family`.
+  std::vector<std::string> Keys(Family family) {
+    std::vector<std::string> keys;
+    EXPECT_TRUE(store_->Scan(family, "", "", [&](auto k, auto) {
+      keys.emplace_back(k);
+      return true;
+    }).ok());
+    return keys;
   }
 
   static std::string Edit(std::string line, std::string_view from, std::string_view to) {
@@ -121,6 +136,46 @@ TEST_F(AuditStoreTest, AnUntouchedLogVerifies) {
   EXPECT_EQ(r.records, uint64_t{kRecords + 12});
   EXPECT_EQ(r.signed_through, 45u);  // 36..45 reached digest_every; 46, 47 wait
   EXPECT_NE(r.Summary().find("records 46..47 are not covered by a digest yet"), std::string::npos);
+}
+
+// Records alone in "audit", digests alone in "audit_digests": each family's keys only grow, so
+// RocksDB moves its flushed files down the levels instead of rewriting them.
+TEST_F(AuditStoreTest, RecordsAndDigestsKeepToTheirOwnFamilies) {
+  for (const std::string& key : Keys(Family::kAudit)) EXPECT_EQ(key[0], kAuditRecordPrefix);
+  EXPECT_EQ(Keys(Family::kAudit).size(), size_t{kRecords});
+  for (const std::string& key : Keys(Family::kAuditDigests)) EXPECT_EQ(key[0], kAuditDigestPrefix);
+  EXPECT_EQ(Keys(Family::kAuditDigests).size(), 4u);
+  Result<std::optional<std::string>> d4 = GetAuditDigest(*store_, 4);
+  ASSERT_TRUE(d4.ok() && d4->has_value());
+  EXPECT_EQ(DecodeDigestLine(**d4)->digest.last_seq, uint64_t{kRecords});
+}
+
+// A store written before digests had their own family keeps them among the records: it still
+// verifies, exports and serves its digests, and the chain goes on from its last digest.
+TEST_F(AuditStoreTest, DigestsInTheAuditFamilyOfAnOlderStoreStillCount) {
+  const std::vector<std::string> lines_before = Export();
+  for (const std::string& key : Keys(Family::kAuditDigests)) {
+    const std::string line = Get(key);
+    Delete(key);
+    ASSERT_TRUE(store_->Put(Family::kAudit, key, line).ok());
+  }
+  ASSERT_TRUE(Keys(Family::kAuditDigests).empty());
+  AuditVerifyReport r = VerifyStore();
+  EXPECT_TRUE(r.ok()) << r.Summary();
+  EXPECT_EQ(r.digests, 4u);
+  EXPECT_EQ(Export(), lines_before);
+  Result<std::optional<std::string>> d2 = GetAuditDigest(*store_, 2);
+  ASSERT_TRUE(d2.ok() && d2->has_value());
+  Result<AuditTail> tail = ReadAuditTail(*store_);
+  ASSERT_TRUE(tail.ok());
+  EXPECT_EQ(DecodeDigestLine(tail->last_digest)->digest.digest_seq, 4u);
+
+  WriteLog(kRecords + 1, 10, false);  // digest 5, in the new family, chained to digest 4
+  EXPECT_EQ(Keys(Family::kAuditDigests).size(), 1u);
+  r = VerifyStore();
+  EXPECT_TRUE(r.ok()) << r.Summary();
+  EXPECT_EQ(r.digests, 5u);
+  EXPECT_EQ(r.signed_through, uint64_t{kRecords + 10});
 }
 
 TEST_F(AuditStoreTest, StoreEditsAreFoundAndNamed) {

@@ -25,7 +25,7 @@ namespace {
 
 // The families as stored on disk, by Family value.
 constexpr std::string_view kFamilyNames[kFamilyCount] = {"records", "rollups", "audit", "meta",
-                                                           "responses"};
+                                                           "responses", "audit_digests"};
 
 int64_t SystemSeconds() {
   return std::chrono::duration_cast<std::chrono::seconds>(
@@ -39,6 +39,9 @@ constexpr size_t kMemtableBudget = 12 << 20;
 rocksdb::ColumnFamilyOptions FamilyOptions(Family f, const StoreOptions& o) {
   rocksdb::ColumnFamilyOptions cf;
   rocksdb::BlockBasedTableOptions table;
+  // A node's ledger is small next to RocksDB's defaults (64 MiB memtables): keep the
+  // process's memory target in reach (and see kMemtableBudget).
+  cf.write_buffer_size = 8 << 20;
   switch (f) {
     case Family::kRecords:
       // Point lookups by request id (the idempotency check) mostly miss: a bloom filter
@@ -75,7 +78,7 @@ rocksdb::ColumnFamilyOptions FamilyOptions(Family f, const StoreOptions& o) {
       cf.memtable_factory = std::make_shared<rocksdb::VectorRepFactory>();
       break;
     case Family::kAudit:
-      // Keys are a type byte + a big-endian sequence number, written once and read only by
+      // Keys are 'r' + a big-endian sequence number, written once and read only by
       // scans (export, verify, /admin/audit), never by point lookups: a vector memtable
       // appends each line (a skip list insert cost ~3-4k instructions even from a hint) and
       // sorts once, when it is flushed or scanned.
@@ -87,15 +90,16 @@ rocksdb::ColumnFamilyOptions FamilyOptions(Family f, const StoreOptions& o) {
       cf.compaction_filter_factory =
           NewResponseExpiryFilterFactory(o.now_seconds ? o.now_seconds : SystemSeconds);
       break;
+    case Family::kAuditDigests:
+      // One small line per audit.digest_every records: a small memtable is plenty.
+      cf.write_buffer_size = 1 << 20;
+      break;
     case Family::kMeta:
     case Family::kCount:
       break;
   }
   cf.table_factory.reset(rocksdb::NewBlockBasedTableFactory(table));
   cf.compression = rocksdb::kLZ4Compression;
-  // A node's ledger is small next to RocksDB's defaults (64 MiB memtables): keep the
-  // process's memory target in reach (and see kMemtableBudget).
-  cf.write_buffer_size = 8 << 20;
   return cf;
 }
 

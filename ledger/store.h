@@ -35,6 +35,12 @@ enum class Family : uint8_t {
   kAudit,    // the hash-chained routing audit log (audit)
   kMeta,     // small named values: schema version, chain heads, digests
   kResponses,  // stored Responses API conversations (responses.store), see response_store.h
+  // The audit log's signed digests. Apart from the records so that each family's keys only
+  // grow: RocksDB then moves flushed files down the levels without rewriting them (a digest
+  // key among the records made every file overlap the next, and compaction rewrote them all).
+  // Stores written before this family existed keep their digests in kAudit; readers look in
+  // both (audit_store.h).
+  kAuditDigests,
   kCount,
 };
 constexpr size_t kFamilyCount = static_cast<size_t>(Family::kCount);

@@ -8,6 +8,7 @@
 #include "common/clock.h"
 #include "ledger/audit_chain.h"
 #include "ledger/audit_hash.h"
+#include "ledger/audit_store.h"
 #include "ledger/rollup_key.h"
 #include "node/runtime/log.h"
 
@@ -181,7 +182,7 @@ void GossipLoop::FeedLocalState() {
   if (in.audit != nullptr) {
     head = in.audit->head();
     if (head->digest_seq != last_digest_seq_ && in.store != nullptr) {
-      auto line = in.store->Get(ledger::Family::kAudit, ledger::AuditDigestKey(head->digest_seq));
+      auto line = ledger::GetAuditDigest(*in.store, head->digest_seq);
       if (line.ok() && line->has_value()) digest_line = std::move(**line);
     }
   }

@@ -463,17 +463,18 @@ TEST(Federation, AuditVerifyWitnessHoldsThenCatchesALogCutAfterItsHeadWasWitness
     ASSERT_TRUE(store.ok()) << store.status().ToString();
     rocksdb::WriteBatch batch;
     auto* audit = (*store)->Handle(ledger::Family::kAudit);
+    auto* digests = (*store)->Handle(ledger::Family::kAuditDigests);
     for (uint64_t seq = 4; seq <= 64; ++seq) {
       ASSERT_TRUE(batch.Delete(audit, ledger::AuditRecordKey(seq)).ok());
     }
     for (uint64_t d = 1; d <= 64; ++d) {
-      auto line = (*store)->Get(ledger::Family::kAudit, ledger::AuditDigestKey(d));
+      auto line = (*store)->Get(ledger::Family::kAuditDigests, ledger::AuditDigestKey(d));
       ASSERT_TRUE(line.ok());
       if (!line->has_value()) continue;
       auto digest = ledger::DecodeDigestLine(**line);
       ASSERT_TRUE(digest.ok());
       if (digest->digest.last_seq >= 4) {
-        ASSERT_TRUE(batch.Delete(audit, ledger::AuditDigestKey(d)).ok());
+        ASSERT_TRUE(batch.Delete(digests, ledger::AuditDigestKey(d)).ok());
       }
     }
     ASSERT_TRUE((*store)->Write(batch, true).ok());
