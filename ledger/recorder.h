@@ -56,8 +56,8 @@ class Recorder : private RoundHook {
   void Forget(const std::string& request_id);
 
   // For callers that issue every id once and never submit a record twice: the node's request
-  // ids carry a random 64-bit prefix drawn per thread at start, so no stored record nor earlier
-  // job can hold one. Fill then skips the duplicate check, a RocksDB point lookup and a hash
+  // ids carry a random 64-bit prefix drawn per process at start, so no stored record nor
+  // earlier job can hold one. Fill then skips the duplicate check, a RocksDB point lookup and a hash
   // set insert and eviction per record (~4k of the writer's ~55k instructions per request).
   void trust_unique_ids() { unique_ids_ = true; }
 

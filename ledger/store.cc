@@ -53,17 +53,28 @@ rocksdb::ColumnFamilyOptions FamilyOptions(Family f, const StoreOptions& o) {
         // skip-list search.
         cf.memtable_whole_key_filtering = true;
         cf.memtable_prefix_bloom_size_ratio = 0.02;
-        // Request ids are a per-worker random prefix (16 hex digits) and a counter: each
-        // worker's records arrive in key order, so the skip list inserts from that worker's
-        // hint instead of searching from the top (see kAudit below).
+        // Request ids are a per-process random prefix (16 hex digits) and a count: records
+        // arrive nearly in key order, so the skip list inserts from the hint instead of
+        // searching from the top (see kAudit below).
         cf.memtable_insert_with_hint_prefix_extractor.reset(
             rocksdb::NewFixedPrefixTransform(16));
       } else {
         cf.memtable_factory = std::make_shared<rocksdb::VectorRepFactory>();  // as kAudit
       }
+      // Keys (request ids) arrive nearly in order (node/net/request_id.h), so a flushed file
+      // overlaps the level below at most at its end: a compaction rewrites the new files and
+      // that one file below, which small files keep small. (With each worker's ids in a range
+      // of their own, every flushed file spanned the ranges, and each compaction rewrote the
+      // whole level below again.)
+      cf.target_file_size_base = 4 << 20;
       if (o.retention_days > 0) {
         cf.compaction_filter_factory = NewRetentionFilterFactory(
             o.retention_days, o.now_seconds ? o.now_seconds : SystemSeconds);
+        // Files moved down the levels unrewritten never meet the filter: each is rewritten
+        // after a quarter of the retention (a day at least), so an expired record goes by
+        // then, not after RocksDB's default of 30 days.
+        const uint64_t quarter = uint64_t{86400} * static_cast<uint64_t>(o.retention_days) / 4;
+        cf.periodic_compaction_seconds = std::max<uint64_t>(86400, quarter);
       }
       break;
     case Family::kRollups:

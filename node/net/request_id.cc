@@ -2,6 +2,7 @@
 
 #include <sys/random.h>
 
+#include <atomic>
 #include <chrono>
 #include <cstdint>
 #include <cstring>
@@ -11,20 +12,23 @@ namespace edge::net {
 
 namespace {
 
-struct IdState {
-  uint64_t prefix = 0;
-  uint32_t counter = 0;
-  bool seeded = false;
-};
+// Ids are handed to threads in blocks of this many: one atomic add per block, not per id.
+constexpr uint64_t kBlock = 64;
+std::atomic<uint64_t> g_next_block{0};
 
 uint64_t RandomPrefix() {
   uint64_t v = 0;
   if (getrandom(&v, sizeof(v), 0) == static_cast<ssize_t>(sizeof(v))) return v;
   // No entropy source (should not happen on Linux >= 3.17): mix time and thread identity,
-  // still distinct across threads and restarts in practice.
+  // still distinct across restarts in practice.
   v = static_cast<uint64_t>(std::chrono::system_clock::now().time_since_epoch().count());
   v ^= std::hash<std::thread::id>()(std::this_thread::get_id()) * 0x9e3779b97f4a7c15ull;
   return v;
+}
+
+uint64_t ProcessPrefix() {
+  static const uint64_t prefix = RandomPrefix();
+  return prefix;
 }
 
 void Hex(uint64_t v, int digits, char* out) {
@@ -38,15 +42,16 @@ void Hex(uint64_t v, int digits, char* out) {
 }  // namespace
 
 void FillRequestId(char* out) {
-  thread_local IdState state;
-  // A fresh prefix when the 32-bit counter wraps keeps ids unique past 4 billion per thread.
-  if (!state.seeded || state.counter == 0xffffffffu) {
-    state.prefix = RandomPrefix();
-    state.counter = 0;
-    state.seeded = true;
+  thread_local uint64_t next = 0;
+  thread_local uint64_t block_end = 0;
+  if (next == block_end) {
+    next = g_next_block.fetch_add(kBlock, std::memory_order_relaxed);
+    block_end = next + kBlock;
   }
-  Hex(state.prefix, 16, out);
-  Hex(++state.counter, 8, out + 16);
+  const uint64_t n = next++;
+  // Past 2^32 ids the prefix moves on by one: still this process's, still increasing.
+  Hex(ProcessPrefix() + (n >> 32), 16, out);
+  Hex(n & 0xffffffffu, 8, out + 16);
 }
 
 std::string NewRequestId() {

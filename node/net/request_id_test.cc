@@ -42,8 +42,28 @@ TEST(RequestIdTest, FillWritesExactlyTheId) {
   EXPECT_EQ(buf[kRequestIdLength], '#');
   std::string a(buf, kRequestIdLength);
   std::string b = NewRequestId();
-  EXPECT_EQ(a.substr(0, 16), b.substr(0, 16));  // same thread, same prefix
+  EXPECT_EQ(a.substr(0, 16), b.substr(0, 16));  // same process, same prefix
   EXPECT_NE(a, b);
+}
+
+// Each thread's ids increase, and ids of different threads interleave only within the blocks
+// in flight: sorted, the ids of all threads are nearly in the order they were made.
+TEST(RequestIdTest, IdsIncreaseAndThreadsShareOneSequence) {
+  std::string last;
+  for (int i = 0; i < 1000; ++i) {
+    std::string id = NewRequestId();
+    EXPECT_GT(id, last);
+    last = id;
+  }
+  std::string other_first, other_last;
+  std::thread([&] {
+    other_first = NewRequestId();
+    for (int i = 0; i < 500; ++i) other_last = NewRequestId();
+  }).join();
+  EXPECT_EQ(other_first.substr(0, 16), last.substr(0, 16));
+  EXPECT_GT(other_first, last);  // its first block comes after every block this one took
+  for (int i = 0; i < 64; ++i) last = NewRequestId();  // past this thread's current block
+  EXPECT_GT(last, other_last);   // so into one taken after the other thread's
 }
 
 }  // namespace
