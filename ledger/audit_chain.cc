@@ -57,16 +57,25 @@ Status AuditChain::Restore(std::string_view last_record_line, std::string_view l
   return Status::Ok();
 }
 
+std::string AuditChain::EncodeTail(const AuditRecord& record) const {
+  const std::string caller = ApplyCallerIpMode(record.caller, record.caller_ip, options_.salt);
+  return EncodeRecordTail(record, options_.node, caller);
+}
+
 Status AuditChain::Append(const AuditRecord& record, int64_t now_us,
                           std::vector<AuditEntry>* out) {
+  return AppendTail(EncodeTail(record), now_us, out);
+}
+
+Status AuditChain::AppendTail(std::string_view tail, int64_t now_us,
+                              std::vector<AuditEntry>* out) {
   const State before = state_;
   const size_t entries_before = out->size();
   if (state_.last_digest_us == 0) state_.last_digest_us = now_us;  // not restored: a new log
-  const std::string caller = ApplyCallerIpMode(record.caller, record.caller_ip, options_.salt);
   const uint64_t seq = state_.last_seq + 1;
   Sha256 hash;
-  out->push_back({AuditRecordKey(seq), EncodeRecordLine(record, options_.node, caller, seq,
-                                                        state_.last_hash, &hash)});
+  out->push_back({AuditRecordKey(seq),
+                  EncodeRecordLineFromTail(tail, seq, state_.last_hash, &hash)});
   state_.last_seq = seq;
   state_.last_hash = hash;
   Status st = state_.last_seq - state_.signed_seq >= options_.digest_every

@@ -77,6 +77,11 @@ class AuditChain {
   // *out. On error nothing changed. `record` is only read: it stays with its owner (a
   // worker's job), so its memory is freed by the thread that allocated it.
   Status Append(const AuditRecord& record, int64_t now_us, std::vector<AuditEntry>* out);
+  // The same in two steps: EncodeTail, on any thread (it reads only what the constructor
+  // set), makes what does not depend on the chain (audit_codec.h: EncodeRecordTail);
+  // AppendTail, on the chain's thread, links it.
+  std::string EncodeTail(const AuditRecord& record) const;
+  Status AppendTail(std::string_view tail, int64_t now_us, std::vector<AuditEntry>* out);
   // A digest of the records not yet covered, if there are any and `force` or the interval
   // has passed since the last digest (a timer calls it; shutdown forces it).
   Status DigestIfDue(int64_t now_us, bool force, std::vector<AuditEntry>* out);

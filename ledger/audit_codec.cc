@@ -93,12 +93,33 @@ class LineBuilder {
   std::string out_;
 };
 
+// The line up to "prev"'s value, what the chain adds, as LineBuilder writes it (a hash's hex
+// is plain ASCII).
+constexpr size_t kRecordHeadBytes = 128;
+void AppendRecordHead(uint64_t seq, const Sha256& prev, std::string* out) {
+  char num[24];
+  auto [end, ec] = std::to_chars(num, num + sizeof num, seq);
+  *out += R"({"type":"record","seq":)";
+  out->append(num, end);
+  *out += R"(,"prev":")";
+  *out += ToHex(prev);
+  *out += '"';
+}
+
 std::string EncodeRecordBody(const AuditRecord& r, std::string_view node, std::string_view caller,
                              uint64_t seq, const Sha256& prev) {
-  // A typical line, grown once at most; the hash member follows without a copy.
-  LineBuilder b(768 + kHashSuffixBytes);
-  b.Lit(R"({"type":"record","seq":)").Num(seq);
-  b.Lit(R"(,"prev":)").Str(ToHex(prev));
+  std::string body;
+  AppendRecordHead(seq, prev, &body);
+  body += EncodeRecordTail(r, node, caller);
+  return body;
+}
+
+}  // namespace
+
+std::string EncodeRecordTail(const AuditRecord& r, std::string_view node,
+                             std::string_view caller) {
+  // A typical tail, grown once at most.
+  LineBuilder b(640);
   b.Lit(R"(,"time":)").Str(FormatRfc3339Micros(r.time_us));
   b.Lit(R"(,"request_id":)").Str(r.request_id);
   b.Lit(R"(,"node":)").Str(node);
@@ -130,6 +151,8 @@ std::string EncodeRecordBody(const AuditRecord& r, std::string_view node, std::s
   b.Lit(R"(,"outcome":)").Str(r.outcome).Lit("}");
   return b.Take();
 }
+
+namespace {
 
 // The parser is reused across lines of one thread; lines are bounded, so is its memory.
 simdjson::dom::parser& Parser() {
@@ -228,7 +251,15 @@ std::string EncodeRecordLine(const AuditRecord& record, uint64_t seq, const Sha2
 std::string EncodeRecordLine(const AuditRecord& record, std::string_view node,
                              std::string_view caller, uint64_t seq, const Sha256& prev,
                              Sha256* hash) {
-  std::string line = EncodeRecordBody(record, node, caller, seq, prev);
+  return EncodeRecordLineFromTail(EncodeRecordTail(record, node, caller), seq, prev, hash);
+}
+
+std::string EncodeRecordLineFromTail(std::string_view tail, uint64_t seq, const Sha256& prev,
+                                     Sha256* hash) {
+  std::string line;
+  line.reserve(kRecordHeadBytes + tail.size() + kHashSuffixBytes);
+  AppendRecordHead(seq, prev, &line);
+  line += tail;
   *hash = ChainHash(prev, line);
   line.pop_back();  // the closing '}', re-added after the hash member
   line += kHashMember;

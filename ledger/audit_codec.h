@@ -48,6 +48,15 @@ std::string EncodeRecordLine(const AuditRecord& record, uint64_t seq, const Sha2
 std::string EncodeRecordLine(const AuditRecord& record, std::string_view node,
                              std::string_view caller, uint64_t seq, const Sha256& prev,
                              Sha256* hash);
+// The same in two steps. The tail, the members from "time" to the closing brace, does not
+// depend on the chain: it is made where the record is (a worker), and the ledger writer, which
+// every request passes through, only puts "type", "seq" and "prev" before it and the hash
+// after it. EncodeRecordLineFromTail(EncodeRecordTail(r, n, c), seq, prev, h) is
+// EncodeRecordLine(r, n, c, seq, prev, h), byte for byte.
+std::string EncodeRecordTail(const AuditRecord& record, std::string_view node,
+                             std::string_view caller);
+std::string EncodeRecordLineFromTail(std::string_view tail, uint64_t seq, const Sha256& prev,
+                                     Sha256* hash);
 Result<RecordLine> DecodeRecordLine(std::string_view line);
 
 // A signed statement of the chain, as AWS CloudTrail's digest files are: "records

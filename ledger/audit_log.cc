@@ -44,18 +44,20 @@ void Settle(AuditChain& chain, const Status& written) {
 
 }  // namespace
 
-// One record's part of a request's commit, on the writer thread: Fill appends to the chain,
-// Written commits or rolls it back (all of a round's outcomes come before the next round's
-// first Fill, writer.h).
+// One record's part of a request's commit. Made where the record is (a worker), which also
+// encodes what of its line does not depend on the chain; on the writer thread Fill appends it
+// to the chain, Written commits or rolls it back (all of a round's outcomes come before the
+// next round's first Fill, writer.h).
 class AuditLog::CommitPart : public JobPart {
  public:
-  CommitPart(AuditLog& log, AuditRecord record) : log_(log), record_(std::move(record)) {}
+  CommitPart(AuditLog& log, const AuditRecord& record)
+      : log_(log), tail_(log.chain_.EncodeTail(record)) {}
 
   Status Fill(rocksdb::WriteBatch& batch, Store& store) override {
     AuditChain& chain = log_.chain_;
     const AuditChain::State mark = chain.Mark();
     std::vector<AuditEntry> entries;
-    EDGE_RETURN_IF_ERROR(chain.Append(record_, log_.clock_->WallMicros(), &entries));
+    EDGE_RETURN_IF_ERROR(chain.AppendTail(tail_, log_.clock_->WallMicros(), &entries));
     Status st = PutEntries(batch, store, entries);
     if (!st.ok()) {
       chain.RollbackTo(mark);
@@ -71,15 +73,15 @@ class AuditLog::CommitPart : public JobPart {
 
  private:
   AuditLog& log_;
-  AuditRecord record_;
+  std::string tail_;
   bool filled_ = false;
 };
 
 // The same record as a job of its own (tests, tools): the commit part, told how the round went.
 class AuditLog::AppendJob : public Job {
  public:
-  AppendJob(AuditLog& log, AuditRecord record, std::unique_ptr<LoopJob> then)
-      : part_(log, std::move(record)), then_(std::move(then)) {}
+  AppendJob(AuditLog& log, const AuditRecord& record, std::unique_ptr<LoopJob> then)
+      : part_(log, record), then_(std::move(then)) {}
 
   Status Fill(rocksdb::WriteBatch& batch, Store& store) override { return part_.Fill(batch, store); }
 
@@ -153,12 +155,13 @@ Result<std::unique_ptr<AuditLog>> AuditLog::Open(Store& store, std::unique_ptr<S
   return log;
 }
 
-std::unique_ptr<Job> AuditLog::MakeAppendJob(AuditRecord record, std::unique_ptr<LoopJob> then) {
-  return std::make_unique<AppendJob>(*this, std::move(record), std::move(then));
+std::unique_ptr<Job> AuditLog::MakeAppendJob(const AuditRecord& record,
+                                             std::unique_ptr<LoopJob> then) {
+  return std::make_unique<AppendJob>(*this, record, std::move(then));
 }
 
-std::unique_ptr<JobPart> AuditLog::MakeCommitPart(AuditRecord record) {
-  return std::make_unique<CommitPart>(*this, std::move(record));
+std::unique_ptr<JobPart> AuditLog::MakeCommitPart(const AuditRecord& record) {
+  return std::make_unique<CommitPart>(*this, record);
 }
 
 std::unique_ptr<Job> AuditLog::MakeDigestJob(bool force) {

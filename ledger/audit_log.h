@@ -42,13 +42,16 @@ class AuditLog {
   // `then`, if given, hears the same outcome once the record's round is written (or failed):
   // a LoopJob that releases the response on its worker's loop. The AuditLog must outlive the
   // job.
-  std::unique_ptr<Job> MakeAppendJob(AuditRecord record, std::unique_ptr<LoopJob> then = nullptr);
+  std::unique_ptr<Job> MakeAppendJob(const AuditRecord& record,
+                                     std::unique_ptr<LoopJob> then = nullptr);
   // The same record as a part of another job (the request's ledger commit): in the same
   // batch as the ledger record, so both reach the WAL together before the response's last
   // bytes are released. The owning job must fill its parts after its own writes, or fail
   // only in a way that fails the whole round: a part that filled must not be taken back out
-  // of the batch alone, since later records already chain to it.
-  std::unique_ptr<JobPart> MakeCommitPart(AuditRecord record);
+  // of the batch alone, since later records already chain to it. What of the record's line
+  // does not depend on the chain is encoded here, on the caller's thread (a worker), so the
+  // writer thread, which every request passes through, does less.
+  std::unique_ptr<JobPart> MakeCommitPart(const AuditRecord& record);
   // A writer job signing a digest of the records not yet covered, when the interval passed
   // (a timer submits it every few seconds) or when `force` (shutdown).
   std::unique_ptr<Job> MakeDigestJob(bool force);
