@@ -7,7 +7,7 @@ locals {
   config_dir  = "${local.repo_root}/config"
   regions_dir = "${local.config_dir}/regions"
 
-  # demo.yaml is the single-node loopback config that scripts/demo.sh runs, not a deployment.
+  # demo.yaml is the loopback demo cluster's eu-west node (scripts/demo.sh), not a deployment.
   excluded_region_files = ["demo.yaml"]
 
   # A region file configures a node (node.region is set); other YAML files there are parts

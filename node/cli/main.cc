@@ -33,7 +33,9 @@ const char kUsage[] =
     "                         check, export or tally the routing audit log\n"
     "  spend (--url URL --admin-key K | --data-dir DIR) [--by team,feature,env,model,...]\n"
     "        [--period YYYY-MM|YYYY-MM-DD | --from T --to T] [--format table|csv|json]\n"
-    "                         print spend from a running node or a data directory\n";
+    "        [--region NAME] [--global]\n"
+    "                         print spend from a running node or a data directory\n"
+    "                         (--global: every region's, as the node's federation sees it)\n";
 
 // The value after `--name` (or `--name=value`), or empty.
 std::string Flag(const std::vector<std::string>& args, const std::string& name) {
