@@ -16,6 +16,7 @@
 #include "node/admin/admin_handler.h"
 #include "node/cli/worker.h"
 #include "node/gossip/gossip_service.h"
+#include "node/net/connection_balancer.h"
 #include "node/net/http_server.h"
 #include "node/pipeline/error_reply.h"
 #include "node/runtime/access_log.h"
@@ -105,6 +106,7 @@ class Node {
   uv_async_t worker_exited_{};
   std::atomic<int> exited_{0};
   std::unique_ptr<runtime::AccessLog> access_log_;  // outlives the workers' buffers
+  std::unique_ptr<net::ConnectionBalancer> balancer_;  // outlives the workers
   std::vector<std::unique_ptr<Worker>> workers_;
   std::unique_ptr<runtime::UsageMetrics> metrics_;
   std::unique_ptr<runtime::LedgerService> ledger_;  // outlives the workers
@@ -189,9 +191,15 @@ Status Node::StartListeners() {
     admin_handler_->set_gossip(gossip_.get());
     EDGE_RETURN_IF_ERROR(gossip_->Start());
   }
+  // A few long-lived connections would otherwise often share one worker (the kernel hashes
+  // each to one SO_REUSEPORT queue for its life): they move to the worker holding fewest.
+  if (n > 1) balancer_ = std::make_unique<net::ConnectionBalancer>(n);
   for (unsigned i = 0; i < n; ++i) {
+    net::ServerOptions options = OptionsFor(node, client_tls);
+    options.balancer = balancer_.get();
+    options.balancer_slot = i;
     workers_.push_back(std::make_unique<Worker>(static_cast<int>(i), &snapshots_, fds[i],
-                                                OptionsFor(node, client_tls),
+                                                std::move(options),
                                                 &metrics_->shard(i), ledger_.get(),
                                                 access_log_.get(),
                                                 [this] { OnWorkerExited(); }));

@@ -3,6 +3,7 @@
 
 #include "node/net/http_server.h"
 
+#include <fcntl.h>
 #include <unistd.h>
 
 #include "node/net/server_connection.h"
@@ -28,9 +29,12 @@ class HttpServerImpl final : public HttpServer {
     core_.parser_limits.max_header_bytes = core_.options.limits.max_header_bytes;
     core_.parser_limits.max_header_fields = core_.options.limits.max_header_fields;
     core_.handler = handler;
+    core_.balancer = core_.options.balancer;
+    core_.balancer_slot = core_.options.balancer_slot;
   }
 
   ~HttpServerImpl() override {
+    LeaveBalancer();
     if (listener_ != nullptr) {
       listener_->server = nullptr;
       CloseListener();
@@ -61,11 +65,16 @@ class HttpServerImpl final : public HttpServer {
       return Unavailable(std::string("listen: ") + uv_strerror(r));
     }
     core_.listener_open = true;
+    if (core_.balancer != nullptr) {
+      loop_ = loop;
+      core_.balancer->Register(core_.balancer_slot, loop, [this](int fd) { Adopt(fd); });
+    }
     return Status::Ok();
   }
 
   void BeginShutdown(std::function<void()> on_drained) override {
     core_.shutting_down = true;
+    LeaveBalancer();
     core_.on_drained = std::move(on_drained);
     if (listener_ != nullptr) {
       CloseListener();  // on_drained waits for its close callback, so never runs in here
@@ -77,6 +86,7 @@ class HttpServerImpl final : public HttpServer {
 
   void ForceClose() override {
     core_.shutting_down = true;
+    LeaveBalancer();
     if (listener_ != nullptr) CloseListener();
     for (ServerConnection* c = core_.connections; c != nullptr; c = c->next) c->ForceClose();
   }
@@ -102,11 +112,59 @@ class HttpServerImpl final : public HttpServer {
   static void OnConnection(uv_stream_t* stream, int status) noexcept {
     auto* l = static_cast<Listener*>(stream->data);
     if (status < 0 || l->server == nullptr) return;  // EMFILE and the like: libuv retries
-    ServerConnection::Accept(stream, &l->server->core_);
+    l->server->AcceptOne(stream);
+  }
+
+  void AcceptOne(uv_stream_t* listener) {
+    ConnectionBalancer* balancer = core_.balancer;
+    if (balancer == nullptr) {
+      ServerConnection::Accept(listener, &core_);
+      return;
+    }
+    const size_t self = core_.balancer_slot;
+    const size_t to = balancer->Pick(self);  // counts the connection for `to`
+    if (to == self) {
+      if (!ServerConnection::Accept(listener, &core_)) balancer->Closed(self);
+      return;
+    }
+    // libuv accepts into a handle only: take the connection's fd out through a duplicate,
+    // since closing the handle closes its own. Once per moved connection, not per request.
+    auto* handle = new uv_tcp_t;
+    uv_tcp_init(listener->loop, handle);
+    int fd = -1;
+    uv_os_fd_t own = -1;
+    if (uv_accept(listener, reinterpret_cast<uv_stream_t*>(handle)) == 0 &&
+        uv_fileno(reinterpret_cast<uv_handle_t*>(handle), &own) == 0) {
+      fd = ::fcntl(own, F_DUPFD_CLOEXEC, 0);
+    }
+    uv_close(reinterpret_cast<uv_handle_t*>(handle),
+             [](uv_handle_t* h) { delete reinterpret_cast<uv_tcp_t*>(h); });
+    if (fd < 0) {
+      balancer->Closed(to);  // the connection is lost (the client sees it closed)
+      return;
+    }
+    if (balancer->HandOff(to, fd)) return;
+    balancer->Move(to, self);  // that worker is shutting down: this one keeps it
+    if (!ServerConnection::Adopt(listener->loop, fd, &core_)) balancer->Closed(self);
+  }
+
+  // A connection another worker accepted for this one (counted for it by Pick).
+  void Adopt(int fd) {
+    if (core_.shutting_down || !ServerConnection::Adopt(loop_, fd, &core_)) {
+      if (core_.shutting_down) ::close(fd);
+      core_.balancer->Closed(core_.balancer_slot);
+    }
+  }
+
+  void LeaveBalancer() {
+    if (core_.balancer == nullptr || loop_ == nullptr) return;
+    core_.balancer->Unregister(core_.balancer_slot, nullptr);
+    loop_ = nullptr;
   }
 
   ServerCore core_;
   Listener* listener_ = nullptr;
+  uv_loop_t* loop_ = nullptr;  // set while registered with the balancer
 };
 
 }  // namespace

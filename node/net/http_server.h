@@ -19,6 +19,7 @@
 
 namespace edge::net {
 
+class ConnectionBalancer;
 class ServerExchange;
 
 // Told what happens to an exchange after the handler took it.
@@ -87,6 +88,11 @@ struct ServerOptions {
   // Errors found by the server itself (400 parse error, 413, 431, 404 is the handler's)
   // are answered with this JSON body maker: (status, message) -> body.
   std::function<std::string(int status, std::string_view message)> error_body;
+  // Shared by the workers' servers, each in its own slot: a connection moves to the worker
+  // holding clearly fewer (connection_balancer.h). Null: every connection stays where the
+  // kernel's SO_REUSEPORT hash put it. Must outlive the server.
+  ConnectionBalancer* balancer = nullptr;
+  size_t balancer_slot = 0;
 };
 
 class HttpServer {

@@ -33,6 +33,7 @@ void ServerCore::Remove(ServerConnection* c) {
   if (connections == c) connections = c->next;
   c->prev = c->next = nullptr;
   --count;
+  if (balancer != nullptr) balancer->Closed(balancer_slot);
   MaybeDrained();
 }
 
@@ -46,14 +47,26 @@ void ServerCore::MaybeDrained() {
 ServerConnection::ServerConnection(ServerCore* core)
     : core_(core), parser_(core->parser_limits), request_id_(kRequestIdLength, '0') {}
 
-void ServerConnection::Accept(uv_stream_t* listener, ServerCore* core) {
+bool ServerConnection::Accept(uv_stream_t* listener, ServerCore* core) {
   auto* c = new ServerConnection(core);
   StreamTransport* t = StreamTransport::Accept(listener, core->options.tls, c);
   if (t == nullptr) {
     delete c;  // never started: it has no handle of its own yet
-    return;
+    return false;
   }
   c->Start(t);
+  return true;
+}
+
+bool ServerConnection::Adopt(uv_loop_t* loop, int fd, ServerCore* core) {
+  auto* c = new ServerConnection(core);
+  StreamTransport* t = StreamTransport::Adopt(loop, fd, core->options.tls, c);
+  if (t == nullptr) {
+    delete c;
+    return false;
+  }
+  c->Start(t);
+  return true;
 }
 
 // Takes the accepted transport and starts the first request's clock.

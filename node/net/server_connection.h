@@ -16,6 +16,7 @@
 #include <functional>
 #include <string>
 
+#include "node/net/connection_balancer.h"
 #include "node/net/http_server.h"
 #include "node/net/request_parser.h"
 #include "node/net/stream_transport.h"
@@ -34,6 +35,8 @@ struct ServerCore {
   ServerConnection* connections = nullptr;  // intrusive list of open connections
   size_t count = 0;
   std::function<void()> on_drained;
+  ConnectionBalancer* balancer = nullptr;  // options.balancer: told of every close
+  size_t balancer_slot = 0;
 
   void Add(ServerConnection* c);
   // Unlinks c; may run on_drained, after which the core may be gone: touch nothing after.
@@ -44,8 +47,10 @@ struct ServerCore {
 class ServerConnection final : public TransportObserver, public ServerExchange {
  public:
   // Accepts one pending connection from `listener` into a new ServerConnection, which
-  // deletes itself once closed. Nothing happens when the accept fails.
-  static void Accept(uv_stream_t* listener, ServerCore* core);
+  // deletes itself once closed. False when the accept failed (nothing else happened).
+  static bool Accept(uv_stream_t* listener, ServerCore* core);
+  // The same for a connection another worker accepted and handed over (`fd`, taken).
+  static bool Adopt(uv_loop_t* loop, int fd, ServerCore* core);
   ServerConnection(const ServerConnection&) = delete;
   ServerConnection& operator=(const ServerConnection&) = delete;
   // Server shutdown: idle connections close; a request in flight finishes, then closes.

@@ -13,6 +13,7 @@
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <signal.h>
+#include <unistd.h>
 
 #include <cstring>
 #include <utility>
@@ -139,6 +140,28 @@ StreamTransport* StreamTransport::Accept(uv_stream_t* listener,
     t->Close();  // no observer yet: the close callback just frees it
     return nullptr;
   }
+  return StartServing(t, std::move(tls), observer);
+}
+
+StreamTransport* StreamTransport::Adopt(uv_loop_t* loop, int fd,
+                                        std::shared_ptr<TlsServerContext> tls,
+                                        TransportObserver* observer) {
+  IgnoreSigpipe();
+  auto* t = new StreamTransport();
+  uv_tcp_init(loop, &t->tcp_);
+  t->tcp_.data = t;
+  if (uv_tcp_open(&t->tcp_, fd) != 0) {
+    ::close(fd);  // the handle did not take it
+    t->Close();
+    return nullptr;
+  }
+  return StartServing(t, std::move(tls), observer);
+}
+
+// An accepted or adopted connection: the observer, the peer, TLS, and the first read.
+StreamTransport* StreamTransport::StartServing(StreamTransport* t,
+                                               std::shared_ptr<TlsServerContext> tls,
+                                               TransportObserver* observer) {
   t->observer_ = observer;
   t->connected_ = true;
   t->connected_notified_ = true;

@@ -50,6 +50,10 @@ class StreamTransport {
   // when the accept failed (the observer then hears nothing).
   static StreamTransport* Accept(uv_stream_t* listener, std::shared_ptr<TlsServerContext> tls,
                                  TransportObserver* observer);
+  // The same for a connection another loop accepted (connection_balancer.h): takes `fd`
+  // (closes it when it cannot be used) and starts reading on `loop`.
+  static StreamTransport* Adopt(uv_loop_t* loop, int fd, std::shared_ptr<TlsServerContext> tls,
+                                TransportObserver* observer);
   // Client side: connects to addr; with tls set, performs the handshake for `host` before
   // OnConnected. Writes made before OnConnected are queued. Errors arrive as OnClosed with a
   // Code::kUnavailable status (never synchronously from Connect).
@@ -99,6 +103,8 @@ class StreamTransport {
   ~StreamTransport() = default;
   friend struct TransportCallbacks;
 
+  static StreamTransport* StartServing(StreamTransport* t, std::shared_ptr<TlsServerContext> tls,
+                                       TransportObserver* observer);
   void StartReading();
   void HandleRead(const char* data, size_t len);
   void HandleTlsRead(const char* data, size_t len);
