@@ -120,10 +120,12 @@ EOF
 fi
 URL="http://127.0.0.1:$EDGE_PORT/v1/chat/completions"
 
-# utime and stime (clock ticks) of every thread: "tid_comm utime stime".
+# utime and stime (clock ticks) and context switches (voluntary and not) of every thread:
+# "tid_comm utime stime switches".
 snapshot() {
   for t in /proc/"$EDGE_PID"/task/*; do
-    echo "$(basename "$t")_$(tr ' ' _ <"$t/comm") $(awk '{print $14, $15}' "$t/stat")"
+    echo "$(basename "$t")_$(tr ' ' _ <"$t/comm") $(awk '{print $14, $15}' "$t/stat")" \
+      "$(awk '/ctxt_switches/ {s += $2} END {print s}' "$t/status")"
   done | sort
 }
 
@@ -146,6 +148,7 @@ if [[ $CALLGRIND == 1 ]]; then
   done
 else
   join <(sort "$TMP/before") <(sort "$TMP/after") | awk -v n="$N" -v t="$(getconf CLK_TCK)" '
-    { u = $4 - $2; s = $5 - $3
-      if (u + s > 0) printf "%-22s user %6.2f  sys %6.2f  us per request\n", $1, u * 1e6 / t / n, s * 1e6 / t / n }'
+    { u = $5 - $2; s = $6 - $3; c = $7 - $4
+      if (u + s > 0) printf "%-22s user %6.2f  sys %6.2f  us per request, %5.2f context switches\n",
+                            $1, u * 1e6 / t / n, s * 1e6 / t / n, c / n }'
 fi
