@@ -14,7 +14,6 @@ struct ConnectionBalancer::Slot {
   struct Receiver {
     uv_async_t async{};
     Slot* slot = nullptr;
-    std::function<void()> on_closed;
   };
   Receiver* receiver = nullptr;  // freed by its close callback
   std::vector<int> fds;
@@ -44,7 +43,7 @@ void ConnectionBalancer::Register(size_t slot, uv_loop_t* loop, std::function<vo
   s.accepting.store(true);
 }
 
-void ConnectionBalancer::Unregister(size_t slot, std::function<void()> on_closed) {
+void ConnectionBalancer::Unregister(size_t slot) {
   Slot& s = *slots_.at(slot);
   Slot::Receiver* r = nullptr;
   std::vector<int> orphans;
@@ -61,13 +60,8 @@ void ConnectionBalancer::Unregister(size_t slot, std::function<void()> on_closed
     ::close(fd);
     Closed(slot);
   }
-  r->on_closed = std::move(on_closed);
-  uv_close(reinterpret_cast<uv_handle_t*>(&r->async), [](uv_handle_t* h) {
-    auto* receiver = static_cast<Slot::Receiver*>(h->data);
-    std::function<void()> done = std::move(receiver->on_closed);
-    delete receiver;
-    if (done) done();
-  });
+  uv_close(reinterpret_cast<uv_handle_t*>(&r->async),
+           [](uv_handle_t* h) { delete static_cast<Slot::Receiver*>(h->data); });
 }
 
 size_t ConnectionBalancer::Pick(size_t self) {

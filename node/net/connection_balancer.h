@@ -37,8 +37,8 @@ class ConnectionBalancer {
   // `loop`. Until Register, and after Unregister, the slot takes no hand-offs.
   void Register(size_t slot, uv_loop_t* loop, std::function<void(int fd)> adopt);
   // The slot's loop thread: takes no more hand-offs; fds queued and not adopted yet are
-  // closed. The async handle is closed; `on_closed` runs from its close callback.
-  void Unregister(size_t slot, std::function<void()> on_closed);
+  // closed, and so is the slot's async handle (freed by its close callback).
+  void Unregister(size_t slot);
 
   // Where a connection `self` just accepted should go: `self`, or the registered slot with the
   // fewest connections when it holds fewer than self's count minus an eighth of it. Counts the

@@ -18,7 +18,7 @@ class PickTest : public ::testing::Test {
  protected:
   void SetUp() override { ASSERT_EQ(uv_loop_init(&loop_), 0); }
   void TearDown() override {
-    for (size_t i = 0; i < balancer_.slots(); ++i) balancer_.Unregister(i, nullptr);
+    for (size_t i = 0; i < balancer_.slots(); ++i) balancer_.Unregister(i);
     uv_run(&loop_, UV_RUN_DEFAULT);
     EXPECT_EQ(uv_loop_close(&loop_), 0);
   }
@@ -57,7 +57,7 @@ TEST_F(PickTest, SlotsThatTakeNoHandOffsAreSkipped) {
   EXPECT_EQ(balancer_.connections(1), 0);  // never registered
   EXPECT_EQ(balancer_.connections(2), 2);
   EXPECT_FALSE(balancer_.HandOff(1, -1));
-  balancer_.Unregister(2, nullptr);
+  balancer_.Unregister(2);
   EXPECT_FALSE(balancer_.HandOff(2, -1));
   EXPECT_EQ(balancer_.Pick(0), 0u);
 }

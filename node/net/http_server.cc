@@ -158,7 +158,7 @@ class HttpServerImpl final : public HttpServer {
 
   void LeaveBalancer() {
     if (core_.balancer == nullptr || loop_ == nullptr) return;
-    core_.balancer->Unregister(core_.balancer_slot, nullptr);
+    core_.balancer->Unregister(core_.balancer_slot);
     loop_ = nullptr;
   }
 
