@@ -67,12 +67,16 @@ class ResponsesStreamEncoder : public StreamEncoder {
     ResponseHead head = Head();
     head.status = StatusFor(finish_reason_, &head.incomplete_reason);
     head.usage = &usage;
-    Lifecycle(out, head.status == "incomplete" ? "response.incomplete" : "response.completed",
-              head);
+    // The response is encoded once: the last event carries it, and FinalResponse() keeps it.
     rapidjson::StringBuffer buf;
-    JsonWriter w(buf);
-    WriteResponse(w, head, items_);
+    JsonWriter response(buf);
+    WriteResponse(response, head, items_);
     final_.assign(buf.GetString(), buf.GetSize());
+    Event(out, head.status == "incomplete" ? "response.incomplete" : "response.completed",
+          [&](JsonWriter& w) {
+            Key(w, "response");
+            w.RawValue(final_.data(), final_.size(), rapidjson::kObjectType);
+          });
   }
 
   std::string_view FinalResponse() const override { return final_; }
