@@ -1,41 +1,14 @@
 #include "ledger/response_store.h"
 
-#include <rocksdb/compaction_filter.h>
 #include <rocksdb/write_batch.h>
+
+#include "ledger/retention_filter.h"
 
 namespace edge::ledger {
 namespace {
 
 constexpr char kVersion = 1;
 constexpr size_t kHeader = 1 + 8;
-
-class ExpiryFilter final : public rocksdb::CompactionFilter {
- public:
-  explicit ExpiryFilter(int64_t now_s) : now_s_(now_s) {}
-  bool Filter(int, const rocksdb::Slice&, const rocksdb::Slice& value, std::string*,
-              bool*) const override {
-    std::optional<int64_t> expiry = StoredValueExpiry(std::string_view(value.data(), value.size()));
-    return expiry.has_value() && *expiry <= now_s_;
-  }
-  const char* Name() const override { return "edge.ResponseExpiry"; }
-
- private:
-  int64_t now_s_;
-};
-
-class ExpiryFactory final : public rocksdb::CompactionFilterFactory {
- public:
-  explicit ExpiryFactory(std::function<int64_t()> now) : now_(std::move(now)) {}
-  // One filter per compaction, with the time of that moment.
-  std::unique_ptr<rocksdb::CompactionFilter> CreateCompactionFilter(
-      const rocksdb::CompactionFilter::Context&) override {
-    return std::make_unique<ExpiryFilter>(now_());
-  }
-  const char* Name() const override { return "edge.ResponseExpiryFactory"; }
-
- private:
-  std::function<int64_t()> now_;
-};
 
 }  // namespace
 
@@ -89,7 +62,9 @@ Status StoredResponsePart::Fill(rocksdb::WriteBatch& batch, Store& store) {
 
 std::shared_ptr<rocksdb::CompactionFilterFactory> NewResponseExpiryFilterFactory(
     std::function<int64_t()> now_seconds) {
-  return std::make_shared<ExpiryFactory>(std::move(now_seconds));
+  // Expired once its expiry is not after now: below now + 1 (whole seconds).
+  return NewTimeCutoffFilterFactory("edge.ResponseExpiry", StoredValueExpiry,
+                                    [now = std::move(now_seconds)] { return now() + 1; });
 }
 
 }  // namespace edge::ledger
