@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # What the ledger and the audit log cost in throughput: the node with every feature on
-# (threads.sh FEATURES=all) with both, without the audit log, and without the ledger's writes
-# at all, and nginx proxy_pass in front of the same kind of fake upstream, in alternating
+# (threads.sh FEATURES=all) with both, with both but each reply released without waiting for
+# its round to reach the WAL (what the group-commit hold costs), without the audit log, and
+# without the ledger's writes at all, and nginx proxy_pass in front of the same kind of fake upstream, in alternating
 # rounds of one run. Prints each target's median req/s, its ratio to the node without the
 # ledger and to nginx, and the node's CPU us per request summed over its threads.
 #
@@ -9,7 +10,7 @@
 #                                        # nginx one per core), DURATION (5 s)
 #
 # The "without" runs need a measurement build: one configured with -DEDGE_BENCH_SWITCHES=ON
-# reads EDGE_BENCH_WITHOUT=audit|ledger (node/runtime/bench_switches.h); a node people run has
+# reads EDGE_BENCH_WITHOUT=hold|audit|ledger (node/runtime/bench_switches.h); a node people run has
 # no such switch. This script makes that build in build-bench-switches when it is missing.
 set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
@@ -82,6 +83,7 @@ run_node() {  # $1 = target name, $2 = EDGE_BENCH_WITHOUT
 for round in $(seq "$ROUNDS"); do
   run_nginx
   run_node with-both ""
+  run_node without-hold hold
   run_node without-audit audit
   run_node without-ledger ledger
 done | tee "$TMP/runs" | sed 's/^/  run: /'
@@ -98,11 +100,12 @@ awk '
   END {
     base = median(rps["without-ledger"]); ng = median(rps["nginx"])
     printf "%-16s %10s %14s %14s %18s\n", "target", "req/s", "x nginx", "x no ledger", "node CPU us/req"
-    n = split("nginx with-both without-audit without-ledger", order, " ")
+    n = split("nginx with-both without-hold without-audit without-ledger", order, " ")
     for (i = 1; i <= n; i++) {
       t = order[i]; r = median(rps[t])
       printf "%-16s %10.0f %14.2f %14.2f %18s\n", t, r, r / ng, r / base, t == "nginx" ? "-" : median(cpu[t])
     }
     printf "\naudit log: %.1f %% of throughput (with-both vs without-audit)\n", 100 * (1 - median(rps["with-both"]) / median(rps["without-audit"]))
     printf "ledger without the audit log: %.1f %% (without-audit vs without-ledger)\n", 100 * (1 - median(rps["without-audit"]) / base)
+    printf "holding each reply for its round: %.1f %% (with-both vs without-hold)\n", 100 * (1 - median(rps["with-both"]) / median(rps["without-hold"]))
   }' "$TMP/runs"

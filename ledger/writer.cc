@@ -1,12 +1,37 @@
 #include "ledger/writer.h"
 
+#include <linux/futex.h>
 #include <pthread.h>
 #include <rocksdb/db.h>
+#include <sys/syscall.h>
+#include <unistd.h>
 #include <rocksdb/write_batch.h>
 
 #include <vector>
 
 namespace edge::ledger {
+namespace {
+
+// The writer sleeps on a plain futex rather than std::atomic::wait: libstdc++'s wait first
+// spins with a dozen sched_yield calls, each a trip through the scheduler that, on a machine
+// whose cores the workers keep busy, hands the core away and back for nothing.
+static_assert(sizeof(std::atomic<uint32_t>) == sizeof(uint32_t) &&
+              std::atomic<uint32_t>::is_always_lock_free);
+
+void FutexWait(std::atomic<uint32_t>& word, uint32_t seen) {
+  syscall(SYS_futex, reinterpret_cast<uint32_t*>(&word), FUTEX_WAIT_PRIVATE, seen, nullptr,
+          nullptr, 0);
+}
+
+void FutexWake(std::atomic<uint32_t>& word) {
+  syscall(SYS_futex, reinterpret_cast<uint32_t*>(&word), FUTEX_WAKE_PRIVATE, 1, nullptr,
+          nullptr, 0);
+}
+
+// What a round's batch may keep of its buffer for the next round.
+constexpr size_t kKeptBatchBytes = 1 << 20;
+
+}  // namespace
 
 Writer::Writer(Store& store, WriterOptions options) : store_(store), options_(options) {
   if (options_.max_jobs_per_round == 0) options_.max_jobs_per_round = 1;
@@ -55,14 +80,14 @@ void Writer::SubmitChain(Job* oldest_first) {
   submitting_.fetch_sub(1);
   if (old == nullptr) {
     wake_.fetch_add(1);
-    wake_.notify_one();
+    FutexWake(wake_);
   }
 }
 
 void Writer::Stop() {
   if (!stopping_.exchange(true)) {
     wake_.fetch_add(1);
-    wake_.notify_one();
+    FutexWake(wake_);
   }
   if (thread_.joinable() && thread_.get_id() != std::this_thread::get_id()) thread_.join();
 }
@@ -98,16 +123,16 @@ void Writer::Run() {
     }
     uint32_t seen = wake_.load();
     if (head_.load() != nullptr || stopping_.load()) continue;
-    wake_.wait(seen);
+    FutexWait(wake_, seen);
   }
 }
 
 // One round: Fill every job (up to the limit) into one batch, one WAL write, then Done each.
 void Writer::RunRound(Job*& pending) {
-  std::vector<Job*> jobs;
-  std::vector<Status> results;
-  jobs.reserve(64);
-  rocksdb::WriteBatch batch;
+  // Kept across rounds, cleared at the end, so that a round allocates nothing of its own.
+  std::vector<Job*>& jobs = round_jobs_;
+  std::vector<Status>& results = round_results_;
+  rocksdb::WriteBatch& batch = round_batch_;
   while (pending != nullptr && jobs.size() < options_.max_jobs_per_round) {
     Job* job = pending;
     pending = job->next_;
@@ -142,6 +167,14 @@ void Writer::RunRound(Job*& pending) {
     jobs[i]->Done(std::unique_ptr<Job>(jobs[i]), std::move(s));
   }
   failed_jobs_.fetch_add(failed, std::memory_order_relaxed);
+  jobs.clear();
+  results.clear();
+  // A round that carried something large (stored responses) does not keep its memory.
+  if (batch.GetDataSize() > kKeptBatchBytes) {
+    batch = rocksdb::WriteBatch();
+  } else {
+    batch.Clear();
+  }
 }
 
 }  // namespace edge::ledger

@@ -8,11 +8,14 @@
 // Threads: Submit() from any thread, lock-free (one CAS push). Job::Fill and Job::Done run on
 // the writer thread only, so state they touch needs no lock if only they touch it.
 
+#include <rocksdb/write_batch.h>
+
 #include <atomic>
 #include <cstddef>
 #include <cstdint>
 #include <memory>
 #include <thread>
+#include <vector>
 
 #include "common/status.h"
 #include "ledger/store.h"
@@ -129,6 +132,10 @@ class Writer {
   std::atomic<int> submitting_{0};      // Submit calls between their check and their push
   std::atomic<uint32_t> wake_{0};       // bumped when the queue becomes non-empty (a futex)
   std::atomic<uint64_t> rounds_{0}, jobs_{0}, failed_jobs_{0}, failed_rounds_{0};
+  // The round's state, writer thread only; kept between rounds for their capacity.
+  rocksdb::WriteBatch round_batch_;
+  std::vector<Job*> round_jobs_;
+  std::vector<Status> round_results_;
   std::thread thread_;
 };
 

@@ -11,7 +11,9 @@
 namespace edge::runtime {
 
 // True when this measurement build was told to run without `part` ("audit": no audit records
-// or digests; "ledger": no ledger commit at all, so no audit records either).
+// or digests; "ledger": no ledger commit at all, so no audit records either; "hold": records
+// and audit lines written as always, but each response released without waiting for its
+// round to reach the WAL, which is what the group-commit hold costs).
 inline bool BenchWithout([[maybe_unused]] std::string_view part) {
 #ifdef EDGE_BENCH_SWITCHES
   const char* without = std::getenv("EDGE_BENCH_WITHOUT");
