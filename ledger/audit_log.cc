@@ -50,8 +50,9 @@ void Settle(AuditChain& chain, const Status& written) {
 // next round's first Fill, writer.h).
 class AuditLog::CommitPart : public JobPart {
  public:
-  CommitPart(AuditLog& log, const AuditRecord& record)
-      : log_(log), tail_(log.chain_.EncodeTail(record)) {}
+  CommitPart(AuditLog& log, std::string tail) : log_(log), tail_(std::move(tail)) {}
+
+  std::optional<std::string_view> AuditTail() const override { return tail_; }
 
   Status Fill(rocksdb::WriteBatch& batch, Store& store) override {
     AuditChain& chain = log_.chain_;
@@ -81,7 +82,7 @@ class AuditLog::CommitPart : public JobPart {
 class AuditLog::AppendJob : public Job {
  public:
   AppendJob(AuditLog& log, const AuditRecord& record, std::unique_ptr<LoopJob> then)
-      : part_(log, record), then_(std::move(then)) {}
+      : part_(log, log.chain_.EncodeTail(record)), then_(std::move(then)) {}
 
   Status Fill(rocksdb::WriteBatch& batch, Store& store) override { return part_.Fill(batch, store); }
 
@@ -161,7 +162,11 @@ std::unique_ptr<Job> AuditLog::MakeAppendJob(const AuditRecord& record,
 }
 
 std::unique_ptr<JobPart> AuditLog::MakeCommitPart(const AuditRecord& record) {
-  return std::make_unique<CommitPart>(*this, record);
+  return std::make_unique<CommitPart>(*this, chain_.EncodeTail(record));
+}
+
+std::unique_ptr<JobPart> AuditLog::MakeCommitPartFromTail(std::string tail) {
+  return std::make_unique<CommitPart>(*this, std::move(tail));
 }
 
 std::unique_ptr<Job> AuditLog::MakeDigestJob(bool force) {

@@ -52,6 +52,9 @@ class AuditLog {
   // does not depend on the chain is encoded here, on the caller's thread (a worker), so the
   // writer thread, which every request passes through, does less.
   std::unique_ptr<JobPart> MakeCommitPart(const AuditRecord& record);
+  // The same from a tail encoded earlier (JobPart::AuditTail of such a part), e.g. read back
+  // from a worker's journal after a crash (journal_replay.h).
+  std::unique_ptr<JobPart> MakeCommitPartFromTail(std::string tail);
   // A writer job signing a digest of the records not yet covered, when the interval passed
   // (a timer submits it every few seconds) or when `force` (shutdown).
   std::unique_ptr<Job> MakeDigestJob(bool force);

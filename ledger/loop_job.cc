@@ -17,6 +17,7 @@ LoopInbox::~LoopInbox() { assert(closed_ || uv_is_closing(reinterpret_cast<uv_ha
 
 void LoopInbox::Submit(Writer& writer, std::unique_ptr<LoopJob> job) {
   writer_ = &writer;
+  if (job->after_hand_off_) hand_off_notices_.push_back(job.get());
   Job* raw = job.release();
   raw->Chain(nullptr);
   if (batch_last_ == nullptr) {
@@ -33,6 +34,9 @@ void LoopInbox::Flush() {
   Job* first = batch_first_;
   batch_first_ = batch_last_ = nullptr;
   if (first != nullptr) writer_->SubmitChain(first);
+  // Jobs are destroyed only by Drain, on this thread: each is still alive here.
+  for (LoopJob* job : hand_off_notices_) job->AfterHandOff();
+  hand_off_notices_.clear();
 }
 
 void LoopInbox::Close(std::function<void()> on_closed) {

@@ -16,6 +16,7 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <vector>
 
 #include "ledger/writer.h"
 
@@ -56,6 +57,7 @@ class LoopInbox {
   Writer* writer_ = nullptr;
   Job* batch_first_ = nullptr;  // oldest first, linked with Job::Chain
   Job* batch_last_ = nullptr;
+  std::vector<LoopJob*> hand_off_notices_;  // the batch's jobs that asked for AfterHandOff
   int open_handles_ = 2;        // async_ and flush_
   std::atomic<LoopJob*> head_{nullptr};
   std::atomic<int64_t> outstanding_{0};
@@ -76,6 +78,14 @@ class LoopJob : public Job {
   // The writer thread, once, before the outcome is posted to the loop: for state only the
   // writer thread touches (roll back a sequence number when the write failed).
   virtual void OnWritten(const Status& status) { (void)status; }
+  // The inbox's loop thread, once, right after the job was handed to the writer
+  // (LoopInbox::Flush), for a job that asked with NotifyAfterHandOff() before it was
+  // submitted. The writer may be filling the job already: only what it never touches may be
+  // used here.
+  virtual void AfterHandOff() {}
+
+ protected:
+  void NotifyAfterHandOff() { after_hand_off_ = true; }
 
  private:
   friend class LoopInbox;
@@ -84,6 +94,7 @@ class LoopJob : public Job {
   LoopInbox& inbox_;
   Status status_;
   LoopJob* inbox_next_ = nullptr;
+  bool after_hand_off_ = false;
 };
 
 }  // namespace edge::ledger

@@ -19,6 +19,7 @@
 #include "node/cli/admin_get.h"
 #include "node/cli/audit_witness.h"
 #include "node/cli/commands.h"
+#include "node/runtime/journal_recovery.h"
 
 namespace edge::cli {
 namespace {
@@ -84,6 +85,7 @@ Result<std::unique_ptr<ledger::Store>> OpenStore(const std::string& data_dir) {
   if (!std::filesystem::exists(dir, ec)) {
     return NotFound("no ledger store in " + data_dir + " (looked for " + dir + ")");
   }
+  EDGE_RETURN_IF_ERROR(runtime::RecoverJournalsOfStoppedNode(data_dir));
   ledger::StoreOptions options;
   options.mode = ledger::OpenMode::kSecondary;
   EDGE_ASSIGN_OR_RETURN(std::unique_ptr<ledger::Store> store, ledger::Store::Open(dir, options));

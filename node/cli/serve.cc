@@ -172,6 +172,7 @@ Status Node::StartListeners() {
                                                             ledger_->store(), ledger_->writer(),
                                                             &loop_));
   if (!runtime::BenchWithout("audit")) ledger_->set_audit(&audit_->log());
+  ledger_->StartJournals(snapshots_.Load()->config, n, SystemClock().WallMicros());
   admin_handler_ = std::make_unique<admin::AdminHandler>(&snapshots_, &ready_, metrics_.get(),
                                                          ledger_.get());
   admin_handler_->set_access_log(access_log_.get());

@@ -14,6 +14,7 @@
 #include "node/admin/spend_json.h"
 #include "node/cli/admin_get.h"
 #include "node/cli/commands.h"
+#include "node/runtime/journal_recovery.h"
 
 namespace edge::cli {
 namespace {
@@ -241,6 +242,10 @@ int RunSpend(const std::vector<std::string>& argv) {
     if (!s.ok()) {
       std::fprintf(stderr, "llm-edge spend: %s\n", s.message().c_str());
       return 2;
+    }
+    if (Status recovered = runtime::RecoverJournalsOfStoppedNode(a.data_dir); !recovered.ok()) {
+      std::fprintf(stderr, "llm-edge spend: %s\n", recovered.message().c_str());
+      return 1;
     }
     ledger::StoreOptions opts;
     opts.mode = ledger::OpenMode::kSecondary;

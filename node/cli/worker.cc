@@ -6,6 +6,7 @@
 #include <string>
 
 #include "node/runtime/bench_switches.h"
+#include "node/runtime/ledger_service.h"
 #include "node/runtime/log.h"
 
 namespace edge::cli {
@@ -38,6 +39,7 @@ Status Worker::Start() {
   deadline_.data = this;
 
   deleter_ = std::make_unique<runtime::DeferredDeleter>(&loop_);
+  snapshot_cache_ = std::make_unique<runtime::SnapshotCache>(*snapshots_);
   ledger_inbox_ = std::make_unique<ledger::LoopInbox>(&loop_);
   if (access_log_ != nullptr) {
     access_buffer_ = std::make_unique<runtime::AccessLog::Buffer>(*access_log_, &loop_);
@@ -46,7 +48,8 @@ Status Worker::Start() {
   handler_ = std::make_unique<pipeline::ClientApiHandler>(pipeline::WorkerServices{
       snapshots_, upstream_.get(), deleter_.get(), nullptr, metrics_, ledger_,
       ledger_ != nullptr && !runtime::BenchWithout("ledger") ? ledger_inbox_.get() : nullptr,
-      access_buffer_.get()});
+      access_buffer_.get(), snapshot_cache_.get(),
+      ledger_ != nullptr ? ledger_->journal(static_cast<unsigned>(index_)) : nullptr});
   auto server = net::HttpServer::Create(&loop_, listen_fd_, options_, handler_.get());
   if (!server.ok()) {
     CloseAll();

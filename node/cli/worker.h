@@ -57,6 +57,7 @@ class Worker {
   uv_timer_t deadline_{};
   std::atomic<uint32_t> grace_ms_{0};
   std::unique_ptr<runtime::DeferredDeleter> deleter_;
+  std::unique_ptr<runtime::SnapshotCache> snapshot_cache_;  // the requests' snapshot
   std::unique_ptr<ledger::LoopInbox> ledger_inbox_;  // records written, back on this loop
   std::unique_ptr<runtime::AccessLog::Buffer> access_buffer_;  // this loop's access log lines
   std::unique_ptr<net::UpstreamClient> upstream_;

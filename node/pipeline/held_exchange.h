@@ -1,8 +1,8 @@
 #pragma once
 
 // The ledger's durability contract (DESIGN.md: a crash loses no finished request's record):
-// the client gets the last bytes of a response only after the request's record is in the
-// WAL. This wraps the connection's exchange for one request and holds back
+// the client gets the last bytes of a response only after the request's record is durable (in
+// the worker's journal or the WAL, ledger_commit.h). This wraps the connection's exchange for one request and holds back
 //   - a whole reply (Reply) up to kHoldWholeReplyBytes, and the last byte of a larger one: a
 //     client reading Content-Length bytes cannot have the answer without it;
 //   - a stream's end (End: the terminating chunk, or the close of an HTTP/1.0 stream), and

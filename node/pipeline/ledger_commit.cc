@@ -3,6 +3,8 @@
 #include <rocksdb/write_batch.h>
 
 #include "common/clock.h"
+#include "ledger/journal_entry.h"
+#include "ledger/journal_ring.h"
 #include "ledger/loop_job.h"
 #include "node/runtime/bench_switches.h"
 #include "node/runtime/ledger_service.h"
@@ -14,7 +16,10 @@ namespace {
 // One request's commit: the ledger record and its roll-ups, then the other modules' parts.
 class CommitJob final : public ledger::LoopJob {
  public:
-  CommitJob(RequestContext& ctx, ledger::Record record)
+  // `journal`: the worker's ring holds this commit up to `journal_end` (the response goes out
+  // once the job is handed to the writer); null: the response waits for the round.
+  CommitJob(RequestContext& ctx, ledger::Record record, ledger::JournalRing* journal,
+            uint64_t journal_end)
       : LoopJob(*ctx.services.ledger_inbox),
         ctx_(ctx),
         svc_(*ctx.services.ledger),
@@ -22,8 +27,18 @@ class CommitJob final : public ledger::LoopJob {
         record_(std::move(record)),
         billed_(record_.input_tokens != 0 || record_.output_tokens != 0 ||
                 record_.cost_micros != 0 || !record_.priced),
-        submitted_us_(NowMicros()) {
+        submitted_us_(NowMicros()),
+        journal_(journal),
+        journal_end_(journal_end) {
     if (ctx.services.metrics != nullptr) ctx.services.metrics->LedgerSubmitted();
+    if (journal_ != nullptr) NotifyAfterHandOff();
+  }
+
+  // The record is in the worker's journal, which outlives a killed process, and the job in the
+  // writer's queue, so that a query made after this answer arrives waits for it
+  // (LedgerService::AwaitHandedOver): the answer may go.
+  void AfterHandOff() override {
+    if (ctx_.response_hold) ctx_.response_hold->Release(true);
   }
 
   // The parts go last: once the audit part filled, its record is a link of the chain that
@@ -36,6 +51,12 @@ class CommitJob final : public ledger::LoopJob {
 
   void OnWritten(const Status& status) override {
     for (auto& part : parts_) part->Written(status);
+    // Counted here, on the writer thread, so that AwaitHandedOver covers the counts too (the
+    // writer thread is the only one that bumps a shard's committed counters).
+    if (status.ok()) svc_.counters().records.fetch_add(1, std::memory_order_relaxed);
+    if (ctx_.services.metrics != nullptr) {
+      ctx_.services.metrics->LedgerCommitted(NowMicros() - submitted_us_);
+    }
     // Only the job that added the id to the recorder's recent set takes it out again: a
     // duplicate found it there (or stored) on behalf of the job that did.
     if (!status.ok() && !duplicate_) svc_.recorder().Forget(record_.request_id);
@@ -43,13 +64,10 @@ class CommitJob final : public ledger::LoopJob {
 
   void OnLoopDone(Status status) override {
     svc_.ReportWrite(status);
-    if (ctx_.services.metrics != nullptr) {
-      ctx_.services.metrics->LedgerCommitted(NowMicros() - submitted_us_);
-    }
+    // Written or given up (serve: unbilled, below): either way not to be replayed.
+    if (journal_ != nullptr) journal_->Release(journal_end_);
     bool deliver = true;
-    if (status.ok()) {
-      svc_.counters().records.fetch_add(1, std::memory_order_relaxed);
-    } else {
+    if (!status.ok()) {
       svc_.counters().write_failures.fetch_add(1, std::memory_order_relaxed);
       // serve: the client still gets its answer, unbilled (logged, counted). refuse: the
       // client never sees a complete answer whose record was not written — unless there
@@ -74,7 +92,30 @@ class CommitJob final : public ledger::LoopJob {
   bool billed_;
   bool duplicate_ = false;  // Fill found the id already recorded (writer thread)
   int64_t submitted_us_;    // llm_edge_ledger_commit_seconds
+  ledger::JournalRing* journal_;
+  uint64_t journal_end_;
 };
+
+// Copies the commit into the worker's journal when it can carry it: ledger.on_error is serve
+// (refuse promises that no answer goes out before its record is in the store itself), the
+// store is healthy, and every part is one the journal knows (the audit line; a stored
+// Responses API conversation is not). Returns the entry's end, or 0 when the response must
+// wait for its round.
+uint64_t Journal(const RequestContext& ctx, const runtime::LedgerService& svc,
+                 const ledger::Record& record, ledger::JournalRing* ring) {
+  if (ring == nullptr || svc.refuse_on_error() || !svc.healthy()) return 0;
+  std::string_view tail;
+  for (const auto& part : ctx.commit_parts) {
+    std::optional<std::string_view> t = part->AuditTail();
+    if (!t) return 0;
+    tail = *t;
+  }
+  const std::string encoded = ledger::EncodeRecord(record);
+  char* slot = ring->Reserve(ledger::JournalEntrySize(encoded, tail));
+  if (slot == nullptr) return 0;  // full: the writer is behind, so this one waits
+  ledger::WriteJournalEntry(slot, encoded, tail);
+  return ring->Commit();
+}
 
 void Settle(RequestContext& ctx, int64_t cost_micros, int64_t tokens) {
   BudgetHold& b = ctx.budget;
@@ -152,8 +193,11 @@ void CommitToLedger(RequestContext& ctx, ledger::Record record) {
   if (ctx.response_hold && runtime::BenchWithout("hold")) ctx.response_hold->Release(true);
   if (ctx.response_hold) ctx.response_hold->Detach();
   ctx.commit_pending = true;
-  ctx.services.ledger_inbox->Submit(svc->writer(),
-                                    std::make_unique<CommitJob>(ctx, std::move(record)));
+  ledger::JournalRing* ring = ctx.services.journal;
+  const uint64_t journal_end = Journal(ctx, *svc, record, ring);
+  ctx.services.ledger_inbox->Submit(
+      svc->writer(), std::make_unique<CommitJob>(ctx, std::move(record),
+                                                 journal_end != 0 ? ring : nullptr, journal_end));
 }
 
 }  // namespace edge::pipeline

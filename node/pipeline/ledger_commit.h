@@ -2,8 +2,10 @@
 
 // The end of a request in the ledger: settle its budget reservation with the real cost, then
 // submit its record (and the parts other modules added, e.g. the audit record) to the ledger
-// writer. The context stays alive, its response's last bytes held (held_exchange.h), until
-// the write is in the WAL; then the bytes are released and the context deleted.
+// writer. The response's last bytes are held (held_exchange.h) until the record is durable:
+// copied into the worker's journal (ledger/journal_ring.h; released once the job is handed to
+// the writer) or, when the journal cannot take it, written to the WAL. The context is deleted
+// once the write is done.
 
 #include "ledger/record.h"
 #include "node/pipeline/request_context.h"

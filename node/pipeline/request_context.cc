@@ -13,7 +13,9 @@ int64_t NowMicros() { return static_cast<int64_t>(uv_hrtime() / 1000); }
 
 RequestContext::RequestContext(const WorkerServices& services, net::ServerExchange& exchange,
                                Api api)
-    : services(services), snapshot(services.snapshots->Load()),
+    : services(services),
+      snapshot(services.snapshot_cache != nullptr ? services.snapshot_cache->Load()
+                                                  : services.snapshots->Load()),
       request_id(exchange.request_id()),
       exchange(&exchange),
       api(api),

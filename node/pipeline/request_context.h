@@ -26,6 +26,7 @@
 #include "providers/api/client_api.h"
 
 namespace edge::ledger {
+class JournalRing;
 class LoopInbox;
 }
 namespace edge::runtime {
@@ -46,6 +47,8 @@ struct WorkerServices {
   runtime::LedgerService* ledger = nullptr;         // null: no ledger (unit tests)
   ledger::LoopInbox* ledger_inbox = nullptr;        // this worker's loop's inbox
   runtime::AccessLog::Buffer* access_log = nullptr;  // this worker's; null: log.access off
+  runtime::SnapshotCache* snapshot_cache = nullptr;  // this worker's; null: read `snapshots`
+  ledger::JournalRing* journal = nullptr;  // this worker's commit journal; null: none
 };
 
 // What the budget stage reserved, settled by finalize (stage_budget.cc).

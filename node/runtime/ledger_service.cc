@@ -4,10 +4,14 @@
 #include <sys/statvfs.h>
 
 #include <algorithm>
+#include <chrono>
+#include <filesystem>
+#include <future>
 #include <map>
 #include <string_view>
 #include <vector>
 
+#include "ledger/journal_replay.h"
 #include "ledger/rollup_key.h"
 #include "ledger/rollup_value.h"
 #include "node/runtime/log.h"
@@ -164,6 +168,86 @@ Status LedgerService::LoadSpent(const config::Config& cfg, int64_t now_wall_micr
     account->LoadSpent(month, it == sums.end() ? 0 : it->second);
   }
   return Status::Ok();
+}
+
+void LedgerService::StartJournals(const config::Config& cfg, unsigned workers,
+                                  int64_t now_wall_micros) {
+  if (store_->mode() != ledger::OpenMode::kReadWrite || !healthy()) return;
+  const std::string dir = ledger::JournalDir(cfg.node.data_dir);
+  std::error_code ec;
+  std::filesystem::create_directories(dir, ec);
+  if (ec) {
+    log::Warn("ledger journal off: responses wait for their records' rounds",
+              {{"dir", dir}, {"error", ec.message()}});
+    return;
+  }
+  auto found = ledger::OpenJournals(dir);
+  if (!found.ok()) {
+    log::Error("ledger journal unreadable; left as it is, and off until it can be replayed",
+               {{"dir", dir}, {"error", found.status().ToString()}});
+    return;
+  }
+  for (const std::string& problem : found->set_aside) {
+    log::Error("ledger journal file unreadable: set aside, its records are lost",
+               {{"error", problem}});
+  }
+  std::vector<ledger::JournalRing*> rings;
+  for (auto& r : found->rings) rings.push_back(r.get());
+  auto replayed = ledger::ReplayJournals(rings, *store_, *writer_, recorder_, audit_);
+  if (!replayed.ok()) {
+    log::Error("ledger journal not replayed; left as it is, and off until it can be",
+               {{"dir", dir}, {"error", replayed.status().ToString()}});
+    return;
+  }
+  for (const std::string& problem : replayed->damaged) {
+    log::Error("ledger journal damaged: the entries before the damage were written, the rest "
+               "are lost", {{"error", problem}});
+  }
+  if (replayed->written + replayed->already + replayed->unreadable > 0) {
+    log::Info("ledger journal replayed: records of answered requests the last process had "
+              "not written are written now",
+              {{"written", std::to_string(replayed->written)},
+               {"already_stored", std::to_string(replayed->already)},
+               {"unreadable", std::to_string(replayed->unreadable)}});
+    Status reloaded = LoadSpent(cfg, now_wall_micros);
+    if (!reloaded.ok()) log::Error("ledger: budgets not reloaded", {{"error", reloaded.ToString()}});
+  }
+  std::vector<std::unique_ptr<ledger::JournalRing>> mine(workers);
+  for (auto& r : found->rings) {
+    bool kept = false;
+    for (unsigned i = 0; i < workers && !kept; ++i) {
+      if (r->path() == ledger::JournalPath(cfg.node.data_dir, i)) {
+        mine[i] = std::move(r);
+        kept = true;
+      }
+    }
+    if (!kept) std::filesystem::remove(r->path(), ec);  // a worker this node no longer has
+  }
+  for (unsigned i = 0; i < workers; ++i) {
+    if (mine[i] != nullptr) continue;
+    auto ring = ledger::JournalRing::Open(ledger::JournalPath(cfg.node.data_dir, i),
+                                          ledger::JournalRing::kDefaultCapacity);
+    if (!ring.ok()) {
+      log::Warn("ledger journal off: responses wait for their records' rounds",
+                {{"error", ring.status().ToString()}});
+      return;
+    }
+    mine[i] = std::move(ring).value();
+  }
+  journals_ = std::move(mine);
+}
+
+void LedgerService::AwaitHandedOver(int timeout_ms) const {
+  struct Barrier final : ledger::Job {
+    std::shared_ptr<std::promise<void>> done = std::make_shared<std::promise<void>>();
+    Status Fill(rocksdb::WriteBatch&, ledger::Store&) override { return Status::Ok(); }
+    void Done(std::unique_ptr<Job>, Status) override { done->set_value(); }
+  };
+  if (journals_.empty()) return;  // every answer waited for its record
+  auto job = std::make_unique<Barrier>();
+  std::future<void> done = job->done->get_future();
+  writer_->Submit(std::move(job));
+  done.wait_for(std::chrono::milliseconds(timeout_ms));
 }
 
 void LedgerService::ReportWrite(const Status& s) {

@@ -10,11 +10,13 @@
 #include <memory>
 #include <mutex>
 #include <string>
+#include <vector>
 
 #include "common/result.h"
 #include "config/config.h"
 #include "ledger/audit_log.h"
 #include "ledger/budgets.h"
+#include "ledger/journal_ring.h"
 #include "ledger/recorder.h"
 #include "ledger/store.h"
 #include "ledger/usage_summary.h"
@@ -73,6 +75,20 @@ class LedgerService {
   void set_audit(ledger::AuditLog* audit) { audit_ = audit; }
   ledger::AuditLog* audit() const { return audit_; }
 
+  // The workers' commit journals (ledger/journal_ring.h, docs/ledger.md "Durability"): writes
+  // what a previous process left in them (and counts it into the budgets), then makes one ring
+  // per worker. After set_audit, before the workers start. Without a journal (a store that is
+  // not writable, a journal that cannot be made or replayed: logged) each response waits for
+  // its round, as with ledger.on_error: refuse.
+  void StartJournals(const config::Config& cfg, unsigned workers, int64_t now_wall_micros);
+  // Worker `index`'s ring, or null when there is none.
+  ledger::JournalRing* journal(unsigned index) const {
+    return index < journals_.size() ? journals_[index].get() : nullptr;
+  }
+  // Admin thread: waits (up to `timeout_ms`) until every commit handed to the writer before the
+  // call is written, so that a query sees every request whose answer went out before it.
+  void AwaitHandedOver(int timeout_ms) const;
+
  private:
   LedgerService() = default;
   Status LoadSpent(const config::Config& cfg, int64_t now_wall_micros);
@@ -90,6 +106,7 @@ class LedgerService {
   mutable std::mutex error_mu_;  // only on failures and on /readyz
   std::string last_error_;
   ledger::AuditLog* audit_ = nullptr;
+  std::vector<std::unique_ptr<ledger::JournalRing>> journals_;  // by worker index
 };
 
 }  // namespace edge::runtime

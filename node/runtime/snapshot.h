@@ -5,6 +5,7 @@
 // replaced as a whole on reload.
 
 #include <atomic>
+#include <cstdint>
 #include <memory>
 #include <vector>
 
@@ -47,17 +48,49 @@ struct Snapshot {
       std::shared_ptr<routing::Router> router = nullptr);
 };
 
-// The current snapshot; Load() is one atomic shared_ptr read.
+// The current snapshot; Load() is one atomic shared_ptr read. The request path reads it
+// through each worker's SnapshotCache instead.
 class SnapshotSource {
  public:
   explicit SnapshotSource(std::shared_ptr<const Snapshot> first) : current_(std::move(first)) {}
   std::shared_ptr<const Snapshot> Load() const { return current_.load(std::memory_order_acquire); }
   void Store(std::shared_ptr<const Snapshot> next) {
     current_.store(std::move(next), std::memory_order_release);
+    generation_.fetch_add(1, std::memory_order_release);
   }
+  // Moves on every Store, after the new snapshot is in place.
+  uint64_t generation() const { return generation_.load(std::memory_order_acquire); }
 
  private:
   std::atomic<std::shared_ptr<const Snapshot>> current_;
+  std::atomic<uint64_t> generation_{0};
+};
+
+// One thread's reference to the current snapshot. Every request keeps the snapshot it started
+// with alive; taken from the SnapshotSource, that meant per request libstdc++'s lock bit in
+// std::atomic<shared_ptr> and a reference count shared by all workers, cache lines that
+// bounced between the cores. The cache reads the source again only when its generation moved,
+// and its references count on a control block of its own (shared_ptr's aliasing constructor),
+// which only its thread touches. An idle worker keeps the previous snapshot until its next
+// request. Single thread: the one that owns it.
+class SnapshotCache {
+ public:
+  explicit SnapshotCache(const SnapshotSource& source) : source_(source) {}
+
+  std::shared_ptr<const Snapshot> Load() {
+    const uint64_t generation = source_.generation();
+    if (local_ == nullptr || generation != generation_) {
+      auto held = std::make_shared<std::shared_ptr<const Snapshot>>(source_.Load());
+      local_ = std::shared_ptr<const Snapshot>(held, held->get());
+      generation_ = generation;
+    }
+    return local_;
+  }
+
+ private:
+  const SnapshotSource& source_;
+  uint64_t generation_ = 0;
+  std::shared_ptr<const Snapshot> local_;
 };
 
 }  // namespace edge::runtime

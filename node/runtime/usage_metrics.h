@@ -12,7 +12,8 @@
 //   llm_edge_ledger_commit_seconds, llm_edge_ledger_pending_records
 //   llm_edge_metric_series_overflow_total{family}
 //
-// Each worker owns one Shard and is its only writer: counters are relaxed atomics bumped with
+// Each worker owns one Shard and is its only writer (but for the ledger's committed count and
+// commit latency, which only the ledger writer thread bumps, as it writes the records): counters are relaxed atomics bumped with
 // a plain load and store, series are found through the worker's own index (series_table.h),
 // so the request path takes no lock and, once a label set has been seen, allocates nothing.
 // A scrape sums the shards.

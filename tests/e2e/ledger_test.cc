@@ -9,6 +9,11 @@
 #include <set>
 #include <thread>
 
+#include "common/clock.h"
+#include "ledger/audit_codec.h"
+#include "ledger/journal_entry.h"
+#include "ledger/journal_replay.h"
+#include "ledger/journal_ring.h"
 #include "ledger/record.h"
 #include "ledger/recorder.h"
 #include "ledger/rollup_key.h"
@@ -259,6 +264,112 @@ TEST(Ledger, SigkillUnderLoadLosesNoFinishedRequestAndCountsNoneTwice) {
     ASSERT_TRUE(stored.ok() && stored->has_value());
     EXPECT_EQ(ledger::DecodeRollup(**stored), value);
   }
+}
+
+// What a worker's journal holds of an answered request (ledger/journal_ring.h): its record
+// and its audit line's tail. Written here by hand into a stopped node's ring, as a node killed
+// between answering and writing the record leaves it.
+void JournalAnsweredRequest(const std::string& data_dir, const std::string& request_id,
+                            const std::string& team, int64_t cost_micros) {
+  auto ring = ledger::JournalRing::Open(ledger::JournalPath(data_dir, 0),
+                                        ledger::JournalRing::kDefaultCapacity);
+  ASSERT_TRUE(ring.ok()) << ring.status().ToString();
+  const int64_t now = SystemClock().WallMicros();
+  ledger::Record r;
+  r.request_id = request_id;
+  r.wall_micros = now;
+  r.key_id = "e2e";
+  r.team = team;
+  r.env = "test";
+  r.model = "chat";
+  r.deployment = "chat-0";
+  r.provider = "openai";
+  r.endpoint_jurisdiction = "EU";
+  r.region = "eu-west";
+  r.input_tokens = 10;
+  r.output_tokens = 20;
+  r.cost_micros = cost_micros;
+  r.status = 200;
+  r.attempts = 1;
+  ledger::AuditRecord a;
+  a.time_us = now;
+  a.request_id = request_id;
+  a.key_id = "e2e";
+  a.caller = "85.214.0.1";
+  a.caller_ip = ledger::CallerIpMode::kFull;
+  a.country = "DE";
+  a.jurisdiction = "EU";
+  a.jurisdiction_source = "ip";
+  a.residency = "EU";
+  a.model = "chat";
+  a.candidates = {{"chat-0", "EU", ""}};
+  a.attempts = {{"chat-0", "EU", "ok", 200, 3}};
+  a.status = 200;
+  a.outcome = "ok";
+  const std::string record = ledger::EncodeRecord(r);
+  const std::string tail = ledger::EncodeRecordTail(a, "e2e-node", a.caller);
+  char* slot = (*ring)->Reserve(ledger::JournalEntrySize(record, tail));
+  ASSERT_NE(slot, nullptr);
+  ledger::WriteJournalEntry(slot, record, tail);
+  (*ring)->Commit();
+}
+
+// The audit verify summary's record count ("OK: N records ...").
+std::string Verify(const TempDir& dir, const std::string& name) {
+  Process verify({BinaryPath(), "audit", "verify", "--data-dir", dir.path() + "/node/data"},
+                 dir.path(), name);
+  EXPECT_EQ(verify.Wait(30s), std::optional<int>(0)) << verify.Stdout() << verify.Stderr();
+  return verify.Stdout();
+}
+
+TEST(Ledger, AnAnswerWhoseRecordWasOnlyInTheJournalIsWrittenOnceByOfflineCommandsOrTheNextStart) {
+  TempDir dir;
+  FakeOpenAI fake(dir);
+  ASSERT_TRUE(fake.ok());
+  std::string config =
+      TestConfig(PricedDeployment("chat", "gpt-4o-mini", fake.base_url() + "/v1") +
+                     PricedDeployment("embed", "text-embedding-3-small", fake.base_url() + "/v1"),
+                 "", 1);
+  const std::string data = dir.path() + "/node/data";
+  {
+    Node node(dir, config, "node");
+    ASSERT_TRUE(node.ok()) << node.process().Stderr();
+    auto r = Request(node.port(), "POST", "/v1/chat/completions", Headers(), Chat("chat", false));
+    ASSERT_TRUE(r && r->status == 200);
+    node.process().Signal(SIGTERM);
+    ASSERT_EQ(node.process().Wait(20s), std::optional<int>(0));
+  }
+  EXPECT_NE(Verify(dir, "verify-0").find("1 records"), std::string::npos);
+
+  // A killed node's journal: `spend --data-dir` writes it first, and sees it.
+  JournalAnsweredRequest(data, "journaled-1", "journal-team", 1234);
+  Process spend({BinaryPath(), "spend", "--data-dir", data, "--by", "team", "--format", "csv"},
+                dir.path(), "spend-dir");
+  ASSERT_EQ(spend.Wait(30s), std::optional<int>(0)) << spend.Stderr();
+  EXPECT_NE(spend.Stdout().find("journal-team,1,10,20,0,0.001234"), std::string::npos)
+      << spend.Stdout();
+  // The chain goes on through it: the audit line is in the log, the log verifies.
+  EXPECT_NE(Verify(dir, "verify-1").find("2 records"), std::string::npos);
+
+  // Another: the next start writes it before serving; one already written is not counted again.
+  JournalAnsweredRequest(data, "journaled-2", "journal-team-2", 77);
+  JournalAnsweredRequest(data, "journaled-1", "journal-team", 1234);
+  {
+    Node node(dir, config, "node");
+    ASSERT_TRUE(node.ok()) << node.process().Stderr();
+    auto spent = Spend(node, "?group_by=team");
+    ASSERT_TRUE(spent && spent->status == 200);
+    size_t t1 = spent->body.find("\"journal-team\"");
+    size_t t2 = spent->body.find("\"journal-team-2\"");
+    ASSERT_NE(t1, std::string::npos) << spent->body;
+    ASSERT_NE(t2, std::string::npos) << spent->body;
+    EXPECT_EQ(Field(spent->body, "cost_micro_usd", t1), 1234) << spent->body;
+    EXPECT_EQ(Field(spent->body, "cost_micro_usd", t2), 77) << spent->body;
+    EXPECT_NE(node.process().Stderr().find("ledger journal replayed"), std::string::npos);
+    node.process().Signal(SIGTERM);
+    ASSERT_EQ(node.process().Wait(20s), std::optional<int>(0));
+  }
+  EXPECT_NE(Verify(dir, "verify-2").find("3 records"), std::string::npos);
 }
 
 }  // namespace

@@ -1,0 +1,39 @@
+#include "ledger/journal_entry.h"
+
+#include <cstdint>
+#include <cstring>
+
+namespace edge::ledger {
+namespace {
+
+constexpr uint8_t kVersion = 1;
+constexpr size_t kFixedBytes = 5;  // version, record length
+
+}  // namespace
+
+size_t JournalEntrySize(std::string_view record, std::string_view audit_tail) {
+  return kFixedBytes + record.size() + audit_tail.size();
+}
+
+void WriteJournalEntry(char* out, std::string_view record, std::string_view audit_tail) {
+  out[0] = static_cast<char>(kVersion);
+  const auto n = static_cast<uint32_t>(record.size());
+  for (int i = 0; i < 4; ++i) out[1 + i] = static_cast<char>((n >> (8 * i)) & 0xff);
+  std::memcpy(out + kFixedBytes, record.data(), record.size());
+  std::memcpy(out + kFixedBytes + record.size(), audit_tail.data(), audit_tail.size());
+}
+
+std::optional<JournalEntry> ParseJournalEntry(std::string_view payload) {
+  if (payload.size() < kFixedBytes || static_cast<uint8_t>(payload[0]) != kVersion) {
+    return std::nullopt;
+  }
+  uint32_t n = 0;
+  for (int i = 0; i < 4; ++i) n |= static_cast<uint32_t>(static_cast<uint8_t>(payload[1 + i])) << (8 * i);
+  if (n == 0 || n > payload.size() - kFixedBytes) return std::nullopt;
+  JournalEntry e;
+  e.record = payload.substr(kFixedBytes, n);
+  e.audit_tail = payload.substr(kFixedBytes + n);
+  return e;
+}
+
+}  // namespace edge::ledger
