@@ -3,10 +3,12 @@
 #include <linux/futex.h>
 #include <pthread.h>
 #include <rocksdb/db.h>
+#include <rocksdb/write_batch.h>
 #include <sys/syscall.h>
 #include <unistd.h>
-#include <rocksdb/write_batch.h>
 
+#include <chrono>
+#include <ctime>
 #include <vector>
 
 namespace edge::ledger {
@@ -20,6 +22,13 @@ static_assert(sizeof(std::atomic<uint32_t>) == sizeof(uint32_t) &&
 
 void FutexWait(std::atomic<uint32_t>& word, uint32_t seen) {
   syscall(SYS_futex, reinterpret_cast<uint32_t*>(&word), FUTEX_WAIT_PRIVATE, seen, nullptr,
+          nullptr, 0);
+}
+
+void FutexWaitFor(std::atomic<uint32_t>& word, uint32_t seen, std::chrono::nanoseconds d) {
+  timespec timeout{static_cast<time_t>(d.count() / 1000000000),
+                   static_cast<long>(d.count() % 1000000000)};
+  syscall(SYS_futex, reinterpret_cast<uint32_t*>(&word), FUTEX_WAIT_PRIVATE, seen, &timeout,
           nullptr, 0);
 }
 
@@ -67,7 +76,9 @@ void Writer::SubmitChain(Job* oldest_first) {
   // The queue is a stack, newest first: reverse the chain, then push it whole.
   Job* newest_first = nullptr;
   Job* last = oldest_first;  // after the reversal: the chain's tail
+  bool awaited = false;
   while (oldest_first != nullptr) {
+    awaited = awaited || oldest_first->Awaited();
     Job* next = oldest_first->next_;
     oldest_first->next_ = newest_first;
     newest_first = oldest_first;
@@ -78,7 +89,9 @@ void Writer::SubmitChain(Job* oldest_first) {
     last->next_ = old;
   } while (!head_.compare_exchange_weak(old, newest_first));
   submitting_.fetch_sub(1);
-  if (old == nullptr) {
+  // A lingering writer sleeps until its deadline unless someone waits for a job. (A push that
+  // saw it lingering came before it stopped lingering, so its next TakeAll has the job.)
+  if ((old == nullptr && !lingering_.load()) || (awaited && lingering_.load())) {
     wake_.fetch_add(1);
     FutexWake(wake_);
   }
@@ -113,6 +126,7 @@ void Writer::Run() {
   for (;;) {
     if (pending == nullptr) pending = TakeAll();
     if (pending != nullptr) {
+      if (options_.linger_us > 0) Linger(pending);
       RunRound(pending);
       continue;
     }
@@ -125,6 +139,33 @@ void Writer::Run() {
     if (head_.load() != nullptr || stopping_.load()) continue;
     FutexWait(wake_, seen);
   }
+}
+
+void Writer::Linger(Job*& pending) {
+  const auto deadline =
+      std::chrono::steady_clock::now() + std::chrono::microseconds(options_.linger_us);
+  Job* last = nullptr;
+  for (Job* j = pending; j != nullptr; j = j->next_) {
+    if (j->Awaited()) return;
+    last = j;
+  }
+  lingering_.store(true);
+  while (!stopping_.load()) {
+    const auto now = std::chrono::steady_clock::now();
+    if (now >= deadline) break;
+    const uint32_t seen = wake_.load();
+    if (head_.load() == nullptr) FutexWaitFor(wake_, seen, deadline - now);
+    Job* more = TakeAll();
+    if (more == nullptr) continue;
+    last->next_ = more;
+    bool awaited = false;
+    for (Job* j = more; j != nullptr; j = j->next_) {
+      awaited = awaited || j->Awaited();
+      last = j;
+    }
+    if (awaited) break;
+  }
+  lingering_.store(false);
 }
 
 // One round: Fill every job (up to the limit) into one batch, one WAL write, then Done each.

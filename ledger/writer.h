@@ -42,6 +42,11 @@ class Job {
   // it back here when the write failed. Must not block.
   virtual void Done(std::unique_ptr<Job> self, Status status) = 0;
 
+  // Whether someone waits for this job's outcome to go on (a held response, a query): the
+  // writer does not linger (WriterOptions::linger_us) while such a job is queued. Any thread;
+  // must not change once submitted.
+  virtual bool Awaited() const { return true; }
+
   // Links `next` after this job, for Writer::SubmitChain (the chain owns its jobs).
   void Chain(Job* next) { next_ = next; }
 
@@ -79,6 +84,12 @@ struct WriterOptions {
   SyncPolicy sync = SyncPolicy::kNone;
   // At most this many jobs per batch; more queued jobs go in the next round at once.
   size_t max_jobs_per_round = 4096;
+  // Linger (Kafka's linger.ms, PostgreSQL's commit_delay): while every queued job is one that
+  // nobody waits for (Job::Awaited false), a round waits up to linger_us from its first job for
+  // more, so that rounds (one WAL write, one wake-up of each worker) carry more jobs. Jobs that
+  // nobody waits for do not wake a lingering writer; an awaited one ends the wait at once, and
+  // so does Stop(). 0: none.
+  int64_t linger_us = 0;
   // A round is not written (its jobs fail with kUnavailable "disk full") while the store's
   // file system has less free space than this, or is read-only (Store::CheckRoom). 0: no check.
   uint64_t min_free_bytes = 8u << 20;
@@ -124,6 +135,8 @@ class Writer {
   // Takes everything queued, oldest first, as a linked list; null when empty.
   Job* TakeAll();
   void RunRound(Job*& pending);
+  // Before a round: waits for more jobs while lingering is allowed (WriterOptions::linger_us).
+  void Linger(Job*& pending);
 
   Store& store_;
   WriterOptions options_;
@@ -131,6 +144,7 @@ class Writer {
   std::atomic<bool> stopping_{false};
   std::atomic<int> submitting_{0};      // Submit calls between their check and their push
   std::atomic<uint32_t> wake_{0};       // bumped when the queue becomes non-empty (a futex)
+  std::atomic<bool> lingering_{false};  // Linger() waits: only awaited jobs wake it
   std::atomic<uint64_t> rounds_{0}, jobs_{0}, failed_jobs_{0}, failed_rounds_{0};
   // The round's state, writer thread only; kept between rounds for their capacity.
   rocksdb::WriteBatch round_batch_;

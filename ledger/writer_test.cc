@@ -278,6 +278,64 @@ TEST_F(WriterTest, StopDrainsEverythingSubmittedAndRefusesTheRest) {
   EXPECT_EQ(w->stats().jobs, ok);
 }
 
+// A job nobody waits for (a journaled commit: its answer is out already).
+class UnawaitedJob : public PutJob {
+ public:
+  using PutJob::PutJob;
+  bool Awaited() const override { return false; }
+};
+
+TEST_F(WriterTest, LingerGathersJobsNobodyWaitsForIntoOneRound) {
+  WriterOptions o;
+  o.linger_us = 2'000'000;
+  Journal j;
+  Writer w(*store_, o);
+  const auto start = std::chrono::steady_clock::now();
+  for (int i = 0; i < 5; ++i) {
+    w.Submit(std::make_unique<UnawaitedJob>(j, Name("u", i)));
+    std::this_thread::sleep_for(std::chrono::milliseconds(2));
+  }
+  j.WaitDone(5);
+  EXPECT_GE(std::chrono::steady_clock::now() - start, std::chrono::seconds(2));
+  EXPECT_EQ(w.stats().rounds, 1u);
+  for (const auto& [name, status] : j.done) EXPECT_TRUE(status.ok()) << name;
+}
+
+TEST_F(WriterTest, AJobSomeoneWaitsForEndsTheLingerAtOnce) {
+  WriterOptions o;
+  o.linger_us = 60'000'000;
+  Journal j;
+  Writer w(*store_, o);
+  w.Submit(std::make_unique<UnawaitedJob>(j, "unawaited"));
+  std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  {
+    std::lock_guard lock(j.mu);
+    EXPECT_TRUE(j.done.empty());  // lingering
+  }
+  const auto start = std::chrono::steady_clock::now();
+  w.Submit(std::make_unique<PutJob>(j, "awaited"));
+  j.WaitDone(2);
+  EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::seconds(10));
+  EXPECT_EQ(j.done[0].first, "unawaited");  // still in submission order
+  EXPECT_EQ(j.done[1].first, "awaited");
+}
+
+TEST_F(WriterTest, StopEndsTheLingerAndWritesWhatWasQueued) {
+  WriterOptions o;
+  o.linger_us = 60'000'000;
+  Journal j;
+  auto w = std::make_unique<Writer>(*store_, o);
+  w->Submit(std::make_unique<UnawaitedJob>(j, "queued"));
+  std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  const auto start = std::chrono::steady_clock::now();
+  w->Stop();
+  EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::seconds(10));
+  ASSERT_EQ(j.done.size(), 1u);
+  EXPECT_TRUE(j.done[0].second.ok());
+  auto v = store_->Get(Family::kMeta, "queued");
+  ASSERT_TRUE(v.ok() && v->has_value());
+}
+
 TEST_F(WriterTest, WritesSurviveReopen) {
   Journal j;
   {

@@ -93,6 +93,8 @@ void AdminHandler::OnRequest(net::ServerExchange& ex) {
   }
   if (path == "/readyz" && get) {
     if (ready_->load(std::memory_order_acquire)) {
+      // The store's health as of every commit handed over before (see AwaitHandedOver below).
+      if (ledger_ != nullptr) ledger_->AwaitHandedOver(kLedgerCatchUpMs);
       if (ledger_ != nullptr && !ledger_->healthy()) {
         Answer a = LedgerNotReady(*ledger_);
         ReplyJson(ex, cfg, a.status, a.body);

@@ -37,6 +37,9 @@ class CommitJob final : public ledger::LoopJob {
   // The record is in the worker's journal, which outlives a killed process, and the job in the
   // writer's queue, so that a query made after this answer arrives waits for it
   // (LedgerService::AwaitHandedOver): the answer may go.
+  // A journaled commit's answer is out already: the writer may gather more before writing.
+  bool Awaited() const override { return journal_ == nullptr; }
+
   void AfterHandOff() override {
     if (ctx_.response_hold) ctx_.response_hold->Release(true);
   }
@@ -49,38 +52,42 @@ class CommitJob final : public ledger::LoopJob {
     return Status::Ok();
   }
 
+  // The outcome's counts and the store's health are settled here, on the writer thread, so
+  // that a query that waited for the commits handed over before it (AwaitHandedOver: /readyz,
+  // /metrics) sees them (the writer thread is the only one that bumps a shard's committed
+  // counters).
   void OnWritten(const Status& status) override {
     for (auto& part : parts_) part->Written(status);
-    // Counted here, on the writer thread, so that AwaitHandedOver covers the counts too (the
-    // writer thread is the only one that bumps a shard's committed counters).
-    if (status.ok()) svc_.counters().records.fetch_add(1, std::memory_order_relaxed);
+    svc_.ReportWrite(status);
     if (ctx_.services.metrics != nullptr) {
       ctx_.services.metrics->LedgerCommitted(NowMicros() - submitted_us_);
     }
+    if (status.ok()) {
+      svc_.counters().records.fetch_add(1, std::memory_order_relaxed);
+      return;
+    }
+    svc_.counters().write_failures.fetch_add(1, std::memory_order_relaxed);
+    // serve: the client still gets its answer, unbilled (logged, counted). refuse: the client
+    // never sees a complete answer whose record was not written, unless there was nothing to
+    // bill in it. A journaled answer is out already (journaled only under serve).
+    deliver_ = journal_ != nullptr || !svc_.refuse_on_error() || !billed_;
+    if (deliver_) svc_.counters().unbilled.fetch_add(1, std::memory_order_relaxed);
     // Only the job that added the id to the recorder's recent set takes it out again: a
     // duplicate found it there (or stored) on behalf of the job that did.
-    if (!status.ok() && !duplicate_) svc_.recorder().Forget(record_.request_id);
+    if (!duplicate_) svc_.recorder().Forget(record_.request_id);
   }
 
   void OnLoopDone(Status status) override {
-    svc_.ReportWrite(status);
-    // Written or given up (serve: unbilled, below): either way not to be replayed.
+    // Written or given up (serve: unbilled): either way not to be replayed.
     if (journal_ != nullptr) journal_->Release(journal_end_);
-    bool deliver = true;
     if (!status.ok()) {
-      svc_.counters().write_failures.fetch_add(1, std::memory_order_relaxed);
-      // serve: the client still gets its answer, unbilled (logged, counted). refuse: the
-      // client never sees a complete answer whose record was not written — unless there
-      // was nothing to bill in it.
-      deliver = !svc_.refuse_on_error() || !billed_;
       svc_.MaybeProbe(NowMicros());  // lets the store resume once the cause is gone
-      if (deliver) svc_.counters().unbilled.fetch_add(1, std::memory_order_relaxed);
       log::Error("ledger record not written",
                  {{"request_id", record_.request_id},
                   {"error", status.ToString()},
-                  {"response", deliver ? "delivered unbilled" : "aborted"}});
+                  {"response", deliver_ ? "delivered unbilled" : "aborted"}});
     }
-    if (ctx_.response_hold) ctx_.response_hold->Release(deliver);
+    if (ctx_.response_hold) ctx_.response_hold->Release(deliver_);
     ctx_.services.deleter->Delete(&ctx_);
   }
 
@@ -94,6 +101,7 @@ class CommitJob final : public ledger::LoopJob {
   int64_t submitted_us_;    // llm_edge_ledger_commit_seconds
   ledger::JournalRing* journal_;
   uint64_t journal_end_;
+  bool deliver_ = true;  // set by OnWritten (writer thread), read by OnLoopDone after it
 };
 
 // Copies the commit into the worker's journal when it can carry it: ledger.on_error is serve

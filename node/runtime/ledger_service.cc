@@ -19,6 +19,10 @@
 namespace edge::runtime {
 namespace {
 
+// How long a writer round may wait for more commits when nobody waits for the ones it has
+// (ledger/writer.h, WriterOptions::linger_us).
+constexpr int64_t kWriterLingerUs = 3000;
+
 // Free space below which a failed store is not resumed: where the writer stops writing.
 constexpr uint64_t kResumeFreeBytes = ledger::WriterOptions{}.min_free_bytes;
 
@@ -84,6 +88,9 @@ Result<std::unique_ptr<LedgerService>> LedgerService::Open(const config::Config&
   EDGE_RETURN_IF_ERROR(svc->LoadSpent(cfg, now_wall_micros));
   ledger::WriterOptions wopts;
   wopts.round_hook = svc->recorder_.coalescing_hook();  // one merge per roll-up cell per round
+  // A journaled commit's answer is out before its round: rounds may wait for more commits
+  // (bench/ledger_cost.sh, 2 workers, 16 connections: 0 ms 33.7k req/s, 1 ms 37k, 3 ms 38.5k).
+  wopts.linger_us = kWriterLingerUs;
   svc->recorder_.trust_unique_ids();  // node/net/request_id.h: ids never repeat, not even across restarts
   if (cfg.federation.enabled()) {
     // The summary the gossip carries: continues from the roll-ups, then follows every round.
