@@ -37,6 +37,11 @@ Dims DimsOf(const Record& r) {
 }
 
 Status Recorder::Fill(const Record& r, rocksdb::WriteBatch& batch, Store& store, bool* duplicate) {
+  return Fill(r, EncodeRecord(r), batch, store, duplicate);
+}
+
+Status Recorder::Fill(const Record& r, std::string_view encoded, rocksdb::WriteBatch& batch,
+                      Store& store, bool* duplicate) {
   *duplicate = false;
   if (r.request_id.empty()) return InvalidArgument("ledger record without a request id");
   if (!unique_ids_) {
@@ -52,8 +57,8 @@ Status Recorder::Fill(const Record& r, rocksdb::WriteBatch& batch, Store& store,
   }
   rocksdb::ColumnFamilyHandle* records = store.Handle(Family::kRecords);
   rocksdb::ColumnFamilyHandle* rollups = store.Handle(Family::kRollups);
-  std::string value = EncodeRecord(r);
-  rocksdb::Status s = batch.Put(records, r.request_id, value);
+  rocksdb::Status s = batch.Put(records, r.request_id,
+                                rocksdb::Slice(encoded.data(), encoded.size()));
   if (!s.ok()) return FromRocks(s, "ledger batch");
   if (coalesce_) {
     staged_ = &r;  // summed into its group by JobFilled, if the job's writes are kept

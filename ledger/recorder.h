@@ -52,6 +52,10 @@ class Recorder : private RoundHook {
 
   // Adds `r` and its roll-ups to `batch`; *duplicate says it was skipped as already there.
   Status Fill(const Record& r, rocksdb::WriteBatch& batch, Store& store, bool* duplicate);
+  // The same with `encoded` = EncodeRecord(r), made beforehand (the node makes it on the
+  // worker, which copies it into its journal too).
+  Status Fill(const Record& r, std::string_view encoded, rocksdb::WriteBatch& batch, Store& store,
+              bool* duplicate);
   // The job carrying `request_id` failed to write: a later retry may write it.
   void Forget(const std::string& request_id);
 

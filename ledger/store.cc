@@ -44,10 +44,11 @@ rocksdb::ColumnFamilyOptions FamilyOptions(Family f, const StoreOptions& o) {
   cf.write_buffer_size = 8 << 20;
   switch (f) {
     case Family::kRecords:
-      // Point lookups by request id (the idempotency check) mostly miss: a bloom filter
-      // answers them without reading blocks.
-      table.filter_policy.reset(rocksdb::NewBloomFilterPolicy(10));
       if (o.record_lookups) {
+        // Point lookups by request id (the idempotency check) mostly miss: a bloom filter
+        // answers them without reading blocks. Without them (the node) the filter would only
+        // be built, at every flush and compaction, for the rare replay of a journal.
+        table.filter_policy.reset(rocksdb::NewBloomFilterPolicy(10));
         // The same for the memtables, where nearly every check lands (ids are recent): a
         // whole-key bloom filter (2 % of the write buffer) answers "not there" without a
         // skip-list search.

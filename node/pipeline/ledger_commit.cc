@@ -18,13 +18,14 @@ class CommitJob final : public ledger::LoopJob {
  public:
   // `journal`: the worker's ring holds this commit up to `journal_end` (the response goes out
   // once the job is handed to the writer); null: the response waits for the round.
-  CommitJob(RequestContext& ctx, ledger::Record record, ledger::JournalRing* journal,
-            uint64_t journal_end)
+  CommitJob(RequestContext& ctx, ledger::Record record, std::string encoded,
+            ledger::JournalRing* journal, uint64_t journal_end)
       : LoopJob(*ctx.services.ledger_inbox),
         ctx_(ctx),
         svc_(*ctx.services.ledger),
         parts_(std::move(ctx.commit_parts)),
         record_(std::move(record)),
+        encoded_(std::move(encoded)),
         billed_(record_.input_tokens != 0 || record_.output_tokens != 0 ||
                 record_.cost_micros != 0 || !record_.priced),
         submitted_us_(NowMicros()),
@@ -47,7 +48,7 @@ class CommitJob final : public ledger::LoopJob {
   // The parts go last: once the audit part filled, its record is a link of the chain that
   // the next jobs build on, so nothing after it may fail this job alone (ledger/audit_log.h).
   Status Fill(rocksdb::WriteBatch& batch, ledger::Store& store) override {
-    EDGE_RETURN_IF_ERROR(svc_.recorder().Fill(record_, batch, store, &duplicate_));
+    EDGE_RETURN_IF_ERROR(svc_.recorder().Fill(record_, encoded_, batch, store, &duplicate_));
     for (auto& part : parts_) EDGE_RETURN_IF_ERROR(part->Fill(batch, store));
     return Status::Ok();
   }
@@ -96,6 +97,7 @@ class CommitJob final : public ledger::LoopJob {
   runtime::LedgerService& svc_;
   std::vector<std::unique_ptr<ledger::JobPart>> parts_;
   ledger::Record record_;
+  std::string encoded_;  // EncodeRecord(record_), made on the worker
   bool billed_;
   bool duplicate_ = false;  // Fill found the id already recorded (writer thread)
   int64_t submitted_us_;    // llm_edge_ledger_commit_seconds
@@ -110,7 +112,7 @@ class CommitJob final : public ledger::LoopJob {
 // Responses API conversation is not). Returns the entry's end, or 0 when the response must
 // wait for its round.
 uint64_t Journal(const RequestContext& ctx, const runtime::LedgerService& svc,
-                 const ledger::Record& record, ledger::JournalRing* ring) {
+                 std::string_view encoded, ledger::JournalRing* ring) {
   if (ring == nullptr || svc.refuse_on_error() || !svc.healthy()) return 0;
   std::string_view tail;
   for (const auto& part : ctx.commit_parts) {
@@ -118,7 +120,6 @@ uint64_t Journal(const RequestContext& ctx, const runtime::LedgerService& svc,
     if (!t) return 0;
     tail = *t;
   }
-  const std::string encoded = ledger::EncodeRecord(record);
   char* slot = ring->Reserve(ledger::JournalEntrySize(encoded, tail));
   if (slot == nullptr) return 0;  // full: the writer is behind, so this one waits
   ledger::WriteJournalEntry(slot, encoded, tail);
@@ -202,10 +203,12 @@ void CommitToLedger(RequestContext& ctx, ledger::Record record) {
   if (ctx.response_hold) ctx.response_hold->Detach();
   ctx.commit_pending = true;
   ledger::JournalRing* ring = ctx.services.journal;
-  const uint64_t journal_end = Journal(ctx, *svc, record, ring);
+  std::string encoded = ledger::EncodeRecord(record);
+  const uint64_t journal_end = Journal(ctx, *svc, encoded, ring);
   ctx.services.ledger_inbox->Submit(
-      svc->writer(), std::make_unique<CommitJob>(ctx, std::move(record),
-                                                 journal_end != 0 ? ring : nullptr, journal_end));
+      svc->writer(),
+      std::make_unique<CommitJob>(ctx, std::move(record), std::move(encoded),
+                                  journal_end != 0 ? ring : nullptr, journal_end));
 }
 
 }  // namespace edge::pipeline
