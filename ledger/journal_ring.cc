@@ -32,8 +32,8 @@ Status Errno(const std::string& what, const std::string& path) {
 }  // namespace
 
 struct JournalRing::Header {
-  char magic[8];
-  uint64_t capacity;
+  char magic[8];      // offset 0
+  uint64_t capacity;  // offset 8
   alignas(64) std::atomic<uint64_t> head;   // bytes ever appended
   alignas(64) std::atomic<uint64_t> floor;  // bytes whose records are written
 };
@@ -75,16 +75,18 @@ Result<std::unique_ptr<JournalRing>> JournalRing::Open(const std::string& path,
       return s;
     }
   } else {
-    Header h{};
-    if (static_cast<uint64_t>(st.st_size) < kHeaderBytes ||
-        pread(fd, &h, sizeof(h), 0) != static_cast<ssize_t>(sizeof(h)) ||
-        std::memcmp(h.magic, kMagic, sizeof(kMagic)) != 0 || h.capacity < 4096 ||
-        (h.capacity & (h.capacity - 1)) != 0 || h.capacity > (uint64_t{1} << 31) ||
-        static_cast<uint64_t>(st.st_size) != kHeaderBytes + h.capacity) {
+    char head[16];  // the magic and the capacity, read as bytes (the header holds atomics)
+    uint64_t cap = 0;
+    const bool readable = static_cast<uint64_t>(st.st_size) >= kHeaderBytes &&
+                          pread(fd, head, sizeof(head), 0) == static_cast<ssize_t>(sizeof(head));
+    if (readable) std::memcpy(&cap, head + 8, sizeof(cap));
+    if (!readable || std::memcmp(head, kMagic, sizeof(kMagic)) != 0 || cap < 4096 ||
+        (cap & (cap - 1)) != 0 || cap > (uint64_t{1} << 31) ||
+        static_cast<uint64_t>(st.st_size) != kHeaderBytes + cap) {
       ::close(fd);
       return Internal("journal " + path + " is not a journal file (or is damaged)");
     }
-    capacity = h.capacity;
+    capacity = cap;
     size = kHeaderBytes + capacity;
   }
   void* map = mmap(nullptr, size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
