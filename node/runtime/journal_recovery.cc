@@ -1,5 +1,8 @@
 #include "node/runtime/journal_recovery.h"
 
+#include <fcntl.h>
+#include <unistd.h>
+
 #include <cstdint>
 #include <filesystem>
 #include <limits>
@@ -11,6 +14,23 @@
 #include "ledger/writer.h"
 
 namespace edge::runtime {
+namespace {
+
+// Whether another process holds the store's lock (RocksDB locks its LOCK file with fcntl):
+// asked without opening the store, whose read-write open would touch files (its info log)
+// of the running node's before it found the lock taken.
+bool LockedByAnotherProcess(const std::string& store_dir) {
+  int fd = ::open((store_dir + "/LOCK").c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return false;
+  struct flock probe {};
+  probe.l_type = F_WRLCK;
+  probe.l_whence = SEEK_SET;
+  const bool locked = fcntl(fd, F_GETLK, &probe) == 0 && probe.l_type != F_UNLCK;
+  ::close(fd);
+  return locked;
+}
+
+}  // namespace
 
 Status RecoverJournalsOfStoppedNode(const std::string& data_dir) {
   // Nothing is opened, created or mapped unless the node left ring files and a store, and is
@@ -25,6 +45,7 @@ Status RecoverJournalsOfStoppedNode(const std::string& data_dir) {
     }
   }
   if (!any_ring || !std::filesystem::is_directory(store_dir, ec)) return Status::Ok();
+  if (LockedByAnotherProcess(store_dir)) return Status::Ok();  // the node runs
   ledger::StoreOptions options;
   options.record_lookups = false;
   auto store = ledger::Store::Open(store_dir, options);
