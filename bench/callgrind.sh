@@ -26,7 +26,8 @@ command -v valgrind >/dev/null || { echo "valgrind not found" >&2; exit 1; }
 
 TMP=$(mktemp -d)
 trap 'kill $(jobs -p) 2>/dev/null || true; if [ -n "${KEEP_TMP:-}" ]; then echo "kept $TMP" >&2; else rm -rf "$TMP"; fi' EXIT
-free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+# shellcheck source=bench/common.sh
+source "$(dirname "$0")/common.sh"
 FAKE=$(free_port)
 python3 tests/fakes/fake_openai.py --port "$FAKE" >"$TMP/fake.log" 2>&1 &
 for _ in $(seq 50); do grep -q LISTENING "$TMP/fake.log" && break; sleep 0.1; done

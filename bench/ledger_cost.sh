@@ -14,6 +14,8 @@
 # no such switch. This script makes that build in build-bench-switches when it is missing.
 set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
+# shellcheck source=bench/common.sh
+source "$ROOT/bench/common.sh"
 ROUNDS=${ROUNDS:-3}
 CONNS=${CONNS:-16}
 WORKERS=${WORKERS:-0}
@@ -34,13 +36,10 @@ cleanup() {
   rm -rf "$TMP"
 }
 trap cleanup EXIT
-free_port() {
-  python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
-}
 
 # nginx proxy_pass with upstream keep-alive, before a fake answering as threads.sh's does.
 FAKE_PORT=$(free_port); PROXY_PORT=$(free_port)
-ANSWER='{"id":"chatcmpl-bench","object":"chat.completion","created":1718345014,"model":"gpt-4o-mini-2024-07-18","choices":[{"index":0,"message":{"role":"assistant","content":"Hello! How can I help you today?","refusal":null},"logprobs":null,"finish_reason":"stop"}],"usage":{"prompt_tokens":19,"completion_tokens":9,"total_tokens":28},"system_fingerprint":"fp_bench"}'
+ANSWER=$BENCH_ANSWER
 NGINX_WORKERS=$([[ $WORKERS == 0 ]] && echo auto || echo "$WORKERS")
 mkdir -p "$TMP/nginx/tmp"
 cat >"$TMP/nginx/nginx.conf" <<EOF

@@ -20,6 +20,8 @@
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
+# shellcheck source=bench/common.sh
+source "$ROOT/bench/common.sh"
 DURATION=${DURATION:-10s}
 CONNS=${CONNS:-"1 16 64"}
 THREADS=${THREADS:-2}
@@ -67,9 +69,6 @@ cleanup() {
 trap cleanup EXIT
 
 die() { echo "bench: $*" >&2; exit 1; }
-free_port() {
-  "$PY" -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
-}
 # Waits until URL answers with HTTP status $2 (default 200); extra curl arguments follow.
 wait_http() {
   local url=$1 want=${2:-200} i
@@ -105,7 +104,7 @@ fi
 # ---- the request and the fake upstream's fixed answer ----
 BODY='{"model":"gpt-4o-mini","messages":[{"role":"system","content":"You are a helpful assistant."},{"role":"user","content":"Say hello in one short sentence."}],"temperature":0.2}'
 STREAM_BODY='{"model":"bench-stream","stream":true,"messages":[{"role":"system","content":"You are a helpful assistant."},{"role":"user","content":"Say hello in one short sentence."}],"temperature":0.2}'
-ANSWER='{"id":"chatcmpl-bench","object":"chat.completion","created":1718345014,"model":"gpt-4o-mini-2024-07-18","choices":[{"index":0,"message":{"role":"assistant","content":"Hello! How can I help you today?","refusal":null},"logprobs":null,"finish_reason":"stop"}],"usage":{"prompt_tokens":19,"completion_tokens":9,"total_tokens":28,"prompt_tokens_details":{"cached_tokens":0,"audio_tokens":0},"completion_tokens_details":{"reasoning_tokens":0,"audio_tokens":0,"accepted_prediction_tokens":0,"rejected_prediction_tokens":0}},"system_fingerprint":"fp_bench"}'
+ANSWER=$BENCH_ANSWER
 # Headers of the every-feature llm-edge row (tags; the caller's address behind a trusted proxy).
 TAG_HEADERS=("X-Edge-Team: bench" "X-Edge-Feature: chat" "X-Edge-Env: prod"
              "X-Edge-Tags: tenant=acme,ab=blue")

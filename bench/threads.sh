@@ -12,11 +12,13 @@
 # deployment, key auth; all: also geo from a trusted X-Forwarded-For, tag headers, key and team
 # budgets with rpm/tpm, latency routing over three deployments, gossip with two (absent) peers).
 # bench/stages.sh turns a CALLGRIND=1 run into instructions per request per pipeline stage.
-# The fake upstream is nginx answering a fixed completion, as in run.sh. Threads are named by
-# their comm (`ledger-writer`, `rocksdb:high`, ...) and id; counts are from /proc (CPU) or
+# The fake upstream is nginx answering bench/common.sh's completion, as in run.sh. Threads are
+# named by their comm (`ledger-writer`, `rocksdb:high`, ...) and id; counts are from /proc (CPU) or
 # callgrind's per-thread totals, divided by the requests wrk completed.
 set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
+# shellcheck source=bench/common.sh
+source "$ROOT/bench/common.sh"
 BIN=${1:-$ROOT/build-release/node/llm-edge}
 CONNS=${CONNS:-16}
 WORKERS=${WORKERS:-1}
@@ -34,13 +36,10 @@ cleanup() {
   if [[ "${KEEP_TMP:-0}" == 1 ]]; then echo "kept $TMP"; else rm -rf "$TMP"; fi
 }
 trap cleanup EXIT
-free_port() {
-  python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
-}
 FAKE_PORT=$(free_port); EDGE_PORT=$(free_port); ADMIN_PORT=$(free_port)
 KEY=sk-threads-bench
 KEY_SHA=$(printf %s "$KEY" | sha256sum | cut -d' ' -f1)
-ANSWER='{"id":"chatcmpl-bench","object":"chat.completion","created":1718345014,"model":"gpt-4o-mini-2024-07-18","choices":[{"index":0,"message":{"role":"assistant","content":"Hello! How can I help you today?","refusal":null},"logprobs":null,"finish_reason":"stop"}],"usage":{"prompt_tokens":19,"completion_tokens":9,"total_tokens":28},"system_fingerprint":"fp_bench"}'
+ANSWER=$BENCH_ANSWER
 
 mkdir -p "$TMP/fake/tmp"
 cat >"$TMP/fake/nginx.conf" <<EOF
