@@ -126,16 +126,22 @@ std::string JournalPath(const std::string& data_dir, unsigned index) {
   return JournalDir(data_dir) + "/worker-" + std::to_string(index) + ".ring";
 }
 
-Result<OpenedJournals> OpenJournals(const std::string& dir) {
-  OpenedJournals out;
-  std::error_code ec;
-  if (!std::filesystem::is_directory(dir, ec)) return out;
+Result<std::vector<std::string>> JournalFiles(const std::string& dir) {
   std::vector<std::string> paths;
+  std::error_code ec;
+  if (!std::filesystem::is_directory(dir, ec)) return paths;
   for (const auto& e : std::filesystem::directory_iterator(dir, ec)) {
     if (e.path().extension() == ".ring") paths.push_back(e.path().string());
   }
   if (ec) return Unavailable("journal " + dir + ": " + ec.message());
   std::sort(paths.begin(), paths.end());
+  return paths;
+}
+
+Result<OpenedJournals> OpenJournals(const std::string& dir) {
+  OpenedJournals out;
+  EDGE_ASSIGN_OR_RETURN(std::vector<std::string> paths, JournalFiles(dir));
+  std::error_code ec;
   for (const std::string& path : paths) {
     auto ring = JournalRing::Open(path, JournalRing::kDefaultCapacity);
     if (ring.ok()) {

@@ -41,6 +41,10 @@ Result<ReplayCounts> ReplayJournals(const std::vector<JournalRing*>& rings, Stor
 std::string JournalDir(const std::string& data_dir);
 std::string JournalPath(const std::string& data_dir, unsigned index);
 
+// The ring files in `dir`, sorted; none when the directory does not exist. Lists only:
+// nothing is opened.
+Result<std::vector<std::string>> JournalFiles(const std::string& dir);
+
 struct OpenedJournals {
   std::vector<std::unique_ptr<JournalRing>> rings;
   // Files that are not readable journals, renamed aside (".unreadable") so that they neither

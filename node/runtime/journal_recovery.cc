@@ -37,14 +37,11 @@ Status RecoverJournalsOfStoppedNode(const std::string& data_dir) {
   // not running: its store's lock is taken first.
   const std::string journal_dir = ledger::JournalDir(data_dir);
   const std::string store_dir = data_dir + "/ledger";
+  Result<std::vector<std::string>> files = ledger::JournalFiles(journal_dir);
   std::error_code ec;
-  bool any_ring = false;
-  if (std::filesystem::is_directory(journal_dir, ec)) {
-    for (const auto& e : std::filesystem::directory_iterator(journal_dir, ec)) {
-      if (e.path().extension() == ".ring") any_ring = true;
-    }
+  if (!files.ok() || files->empty() || !std::filesystem::is_directory(store_dir, ec)) {
+    return Status::Ok();
   }
-  if (!any_ring || !std::filesystem::is_directory(store_dir, ec)) return Status::Ok();
   if (LockedByAnotherProcess(store_dir)) return Status::Ok();  // the node runs
   ledger::StoreOptions options;
   options.record_lookups = false;
