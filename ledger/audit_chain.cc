@@ -1,5 +1,7 @@
 #include "ledger/audit_chain.h"
 
+#include "ledger/audit_binary.h"
+
 namespace edge::ledger {
 namespace {
 
@@ -37,7 +39,7 @@ Status AuditChain::Restore(std::string_view last_record_line, std::string_view l
                            int64_t now_us) {
   State s;
   if (!last_record_line.empty()) {
-    Result<RecordLine> r = DecodeRecordLine(last_record_line);
+    Result<RecordLine> r = DecodeStoredRecord(last_record_line);
     if (!r.ok()) return DataLoss("the last record: " + r.status().message());
     if (!r->hash_matches) return DataLoss("the last record does not match its hash");
     s.last_seq = r->seq;
@@ -59,7 +61,7 @@ Status AuditChain::Restore(std::string_view last_record_line, std::string_view l
 
 std::string AuditChain::EncodeTail(const AuditRecord& record) const {
   const std::string caller = ApplyCallerIpMode(record.caller, record.caller_ip, options_.salt);
-  return EncodeRecordTail(record, options_.node, caller);
+  return EncodeRecordFields(record, options_.node, caller);
 }
 
 Status AuditChain::Append(const AuditRecord& record, int64_t now_us,
@@ -68,14 +70,15 @@ Status AuditChain::Append(const AuditRecord& record, int64_t now_us,
 }
 
 Status AuditChain::AppendTail(std::string_view tail, int64_t now_us,
-                              std::vector<AuditEntry>* out) {
+                              std::vector<AuditEntry>* out, int format) {
   const State before = state_;
   const size_t entries_before = out->size();
   if (state_.last_digest_us == 0) state_.last_digest_us = now_us;  // not restored: a new log
   const uint64_t seq = state_.last_seq + 1;
   Sha256 hash;
   out->push_back({AuditRecordKey(seq),
-                  EncodeRecordLineFromTail(tail, seq, state_.last_hash, &hash)});
+                  format == 1 ? EncodeRecordLineFromTail(tail, seq, state_.last_hash, &hash)
+                              : EncodeStoredRecord(tail, seq, state_.last_hash, &hash)});
   state_.last_seq = seq;
   state_.last_hash = hash;
   Status st = state_.last_seq - state_.signed_seq >= options_.digest_every

@@ -67,8 +67,8 @@ class AuditChain {
   // `key` signs digests; it must outlive the chain.
   AuditChain(AuditChainOptions options, SigningKey* key);
 
-  // Continues the chain found in the store: its last record's and last digest's lines
-  // (empty when there is none). kInternal when they do not decode or disagree.
+  // Continues the chain found in the store: its last record's stored value and last digest's
+  // line (empty when there is none). kInternal when they do not decode or disagree.
   Status Restore(std::string_view last_record_line, std::string_view last_digest_line,
                  int64_t now_us);
 
@@ -78,10 +78,13 @@ class AuditChain {
   // worker's job), so its memory is freed by the thread that allocated it.
   Status Append(const AuditRecord& record, int64_t now_us, std::vector<AuditEntry>* out);
   // The same in two steps: EncodeTail, on any thread (it reads only what the constructor
-  // set), makes what does not depend on the chain (audit_codec.h: EncodeRecordTail);
-  // AppendTail, on the chain's thread, links it.
+  // set), makes what does not depend on the chain (audit_binary.h: EncodeRecordFields);
+  // AppendTail, on the chain's thread, links it. A tail of format 1 (a format-1 line's
+  // members from "time" on, audit_codec.h: EncodeRecordTail, as a journal written by an older
+  // node holds it) is stored as a format-1 line.
   std::string EncodeTail(const AuditRecord& record) const;
-  Status AppendTail(std::string_view tail, int64_t now_us, std::vector<AuditEntry>* out);
+  Status AppendTail(std::string_view tail, int64_t now_us, std::vector<AuditEntry>* out,
+                    int format = 2);
   // A digest of the records not yet covered, if there are any and `force` or the interval
   // has passed since the last digest (a timer calls it; shutdown forces it).
   Status DigestIfDue(int64_t now_us, bool force, std::vector<AuditEntry>* out);

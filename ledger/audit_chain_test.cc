@@ -64,13 +64,13 @@ TEST_F(AuditChainTest, NumbersLinksAndDigestsEveryNRecords) {
   EXPECT_EQ(head.signed_seq, 20u);
   EXPECT_EQ(cf_.size(), 27u);
 
-  Result<RecordLine> r1 = DecodeRecordLine(cf_[AuditRecordKey(1)]);
+  Result<RecordLine> r1 = DecodeStoredRecord(cf_[AuditRecordKey(1)]);
   ASSERT_TRUE(r1.ok());
   EXPECT_EQ(r1->prev, kZeroHash);
   EXPECT_EQ(r1->record.node, "eu-west-a");
-  Result<RecordLine> r2 = DecodeRecordLine(cf_[AuditRecordKey(2)]);
+  Result<RecordLine> r2 = DecodeStoredRecord(cf_[AuditRecordKey(2)]);
   EXPECT_EQ(r2->prev, r1->hash);
-  Result<RecordLine> r25 = DecodeRecordLine(cf_[AuditRecordKey(25)]);
+  Result<RecordLine> r25 = DecodeStoredRecord(cf_[AuditRecordKey(25)]);
   EXPECT_EQ(r25->hash, head.hash);
 
   Result<DigestLine> d1 = DecodeDigestLine(cf_[AuditDigestKey(1)]);
@@ -79,7 +79,7 @@ TEST_F(AuditChainTest, NumbersLinksAndDigestsEveryNRecords) {
   EXPECT_EQ(d1->digest.first_seq, 1u);
   EXPECT_EQ(d1->digest.last_seq, 10u);
   EXPECT_EQ(d1->digest.prev_digest_hash, kZeroHash);
-  EXPECT_EQ(d1->digest.chain_head, DecodeRecordLine(cf_[AuditRecordKey(10)])->hash);
+  EXPECT_EQ(d1->digest.chain_head, DecodeStoredRecord(cf_[AuditRecordKey(10)])->hash);
   EXPECT_EQ(d1->digest.key_id, key_->key_id());
   EXPECT_TRUE(pub_->Verify(d1->signed_bytes, d1->signature_der));
   EXPECT_EQ(d2->digest.first_seq, 11u);
@@ -167,7 +167,7 @@ TEST_F(AuditChainTest, AppliesTheCallerIpModeWithTheStoreSalt) {
   r.caller_ip = CallerIpMode::kHash;
   std::vector<AuditEntry> out;
   ASSERT_TRUE(chain.Append(r, kT0, &out).ok());
-  Result<RecordLine> line = DecodeRecordLine(out[0].value);
+  Result<RecordLine> line = DecodeStoredRecord(out[0].value);
   ASSERT_TRUE(line.ok());
   EXPECT_EQ(line->record.caller, ApplyCallerIpMode("85.214.0.77", CallerIpMode::kHash, "salt"));
   EXPECT_EQ(out[0].value.find("85.214.0.77"), std::string::npos);

@@ -8,6 +8,7 @@
 #include <cstring>
 
 #include "common/utc_time.h"
+#include "ledger/audit_binary.h"
 
 namespace edge::ledger {
 namespace {
@@ -96,14 +97,31 @@ class LineBuilder {
 // The line up to "prev"'s value, what the chain adds, as LineBuilder writes it (a hash's hex
 // is plain ASCII).
 constexpr size_t kRecordHeadBytes = 128;
-void AppendRecordHead(uint64_t seq, const Sha256& prev, std::string* out) {
+constexpr std::string_view kFormat1Prefix = R"({"type":"record",)";
+constexpr std::string_view kFormat2Prefix = R"({"type":"record","format":2,)";
+void AppendRecordHead(uint64_t seq, const Sha256& prev, std::string* out,
+                      std::string_view prefix = kFormat1Prefix) {
   char num[24];
   auto [end, ec] = std::to_chars(num, num + sizeof num, seq);
-  *out += R"({"type":"record","seq":)";
+  *out += prefix;
+  *out += R"("seq":)";
   out->append(num, end);
   *out += R"(,"prev":")";
   *out += ToHex(prev);
   *out += '"';
+}
+
+// A format-2 line: a format-1 line's members with "format" after "type", and the hash given.
+std::string RenderFormat2Line(const AuditRecord& r, uint64_t seq, const Sha256& prev,
+                              const Sha256& hash) {
+  std::string line;
+  AppendRecordHead(seq, prev, &line, kFormat2Prefix);
+  line += EncodeRecordTail(r, r.node, r.caller);
+  line.pop_back();
+  line += kHashMember;
+  line += ToHex(hash);
+  line += "\"}";
+  return line;
 }
 
 std::string EncodeRecordBody(const AuditRecord& r, std::string_view node, std::string_view caller,
@@ -269,6 +287,10 @@ std::string EncodeRecordLineFromTail(std::string_view tail, uint64_t seq, const 
 }
 
 Result<RecordLine> DecodeRecordLine(std::string_view line) {
+  if (line.starts_with(kFormat2Prefix) &&
+      line.substr(kFormat2Prefix.size()).starts_with(R"("unreadable":)")) {
+    return Malformed("the stored record does not decode");  // RecordLineOfStored's stand-in
+  }
   if (line.size() < kHashSuffixBytes + 2 ||
       line.substr(line.size() - kHashSuffixBytes, kHashMember.size()) != kHashMember ||
       line.substr(line.size() - 2) != "\"}") {
@@ -292,14 +314,66 @@ Result<RecordLine> DecodeRecordLine(std::string_view line) {
       !GetHash(o, "hash", &out.hash)) {
     return Malformed("a record member is missing or has the wrong type");
   }
+  if (line.starts_with(kFormat2Prefix)) {
+    uint64_t format = 0;
+    if (!GetU64(o, "format", &format) || format != 2 ||
+        line != RenderFormat2Line(r, out.seq, out.prev, out.hash)) {
+      return Malformed("record not in canonical form");
+    }
+    out.format = 2;
+    out.canonical = RecordCanonicalBytes(EncodeRecordFields(r, r.node, r.caller), out.seq);
+    out.hash_matches = ChainHash(out.prev, out.canonical) == out.hash;
+    return out;
+  }
   std::string body(line.substr(0, line.size() - kHashSuffixBytes));
   body += '}';
   if (body != EncodeRecordBody(r, r.node, r.caller, out.seq, out.prev)) {
     return Malformed("record not in canonical form");
   }
+  out.format = 1;
   out.hash_matches = ChainHash(out.prev, body) == out.hash;
   out.canonical = std::move(body);
   return out;
+}
+
+std::string EncodeFormat2RecordLine(const AuditRecord& record, uint64_t seq, const Sha256& prev,
+                                    Sha256* hash) {
+  const Sha256 before = prev;  // `hash` may be `prev`
+  EncodeStoredRecord(EncodeRecordFields(record, record.node, record.caller), seq, before, hash);
+  return RenderFormat2Line(record, seq, before, *hash);
+}
+
+Result<RecordLine> DecodeStoredRecord(std::string_view value) {
+  if (value.starts_with('{')) return DecodeRecordLine(value);
+  std::optional<StoredRecord> stored = SplitStoredRecord(value);
+  if (!stored) return Malformed("a stored record's framing is broken");
+  RecordLine out;
+  if (!DecodeRecordFields(stored->fields, &out.record) ||
+      stored->canonical != RecordCanonicalBytes(stored->fields, stored->seq)) {
+    return Malformed("a stored record does not decode");
+  }
+  out.format = 2;
+  out.seq = stored->seq;
+  out.prev = stored->prev;
+  out.hash = stored->hash;
+  out.canonical.assign(stored->canonical);
+  out.hash_matches = ChainHash(out.prev, out.canonical) == out.hash;
+  return out;
+}
+
+std::string RecordLineOfStored(std::string_view value) {
+  if (value.starts_with('{')) return std::string(value);
+  Result<RecordLine> r = DecodeStoredRecord(value);
+  if (r.ok()) return RenderFormat2Line(r->record, r->seq, r->prev, r->hash);
+  std::string line(kFormat2Prefix);
+  line += R"("unreadable":")";
+  line += ToHex(reinterpret_cast<const uint8_t*>(value.data()), value.size());
+  line += "\"}";
+  return line;
+}
+
+std::optional<int64_t> StoredValueTime(std::string_view value) {
+  return value.starts_with('{') ? RecordLineTime(value) : StoredRecordTime(value);
 }
 
 std::string EncodeDigestSignedBytes(const AuditDigest& d) {

@@ -1,20 +1,24 @@
 #pragma once
 
-// The audit log's one byte format: each record and each digest is one line of JSON, the
-// same bytes in the RocksDB store, in `llm-edge audit export` and in GET /admin/audit, so
-// that a verifier recomputes hashes and checks signatures over exactly what it was given.
+// The audit log's lines: each record and each digest is one line of JSON in
+// `llm-edge audit export` and in GET /admin/audit, the form a verifier is given.
 //
-//   {"type":"record","seq":7,"prev":"<hex>",...,"outcome":"ok","hash":"<hex>"}
+//   {"type":"record","format":2,"seq":7,"prev":"<hex>",...,"outcome":"ok","hash":"<hex>"}
+//   {"type":"record","seq":7,"prev":"<hex>",...,"outcome":"ok","hash":"<hex>"}     (format 1)
 //   {"type":"digest","digest_seq":1,...,"key_id":"<hex>","signature":"<hex DER>"}
 //
-// A record's canonical bytes are its line without the trailing `,"hash":"..."` member
-// (closed by `}`); its hash is SHA-256(prev || canonical bytes). A digest's signed bytes are
-// its line without the trailing `,"signature":"..."` member; its own hash (the next digest's
-// `prev_digest_hash`) is SHA-256 of the whole line. Members are written in one fixed order, in
-// RapidJSON's writer's spelling (record lines by a faster encoder that the tests hold to
-// byte-identity with RapidJSON's); the decoders accept only that exact form (they re-encode what they
-// read and compare), so a line has one spelling and a verifier never has to guess what was
-// hashed. Decoders read untrusted bytes with simdjson; they never crash or throw.
+// A record's hash is SHA-256(prev || canonical bytes). In format 2, what a node writes now,
+// the canonical bytes are the record's compact binary encoding (audit_binary.h), which is
+// also what the store keeps: its line renders that record, and a verifier re-encodes what the
+// line says to check the hash. In format 1, what nodes wrote before, the store kept the line
+// itself and its canonical bytes are the line without the trailing `,"hash":"..."` member
+// (closed by `}`). Both verify, in one chain. A digest's signed bytes are its line without the
+// trailing `,"signature":"..."` member; its own hash (the next digest's `prev_digest_hash`) is
+// SHA-256 of the whole line. Members are written in one fixed order, in RapidJSON's writer's
+// spelling (record lines by a faster encoder that the tests hold to byte-identity with
+// RapidJSON's); the decoders accept only that exact form (they re-encode what they read and
+// compare), so a line has one spelling and a verifier never has to guess what was hashed.
+// Decoders read untrusted bytes with simdjson; they never crash or throw.
 
 #include <cstdint>
 #include <optional>
@@ -31,6 +35,7 @@ namespace edge::ledger {
 inline constexpr size_t kMaxAuditLineBytes = 1 << 20;
 
 struct RecordLine {
+  int format = 2;
   uint64_t seq = 0;
   Sha256 prev{};
   Sha256 hash{};              // as the line states it
@@ -39,8 +44,24 @@ struct RecordLine {
   std::string canonical;      // the bytes the hash covers
 };
 
-// The stored line of `record` (whose caller already went through audit.caller_ip) at `seq`
-// after `prev`; *hash receives its hash.
+// The format-2 line of `record` (whose caller already went through audit.caller_ip) at `seq`
+// after `prev`, as an export renders its stored form; *hash receives its hash.
+std::string EncodeFormat2RecordLine(const AuditRecord& record, uint64_t seq, const Sha256& prev,
+                                    Sha256* hash);
+
+// A value of the store's "audit" family (format 2's binary or format 1's line) decoded; a
+// value that is neither is an error.
+Result<RecordLine> DecodeStoredRecord(std::string_view value);
+// The line an export gives for a stored value: format 1's is itself; format 2's is rendered
+// (with the hash the value states). A value that does not decode becomes
+// `{"type":"record","format":2,"unreadable":"<hex of the value>"}`, which no verifier accepts:
+// the damage shows where it is instead of vanishing from the export.
+std::string RecordLineOfStored(std::string_view value);
+// A stored value's time, without decoding the rest.
+std::optional<int64_t> StoredValueTime(std::string_view value);
+
+// Format 1, as nodes stored it before format 2 (and as a journal written by them holds its
+// tail): the line of `record` at `seq` after `prev`; *hash receives its hash.
 std::string EncodeRecordLine(const AuditRecord& record, uint64_t seq, const Sha256& prev,
                              Sha256* hash);
 // The same with `node` and `caller` in place of the record's own (the writer fills them in
@@ -49,14 +70,14 @@ std::string EncodeRecordLine(const AuditRecord& record, std::string_view node,
                              std::string_view caller, uint64_t seq, const Sha256& prev,
                              Sha256* hash);
 // The same in two steps. The tail, the members from "time" to the closing brace, does not
-// depend on the chain: it is made where the record is (a worker), and the ledger writer, which
-// every request passes through, only puts "type", "seq" and "prev" before it and the hash
-// after it. EncodeRecordLineFromTail(EncodeRecordTail(r, n, c), seq, prev, h) is
-// EncodeRecordLine(r, n, c, seq, prev, h), byte for byte.
+// depend on the chain. EncodeRecordLineFromTail(EncodeRecordTail(r, n, c), seq, prev, h) is
+// EncodeRecordLine(r, n, c, seq, prev, h), byte for byte. (Format 2's lines end in the same
+// tail.)
 std::string EncodeRecordTail(const AuditRecord& record, std::string_view node,
                              std::string_view caller);
 std::string EncodeRecordLineFromTail(std::string_view tail, uint64_t seq, const Sha256& prev,
                                      Sha256* hash);
+// A record line of either format.
 Result<RecordLine> DecodeRecordLine(std::string_view line);
 
 // A signed statement of the chain, as AWS CloudTrail's digest files are: "records

@@ -50,7 +50,8 @@ void Settle(AuditChain& chain, const Status& written) {
 // next round's first Fill, writer.h).
 class AuditLog::CommitPart : public JobPart {
  public:
-  CommitPart(AuditLog& log, std::string tail) : log_(log), tail_(std::move(tail)) {}
+  CommitPart(AuditLog& log, std::string tail, int format = 2)
+      : log_(log), tail_(std::move(tail)), format_(format) {}
 
   std::optional<std::string_view> AuditTail() const override { return tail_; }
 
@@ -58,7 +59,7 @@ class AuditLog::CommitPart : public JobPart {
     AuditChain& chain = log_.chain_;
     const AuditChain::State mark = chain.Mark();
     std::vector<AuditEntry> entries;
-    EDGE_RETURN_IF_ERROR(chain.AppendTail(tail_, log_.clock_->WallMicros(), &entries));
+    EDGE_RETURN_IF_ERROR(chain.AppendTail(tail_, log_.clock_->WallMicros(), &entries, format_));
     Status st = PutEntries(batch, store, entries);
     if (!st.ok()) {
       chain.RollbackTo(mark);
@@ -75,6 +76,7 @@ class AuditLog::CommitPart : public JobPart {
  private:
   AuditLog& log_;
   std::string tail_;
+  int format_;
   bool filled_ = false;
 };
 
@@ -165,8 +167,8 @@ std::unique_ptr<JobPart> AuditLog::MakeCommitPart(const AuditRecord& record) {
   return std::make_unique<CommitPart>(*this, chain_.EncodeTail(record));
 }
 
-std::unique_ptr<JobPart> AuditLog::MakeCommitPartFromTail(std::string tail) {
-  return std::make_unique<CommitPart>(*this, std::move(tail));
+std::unique_ptr<JobPart> AuditLog::MakeCommitPartFromTail(std::string tail, int format) {
+  return std::make_unique<CommitPart>(*this, std::move(tail), format);
 }
 
 std::unique_ptr<Job> AuditLog::MakeDigestJob(bool force) {

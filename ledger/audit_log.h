@@ -53,8 +53,8 @@ class AuditLog {
   // writer thread, which every request passes through, does less.
   std::unique_ptr<JobPart> MakeCommitPart(const AuditRecord& record);
   // The same from a tail encoded earlier (JobPart::AuditTail of such a part), e.g. read back
-  // from a worker's journal after a crash (journal_replay.h).
-  std::unique_ptr<JobPart> MakeCommitPartFromTail(std::string tail);
+  // from a worker's journal after a crash (journal_replay.h); `format` as AuditChain::AppendTail.
+  std::unique_ptr<JobPart> MakeCommitPartFromTail(std::string tail, int format = 2);
   // A writer job signing a digest of the records not yet covered, when the interval passed
   // (a timer submits it every few seconds) or when `force` (shutdown).
   std::unique_ptr<Job> MakeDigestJob(bool force);

@@ -78,7 +78,7 @@ Status ScanAuditLog(const Store& store, const AuditLineVisitor& visit) {
       digests.stray.emplace_back(std::string(value), WhereOf(key));
       return true;
     }
-    if (!(go_on = visit(value, WhereOf(key), seq))) return false;
+    if (!(go_on = visit(RecordLineOfStored(value), WhereOf(key), seq))) return false;
     auto [begin, end] = digests.by_last_seq.equal_range(seq);
     for (auto it = begin; it != end && go_on; ++it) {
       go_on = visit(it->second.first, it->second.second, seq);
@@ -117,7 +117,7 @@ Status ExportAuditLog(const Store& store, const TimeWindow& window,
     char kind;
     uint64_t seq;
     if (!ParseAuditKey(key, &kind, &seq)) return true;
-    std::optional<int64_t> t = RecordLineTime(value);
+    std::optional<int64_t> t = StoredValueTime(value);
     if (window.all() || (t && window.Contains(*t))) {
       if (first == 0) first = seq;
       last = seq;
@@ -161,7 +161,7 @@ Status TallyResidency(const Store& store, const TimeWindow& window, ResidencyTal
     char kind;
     uint64_t seq;
     if (!ParseAuditKey(key, &kind, &seq)) return true;
-    Result<RecordLine> r = DecodeRecordLine(value);
+    Result<RecordLine> r = DecodeStoredRecord(value);
     if (r.ok() && window.Contains(r->record.time_us)) tally->Add(r->seq, r->record);
     return true;
   });

@@ -19,15 +19,17 @@
 
 namespace edge::ledger {
 
-// The lines of the log in order: records by seq, each digest right after the record it ends
-// at, anything else in the family (it does not belong there) after them. `where` names the
+// The lines of the log in order (records as an export gives them: audit_codec.h's
+// RecordLineOfStored): records by seq, each digest right after the record it ends at,
+// anything else in the family (it does not belong there) after them. `where` names the
 // store key; `seq` is the record's seq from its key, a digest's last_seq, or 0 for a stray
 // value. Return false from `visit` to stop.
 using AuditLineVisitor =
     std::function<bool(std::string_view line, std::string_view where, uint64_t seq)>;
 Status ScanAuditLog(const Store& store, const AuditLineVisitor& visit);
 
-// The last record's and the last digest's lines ("" when none): where the chain continues.
+// The last record's stored value and the last digest's line ("" when none): where the chain
+// continues.
 struct AuditTail {
   std::string last_record;
   std::string last_digest;

@@ -7,6 +7,9 @@
 #include <gtest/gtest.h>
 #include <rocksdb/db.h>
 
+#include <functional>
+
+#include "ledger/audit_binary.h"
 #include "ledger/audit_log.h"
 #include "ledger/audit_test_util.h"
 #include "ledger/test_dir.h"
@@ -107,8 +110,39 @@ class AuditStoreTest : public ::testing::Test {
     for (size_t i = from; i < out.size(); ++i) {
       Result<RecordLine> r = DecodeRecordLine(out[i]);
       EXPECT_TRUE(r.ok());
-      out[i] = EncodeRecordLine(r->record, r->seq, prev, &prev);
+      EXPECT_EQ(r->format, 2);
+      out[i] = EncodeFormat2RecordLine(r->record, r->seq, prev, &prev);
     }
+    return out;
+  }
+
+  // The same for stored values (audit_binary.h), after `edit` changed record `from`'s.
+  static std::vector<std::string> RechainStored(std::vector<std::string> values, size_t from,
+                                                const std::function<void(AuditRecord&)>& edit) {
+    Sha256 prev = DecodeStoredRecord(values[from - 1])->hash;
+    for (size_t i = from; i < values.size(); ++i) {
+      Result<RecordLine> r = DecodeStoredRecord(values[i]);
+      EXPECT_TRUE(r.ok());
+      if (i == from) edit(r->record);
+      values[i] = EncodeStoredRecord(EncodeRecordFields(r->record, r->record.node, r->record.caller),
+                                     r->seq, prev, &prev);
+    }
+    return values;
+  }
+
+  // A stored record changed as `edit` says, still stating its old hash: what an edit of the
+  // store that does not recompute hashes leaves.
+  static std::string EditStored(const std::string& value,
+                                const std::function<void(AuditRecord&)>& edit) {
+    Result<RecordLine> r = DecodeStoredRecord(value);
+    EXPECT_TRUE(r.ok());
+    edit(r->record);
+    Sha256 recomputed;
+    std::string out = EncodeStoredRecord(
+        EncodeRecordFields(r->record, r->record.node, r->record.caller), r->seq, r->prev,
+        &recomputed);
+    out.replace(out.size() - r->hash.size(), r->hash.size(),
+                reinterpret_cast<const char*>(r->hash.data()), r->hash.size());
     return out;
   }
 
@@ -181,13 +215,30 @@ TEST_F(AuditStoreTest, DigestsInTheAuditFamilyOfAnOlderStoreStillCount) {
 TEST_F(AuditStoreTest, StoreEditsAreFoundAndNamed) {
   const std::string r12 = Get(AuditRecordKey(12)), r13 = Get(AuditRecordKey(13));
 
-  Put(AuditRecordKey(12), Edit(r12, "\"status\":200,", "\"status\":201,"));
+  ASSERT_EQ(r12[0], kStoredRecordTag);  // a node stores format 2
+  Put(AuditRecordKey(12), EditStored(r12, [](AuditRecord& a) { a.status = 201; }));
   AuditVerifyReport r = VerifyStore();
   EXPECT_FALSE(r.ok());
   EXPECT_EQ(r.record_error_seq, 12u);
   EXPECT_NE(r.record_error.find("record 12 (request_id req12, store key r/12) altered"),
             std::string::npos) << r.record_error;
   EXPECT_EQ(r.digest_error_seq, 2u) << r.digest_error;  // its digest no longer matches either
+
+  // Any byte changed: the record no longer decodes or no longer matches its hash.
+  for (size_t at : {size_t{0}, size_t{5}, r12.size() / 2, r12.size() - 40, r12.size() - 1}) {
+    std::string flipped = r12;
+    flipped[at] = static_cast<char>(flipped[at] ^ 0x20);
+    Put(AuditRecordKey(12), flipped);
+    r = VerifyStore();
+    EXPECT_EQ(r.record_error_seq, 12u) << "byte " << at << ": " << r.Summary();
+    EXPECT_NE(r.record_error.find("altered"), std::string::npos) << r.record_error;
+  }
+  Put(AuditRecordKey(12), r12.substr(0, r12.size() - 1));  // cut short
+  EXPECT_EQ(VerifyStore().record_error_seq, 12u);
+  // An export of the damaged store carries the damage, and fails the same way.
+  std::vector<std::string> damaged = Export();
+  EXPECT_NE(damaged[12].find("\"unreadable\":\""), std::string::npos) << damaged[12];
+  EXPECT_EQ(VerifyLines(damaged).record_error_seq, 12u);
 
   Put(AuditRecordKey(12), r12);
   EXPECT_TRUE(VerifyStore().ok());
@@ -223,8 +274,8 @@ TEST_F(AuditStoreTest, StoreEditsAreFoundAndNamed) {
 TEST_F(AuditStoreTest, ARecomputedChainIsCaughtByTheSignedDigest) {
   std::vector<std::string> records;
   for (int i = 1; i <= kRecords; ++i) records.push_back(Get(AuditRecordKey(i)));
-  records[11] = Edit(records[11], "\"residency\":\"EU\"", "\"residency\":\"\"");
-  std::vector<std::string> forged = Rechain(records, 11);
+  std::vector<std::string> forged =
+      RechainStored(records, 11, [](AuditRecord& a) { a.residency = ""; });
   for (int i = 12; i <= kRecords; ++i) Put(AuditRecordKey(i), forged[i - 1]);
   AuditVerifyReport r = VerifyStore();
   EXPECT_TRUE(r.record_error.empty()) << r.record_error;  // the chain itself is consistent
@@ -238,7 +289,7 @@ TEST_F(AuditStoreTest, ARecomputedChainIsCaughtByTheSignedDigest) {
   Result<DigestLine> d = DecodeDigestLine(d2);
   ASSERT_TRUE(d.ok());
   AuditDigest forged_digest = d->digest;
-  forged_digest.chain_head = DecodeRecordLine(forged[19])->hash;
+  forged_digest.chain_head = DecodeStoredRecord(forged[19])->hash;
   Put(AuditDigestKey(2), EncodeDigestLine(forged_digest,
                                           *(*other)->Sign(EncodeDigestSignedBytes(forged_digest))));
   r = VerifyStore();
@@ -349,7 +400,7 @@ TEST_F(AuditStoreTest, ExportOfAWindowIsContiguousSignedAndVerifiable) {
   Result<RecordLine> first = DecodeRecordLine(lines[0]);
   first->record.residency = "";
   Sha256 h;
-  edited[0] = EncodeRecordLine(first->record, 15, first->prev, &h);
+  edited[0] = EncodeFormat2RecordLine(first->record, 15, first->prev, &h);
   edited[1] = Rechain({edited[0], lines[1]}, 1)[1];
   for (size_t i = 2; i < 6; ++i) edited[i] = Rechain({edited[i - 1], lines[i]}, 1)[1];
   r = VerifyLines(edited, false);

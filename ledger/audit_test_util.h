@@ -38,7 +38,8 @@ inline void Put(AuditCf* cf, const std::vector<AuditEntry>& entries) {
   for (const AuditEntry& e : entries) (*cf)[e.key] = e.value;
 }
 
-// The lines of the column family in log order: each digest right after its last record.
+// The lines of the column family in log order, as an export gives them: each digest right
+// after its last record.
 inline std::vector<std::string> LogOrder(const AuditCf& cf) {
   std::map<uint64_t, std::vector<std::string>> digests_after;
   std::vector<std::pair<uint64_t, std::string>> records;
@@ -47,7 +48,7 @@ inline std::vector<std::string> LogOrder(const AuditCf& cf) {
     uint64_t seq;
     if (!ParseAuditKey(key, &kind, &seq)) continue;
     if (kind == kAuditRecordPrefix) {
-      records.emplace_back(seq, value);
+      records.emplace_back(seq, RecordLineOfStored(value));
     } else {
       Result<DigestLine> d = DecodeDigestLine(value);
       digests_after[d.ok() ? d->digest.last_seq : 0].push_back(value);

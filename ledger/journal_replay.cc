@@ -7,6 +7,7 @@
 #include <filesystem>
 #include <mutex>
 
+#include "ledger/audit_binary.h"
 #include "ledger/journal_entry.h"
 #include "ledger/record.h"
 
@@ -30,7 +31,10 @@ class ReplayJob final : public Job {
   Status Fill(rocksdb::WriteBatch& batch, Store& store) override {
     std::optional<JournalEntry> entry = ParseJournalEntry(payload_);
     std::optional<Record> record = entry ? DecodeRecord(entry->record) : std::nullopt;
-    if (!record) {
+    // An audit record that does not decode would sit in the chain as a damaged link forever.
+    AuditRecord audit;
+    if (!record || (entry->audit_format == 2 && !entry->audit_tail.empty() &&
+                    !DecodeRecordFields(entry->audit_tail, &audit))) {
       outcome_ = kUnreadable;
       return Status::Ok();
     }
@@ -43,7 +47,8 @@ class ReplayJob final : public Job {
     bool duplicate = false;
     EDGE_RETURN_IF_ERROR(recorder_.Fill(record_, batch, store, &duplicate));
     if (audit_ != nullptr && !entry->audit_tail.empty()) {
-      audit_part_ = audit_->MakeCommitPartFromTail(std::string(entry->audit_tail));
+      audit_part_ =
+          audit_->MakeCommitPartFromTail(std::string(entry->audit_tail), entry->audit_format);
       EDGE_RETURN_IF_ERROR(audit_part_->Fill(batch, store));
     }
     outcome_ = kWritten;

@@ -67,7 +67,7 @@ class JournalReplayTest : public ::testing::Test {
     return ring.ok() ? std::move(*ring) : nullptr;
   }
 
-  // What a worker journals for request i: its record and its audit line's tail.
+  // What a worker journals for request i: its record and its audit record's fields.
   void Journal(JournalRing& ring, int i) {
     const std::string record = EncodeRecord(SampleLedgerRecord(i));
     auto part = audit_->MakeCommitPart(testing::SampleRecord(i));
@@ -110,6 +110,40 @@ class JournalReplayTest : public ::testing::Test {
   Recorder recorder_;
   std::unique_ptr<Writer> writer_;
 };
+
+// A ring left by a node of an earlier version holds version-1 entries, whose audit tail is a
+// format-1 line's: they are still written, as format-1 lines, in the same chain.
+TEST_F(JournalReplayTest, EntriesOfAnEarlierVersionAreWrittenInTheirOwnFormat) {
+  auto ring = Ring("worker-0.ring");
+  Journal(*ring, 0);
+  for (int i = 1; i < 3; ++i) {
+    const std::string record = EncodeRecord(SampleLedgerRecord(i));
+    AuditRecord a = testing::SampleRecord(i);
+    const std::string tail = EncodeRecordTail(a, "eu-west-a", a.caller);
+    char* slot = ring->Reserve(JournalEntrySize(record, tail));
+    ASSERT_NE(slot, nullptr);
+    WriteJournalEntry(slot, record, tail);
+    slot[0] = 1;  // version 1
+    ring->Commit();
+  }
+  Journal(*ring, 3);
+  auto counts = Replay({ring.get()});
+  ASSERT_TRUE(counts.ok()) << counts.status().ToString();
+  EXPECT_EQ(counts->written, 4u);
+  EXPECT_EQ(counts->unreadable, 0u);
+  std::vector<int> formats;
+  ASSERT_TRUE(store_->Scan(Family::kAudit, "", "", [&](std::string_view, std::string_view v) {
+    Result<RecordLine> r = DecodeStoredRecord(v);
+    EXPECT_TRUE(r.ok() && r->hash_matches);
+    formats.push_back(r.ok() ? r->format : 0);
+    return true;
+  }).ok());
+  EXPECT_EQ(formats, (std::vector<int>{2, 1, 1, 2}));
+  Result<AuditVerifyReport> report = VerifyAuditStore(*store_, pub_.get());
+  ASSERT_TRUE(report.ok()) << report.status().ToString();
+  EXPECT_TRUE(report->ok()) << report->Summary();
+  EXPECT_EQ(report->records, 4u);
+}
 
 TEST_F(JournalReplayTest, WritesWhatTheStoreMissesOnceAndSkipsWhatItHas) {
   // Requests 0 and 1 reached the store before the process died (replayed from a ring of their
@@ -154,12 +188,21 @@ TEST_F(JournalReplayTest, AnUnreadableEntryIsSkippedAndTheOthersAreWritten) {
   char* slot = ring->Reserve(sizeof(junk));
   std::memcpy(slot, junk, sizeof(junk));
   ring->Commit();
+  // A readable ledger record with an audit record that does not decode: not half written.
+  const std::string record = EncodeRecord(SampleLedgerRecord(9));
+  const std::string bad_tail = "\x01\x02 not fields";
+  slot = ring->Reserve(JournalEntrySize(record, bad_tail));
+  WriteJournalEntry(slot, record, bad_tail);
+  ring->Commit();
   Journal(*ring, 8);
   auto counts = Replay({ring.get()});
   ASSERT_TRUE(counts.ok()) << counts.status().ToString();
   EXPECT_EQ(counts->written, 2u);
-  EXPECT_EQ(counts->unreadable, 1u);
+  EXPECT_EQ(counts->unreadable, 2u);
   EXPECT_EQ(Count(Family::kRecords), 2);
+  Result<AuditVerifyReport> report = VerifyAuditStore(*store_, pub_.get());
+  ASSERT_TRUE(report.ok());
+  EXPECT_TRUE(report->ok()) << report->Summary();
 }
 
 TEST_F(JournalReplayTest, ADamagedRingGivesWhatCameBeforeTheDamageAndIsCleared) {

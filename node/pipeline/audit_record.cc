@@ -16,43 +16,58 @@ std::string ModelOf(const RequestContext& ctx, const config::Config* cfg) {
 
 }  // namespace
 
-ledger::AuditRecord BuildAuditRecord(const RequestContext& ctx, int64_t now_wall_us) {
+void BuildAuditRecord(const RequestContext& ctx, int64_t now_wall_us, ledger::AuditRecord* out) {
   const config::Config* cfg = ctx.snapshot != nullptr ? &ctx.snapshot->config : nullptr;
-  ledger::AuditRecord r;
+  ledger::AuditRecord& r = *out;
   r.time_us = now_wall_us;
-  r.request_id = ctx.request_id;
+  r.request_id.assign(ctx.request_id);
+  r.node.clear();
+  r.caller_ip = ledger::CallerIpMode::kFull;
   if (cfg != nullptr) {
-    r.node = cfg->node.id;
+    r.node.assign(cfg->node.id);
     if (!ledger::ParseCallerIpMode(cfg->audit.caller_ip, &r.caller_ip)) {
       r.caller_ip = ledger::CallerIpMode::kTruncate;  // unreachable: config validated it
     }
   }
-  if (ctx.key != nullptr) r.key_id = ctx.key->id;
+  r.key_id.assign(ctx.key != nullptr ? std::string_view(ctx.key->id) : std::string_view());
   r.caller = geo::ToString(ctx.caller_address);
-  r.country = std::string(ctx.caller_country.view());
-  r.jurisdiction = ctx.jurisdiction.name;
-  r.jurisdiction_source = ctx.jurisdiction.source;
+  r.country.assign(ctx.caller_country.view());
+  r.jurisdiction.assign(ctx.jurisdiction.name);
+  r.jurisdiction_source.assign(ctx.jurisdiction.source);
+  r.residency.clear();
   if (cfg != nullptr) {
     auto it = cfg->jurisdictions.find(ctx.jurisdiction.name);
-    if (it != cfg->jurisdictions.end() && it->second.pinned) r.residency = it->first;
+    if (it != cfg->jurisdictions.end() && it->second.pinned) r.residency.assign(it->first);
   }
   r.model = ModelOf(ctx, cfg);
   const routing::Decision& d = ctx.route.decision;
-  r.candidates.reserve(d.candidates.size());
-  for (const routing::Candidate& c : d.candidates) {
-    r.candidates.push_back({std::string(c.deployment_id), std::string(c.jurisdiction),
-                            c.excluded == routing::Exclusion::kNone
-                                ? std::string()
-                                : std::string(routing::ExclusionName(c.excluded))});
+  r.candidates.resize(d.candidates.size());
+  for (size_t i = 0; i < d.candidates.size(); ++i) {
+    const routing::Candidate& c = d.candidates[i];
+    ledger::AuditCandidate& a = r.candidates[i];
+    a.deployment.assign(c.deployment_id);
+    a.jurisdiction.assign(c.jurisdiction);
+    a.excluded.assign(c.excluded == routing::Exclusion::kNone
+                          ? std::string_view()
+                          : std::string_view(routing::ExclusionName(c.excluded)));
   }
-  r.attempts.reserve(d.attempts.size());
-  for (const routing::Attempt& a : d.attempts) {
-    r.attempts.push_back({std::string(a.deployment_id), std::string(a.jurisdiction),
-                          std::string(routing::AttemptOutcomeName(a.outcome)), a.upstream_status,
-                          a.duration_ms});
+  r.attempts.resize(d.attempts.size());
+  for (size_t i = 0; i < d.attempts.size(); ++i) {
+    const routing::Attempt& from = d.attempts[i];
+    ledger::AuditAttempt& a = r.attempts[i];
+    a.deployment.assign(from.deployment_id);
+    a.jurisdiction.assign(from.jurisdiction);
+    a.outcome.assign(routing::AttemptOutcomeName(from.outcome));
+    a.status = from.upstream_status;
+    a.latency_ms = from.duration_ms;
   }
   r.status = ctx.reply_status;
-  r.outcome = ctx.outcome.ok() ? "ok" : std::string(CodeName(ctx.outcome.code()));
+  r.outcome.assign(ctx.outcome.ok() ? std::string_view("ok") : CodeName(ctx.outcome.code()));
+}
+
+ledger::AuditRecord BuildAuditRecord(const RequestContext& ctx, int64_t now_wall_us) {
+  ledger::AuditRecord r;
+  BuildAuditRecord(ctx, now_wall_us, &r);
   return r;
 }
 
@@ -61,8 +76,11 @@ void AddAuditRecord(RequestContext& ctx) {
   if (ledger == nullptr || ledger->audit() == nullptr || ctx.key == nullptr || ctx.api == Api::kModels) {
     return;
   }
-  ctx.commit_parts.push_back(
-      ledger->audit()->MakeCommitPart(BuildAuditRecord(ctx, SystemClock().WallMicros())));
+  // Filled again for each request: its strings and lists keep their memory, so a record
+  // costs the worker no allocation beyond its encoding.
+  thread_local ledger::AuditRecord scratch;
+  BuildAuditRecord(ctx, SystemClock().WallMicros(), &scratch);
+  ctx.commit_parts.push_back(ledger->audit()->MakeCommitPart(scratch));
 }
 
 }  // namespace edge::pipeline

@@ -9,8 +9,10 @@
 
 namespace edge::pipeline {
 
-// `now_wall_us`: when the request ended (UTC µs).
+// `now_wall_us`: when the request ended (UTC µs). The second form overwrites every field of
+// *out (a record reused from request to request keeps its memory).
 ledger::AuditRecord BuildAuditRecord(const RequestContext& ctx, int64_t now_wall_us);
+void BuildAuditRecord(const RequestContext& ctx, int64_t now_wall_us, ledger::AuditRecord* out);
 
 // Adds the request's audit record to its ledger commit (ctx.commit_parts), so that the record
 // is in the WAL before the response's last bytes are released. Requests the ledger does not

@@ -181,6 +181,12 @@ TEST_F(AuditNode, EveryRequestIsRecordedVerifiableAndResidencyAgreesWithTheFakes
   const std::string pub = data() + "/node_key.pub";
   auto [xcode, xout] = Audit(dir_, {"verify", "--export", export_file, "--pubkey", pub});
   EXPECT_EQ(xcode, 0) << xout;
+  // The hashes check without llm-edge too: docs/audit.md's encoding, in plain Python.
+  Process reference({"/usr/bin/env", "python3", SourceDir() + "/tools/audit_hash_check.py",
+                     export_file},
+                    dir_.path(), "reference");
+  EXPECT_EQ(reference.Wait(60s), std::optional<int>(0)) << reference.Stderr();
+  EXPECT_EQ(reference.Stdout(), "15 records, 0 failed\n");
 
   // Every request is there once; what the records say went upstream is what the fakes saw.
   std::set<std::string> recorded;
@@ -243,10 +249,16 @@ TEST_F(AuditNode, EveryRequestIsRecordedVerifiableAndResidencyAgreesWithTheFakes
     edited += line + "\n";
   }
   ASSERT_TRUE(done);
-  auto [tcode, tout] = Audit(dir_, {"verify", "--export", dir_.Write("edited.jsonl", edited),
-                                    "--pubkey", pub});
+  const std::string edited_file = dir_.Write("edited.jsonl", edited);
+  auto [tcode, tout] = Audit(dir_, {"verify", "--export", edited_file, "--pubkey", pub});
   EXPECT_EQ(tcode, 1) << tout;
   EXPECT_NE(tout.find("FAIL record: record 3 "), std::string::npos) << tout;
+  Process edited_reference(
+      {"/usr/bin/env", "python3", SourceDir() + "/tools/audit_hash_check.py", edited_file},
+      dir_.path(), "edited-reference");
+  EXPECT_EQ(edited_reference.Wait(60s), std::optional<int>(1));
+  EXPECT_NE(edited_reference.Stderr().find("record 3 does not match its hash"), std::string::npos)
+      << edited_reference.Stderr();
 }
 
 // A node killed with SIGKILL while clients stream and wait: every answer a client received in

@@ -10,7 +10,7 @@
 #include <thread>
 
 #include "common/clock.h"
-#include "ledger/audit_codec.h"
+#include "ledger/audit_binary.h"
 #include "ledger/journal_entry.h"
 #include "ledger/journal_replay.h"
 #include "ledger/journal_ring.h"
@@ -307,7 +307,7 @@ void JournalAnsweredRequest(const std::string& data_dir, const std::string& requ
   a.status = 200;
   a.outcome = "ok";
   const std::string record = ledger::EncodeRecord(r);
-  const std::string tail = ledger::EncodeRecordTail(a, "e2e-node", a.caller);
+  const std::string tail = ledger::EncodeRecordFields(a, "e2e-node", a.caller);
   char* slot = (*ring)->Reserve(ledger::JournalEntrySize(record, tail));
   ASSERT_NE(slot, nullptr);
   ledger::WriteJournalEntry(slot, record, tail);
