@@ -2,6 +2,7 @@
 
 #include <simdjson.h>
 
+#include <algorithm>
 #include <cstring>
 
 #include "common/utc_time.h"
@@ -13,48 +14,61 @@ namespace {
 constexpr size_t kMaxValueBytes = 1 << 20;
 constexpr size_t kHashBytes = 32;
 
+// Writes into a buffer sized ahead (a record's fields are ~200 bytes): each value is a room
+// check and a copy, no std::string append per byte. The worker encodes every request's record.
 class Out {
  public:
-  explicit Out(size_t reserve) { s_.reserve(reserve); }
-  void Byte(uint8_t b) { s_.push_back(static_cast<char>(b)); }
-  // Each number is one append: the worker encodes every request's record.
+  explicit Out(size_t reserve) : s_(reserve, '\0') {}
+  void Byte(uint8_t b) {
+    Room(1);
+    s_[n_++] = static_cast<char>(b);
+  }
   void Varint(uint64_t v) {
-    char buf[10];
-    size_t n = 0;
-    while (v >= 0x80) {
-      buf[n++] = static_cast<char>(v | 0x80);
-      v >>= 7;
-    }
-    buf[n++] = static_cast<char>(v);
-    s_.append(buf, n);
+    Room(10);
+    PutVarint(v);
   }
   void Sint(int64_t v) {
     Varint((static_cast<uint64_t>(v) << 1) ^ static_cast<uint64_t>(v >> 63));
   }
   void Fixed64(int64_t v) {
+    Room(8);
     const auto u = static_cast<uint64_t>(v);
-    char buf[8];
-    for (int i = 0; i < 8; ++i) buf[i] = static_cast<char>(u >> (8 * i));
-    s_.append(buf, 8);
+    for (int i = 0; i < 8; ++i) s_[n_++] = static_cast<char>(u >> (8 * i));
   }
   void Str(std::string_view v) {
-    Varint(v.size());
-    const size_t at = s_.size();
-    s_.append(v);
+    Room(10 + v.size());
+    PutVarint(v.size());
+    char* at = s_.data() + n_;
+    std::memcpy(at, v.data(), v.size());
+    n_ += v.size();
     if (IsAscii(v) || simdjson::validate_utf8(v.data(), v.size())) return;
-    for (size_t i = at; i < s_.size(); ++i) {
-      if (static_cast<unsigned char>(s_[i]) >= 0x80) s_[i] = '?';
+    for (size_t i = 0; i < v.size(); ++i) {
+      if (static_cast<unsigned char>(at[i]) >= 0x80) at[i] = '?';
     }
   }
-  std::string Take() { return std::move(s_); }
+  std::string Take() {
+    s_.resize(n_);
+    return std::move(s_);
+  }
 
  private:
+  void Room(size_t k) {
+    if (s_.size() - n_ < k) s_.resize(std::max(2 * s_.size(), n_ + k));
+  }
+  void PutVarint(uint64_t v) {
+    while (v >= 0x80) {
+      s_[n_++] = static_cast<char>(v | 0x80);
+      v >>= 7;
+    }
+    s_[n_++] = static_cast<char>(v);
+  }
   static bool IsAscii(std::string_view v) {
     unsigned char any = 0;
     for (char c : v) any |= static_cast<unsigned char>(c);
     return any < 0x80;
   }
   std::string s_;
+  size_t n_ = 0;
 };
 
 // Reads what Out wrote; every read fails (and stays failed) past the end.
@@ -190,7 +204,7 @@ bool DecodeRecordFields(std::string_view fields, AuditRecord* out) {
 }
 
 std::string RecordCanonicalBytes(std::string_view fields, uint64_t seq) {
-  Out o(fields.size() + 12);
+  Out o(1 + 10 + fields.size() + 64);  // and room for EncodeStoredRecord's two hashes
   o.Byte(static_cast<uint8_t>(kStoredRecordTag));
   o.Varint(seq);
   std::string out = o.Take();
