@@ -181,6 +181,8 @@ void ServerConnection::ResponseDone() {
   parser_.Next();
   deadline_ms_ = uv_now(transport_->loop()) + core_->options.limits.idle_timeout_ms;
   ArmTimer(deadline_ms_);
+  HeadBuffers::Give(std::move(head_buf_));
+  head_buf_ = std::string();
   if (leftover_.empty()) {
     if (leftover_.capacity() > kKeepLeftoverCapacity) std::string().swap(leftover_);
     if (reading_paused_) {

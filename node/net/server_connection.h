@@ -15,6 +15,7 @@
 #include <cstdint>
 #include <functional>
 #include <string>
+#include <vector>
 
 #include "node/net/connection_balancer.h"
 #include "node/net/http_server.h"
@@ -24,6 +25,22 @@
 namespace edge::net {
 
 class ServerConnection;
+
+// Response-head buffers between a connection's answers: a per-thread free list, bounded (a
+// connection's loop is its thread's). Take gives an empty string with its capacity (or a new
+// one); Give keeps a buffer of ordinary size for the next Take.
+class HeadBuffers {
+ public:
+  static std::string Take();
+  static void Give(std::string&& s);
+  // What an empty std::string holds without a heap buffer of its own.
+  static inline const size_t kInlineBytes = std::string().capacity();
+
+ private:
+  static constexpr size_t kMaxKept = 256;
+  static constexpr size_t kMaxKeptBytes = 4096;
+  static std::vector<std::string>& List();
+};
 
 // What the connections of one server share; owned by the HttpServer.
 struct ServerCore {
@@ -117,7 +134,10 @@ class ServerConnection final : public TransportObserver, public ServerExchange {
   ExchangeObserver* observer_ = nullptr;
   std::string request_id_;
   std::string leftover_;       // pipelined bytes received while a request is being handled
-  std::string head_buf_;       // the response head, until it goes out with the first body bytes
+  // The response head, until it goes out with the first body bytes. Lent from the thread's
+  // HeadBuffers while the connection answers and given back when it goes idle, so that idle
+  // keep-alive connections hold none (~470 bytes each) and a busy one allocates none.
+  std::string head_buf_;
   uint64_t deadline_ms_ = 0;   // kIdle: idle timeout; kReading: header timeout
   uint64_t timer_due_ms_ = 0;  // when the timer fires; 0 = not armed
   uint64_t body_remaining_ = 0;

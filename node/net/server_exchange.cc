@@ -60,8 +60,31 @@ std::string DefaultErrorBody(int status, std::string_view message) {
 
 }  // namespace
 
+std::string HeadBuffers::Take() {
+  std::vector<std::string>& free = List();
+  if (free.empty()) return {};
+  std::string s = std::move(free.back());
+  free.pop_back();
+  return s;
+}
+
+void HeadBuffers::Give(std::string&& s) {
+  std::vector<std::string>& free = List();
+  if (s.capacity() <= kInlineBytes || s.capacity() > kMaxKeptBytes || free.size() >= kMaxKept) {
+    return;
+  }
+  s.clear();
+  free.push_back(std::move(s));
+}
+
+std::vector<std::string>& HeadBuffers::List() {
+  thread_local std::vector<std::string> free;
+  return free;
+}
+
 void ServerConnection::BuildHead(int status, const HeaderList& headers,
                                  std::optional<uint64_t> length) {
+  if (head_buf_.capacity() <= HeadBuffers::kInlineBytes) head_buf_ = HeadBuffers::Take();
   head_buf_.clear();
   head_buf_.append("HTTP/1.1 ");
   AppendNumber(head_buf_, static_cast<uint64_t>(status));

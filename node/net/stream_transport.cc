@@ -473,10 +473,10 @@ void StreamTransport::HandleShutdownDone(int status) {
   }
   // Drain the peer until it closes too, or for kLingerMs at most.
   lingering_ = true;
-  uv_timer_init(tcp_.loop, &linger_timer_);
-  linger_timer_.data = this;
-  linger_timer_inited_ = true;
-  uv_timer_start(&linger_timer_, TransportCallbacks::OnLinger, kLingerMs, 0);
+  linger_timer_ = std::make_unique<uv_timer_t>();
+  uv_timer_init(tcp_.loop, linger_timer_.get());
+  linger_timer_->data = this;
+  uv_timer_start(linger_timer_.get(), TransportCallbacks::OnLinger, kLingerMs, 0);
   StartReading();
 }
 
@@ -492,9 +492,9 @@ void StreamTransport::Close() {
   reading_ = false;
   open_handles_ = 1;
   uv_close(reinterpret_cast<uv_handle_t*>(&tcp_), TransportCallbacks::OnClose);
-  if (linger_timer_inited_) {
+  if (linger_timer_ != nullptr) {
     ++open_handles_;
-    uv_close(reinterpret_cast<uv_handle_t*>(&linger_timer_), TransportCallbacks::OnClose);
+    uv_close(reinterpret_cast<uv_handle_t*>(linger_timer_.get()), TransportCallbacks::OnClose);
   }
 }
 

@@ -128,7 +128,9 @@ class StreamTransport {
     uv_shutdown_t shutdown_req_;
   };
   uv_write_t write_req_{};
-  uv_timer_t linger_timer_{};  // initialized only when lingering
+  // Made only when lingering (a closing connection's last 2 s): 150 bytes that 10,000 idle
+  // keep-alive connections need not each carry.
+  std::unique_ptr<uv_timer_t> linger_timer_;
   TransportObserver* observer_ = nullptr;
   std::unique_ptr<TlsSession> tls_;
   std::string peer_ip_;
@@ -153,7 +155,6 @@ class StreamTransport {
   bool close_after_flush_ = false;
   bool shutdown_started_ = false;
   bool lingering_ = false;
-  bool linger_timer_inited_ = false;
   Status close_reason_;
 };
 
