@@ -138,6 +138,39 @@ TEST(HttpServerTest, Http11StreamIsChunked) {
   EXPECT_EQ(c.ReadResponse().body, "one two three");
 }
 
+// A stream's head goes out at the end of the loop turn that started it (with the events the
+// handler sent in that turn, in one write), even when no event follows for a long while.
+TEST(HttpServerTest, AStreamsHeadGoesOutBeforeItsFirstEvent) {
+  ServerExchange* open = nullptr;
+  TestServer server([&](ServerExchange& ex) {
+    ex.SendHead(200, HeaderList(), std::nullopt);
+    open = &ex;  // the first event comes later, from the test
+  });
+  TestClient c(server.port(), 3000);
+  ASSERT_TRUE(c.Send("GET /s HTTP/1.1\r\nHost: x\r\n\r\n"));
+  std::string got;
+  char buf[4096];
+  while (got.find("\r\n\r\n") == std::string::npos) {
+    ssize_t n = c.RecvSome(buf, sizeof buf);
+    ASSERT_GT(n, 0) << "no head before the first event: " << got;
+    got.append(buf, static_cast<size_t>(n));
+  }
+  EXPECT_TRUE(got.starts_with("HTTP/1.1 200 OK\r\n")) << got;
+  EXPECT_NE(got.find("Transfer-Encoding: chunked"), std::string::npos) << got;
+  EXPECT_TRUE(got.ends_with("\r\n\r\n")) << got;  // the head alone
+  server.Run([&] {
+    open->SendBody("late");
+    open->End();
+  });
+  std::string tail;
+  while (tail.find("0\r\n\r\n") == std::string::npos) {
+    ssize_t n = c.RecvSome(buf, sizeof buf);
+    ASSERT_GT(n, 0) << tail;
+    tail.append(buf, static_cast<size_t>(n));
+  }
+  EXPECT_EQ(tail, "4\r\nlate\r\n0\r\n\r\n");
+}
+
 TEST(HttpServerTest, Http10ClientGetsCloseDelimitedStream) {
   TestServer server(Stream);
   TestClient c(server.port());

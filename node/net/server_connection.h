@@ -123,6 +123,7 @@ class ServerConnection final : public TransportObserver, public ServerExchange {
 
   // Output (server_exchange.cc)
   void BuildHead(int status, const HeaderList& headers, std::optional<uint64_t> length);
+  void FlushPendingHead();
   bool WriteParts(const std::string_view* parts, size_t count);
   void SendError(int status, std::string_view message);
   void WatchWrites();
@@ -148,6 +149,7 @@ class ServerConnection final : public TransportObserver, public ServerExchange {
   bool keep_alive_ = true;
   bool head_started_ = false;  // SendHead ran for this exchange
   bool head_pending_ = false;  // head_buf_ not written yet
+  bool head_flush_due_ = false;  // a stream's head_buf_ goes out at the timer if still pending
   bool has_length_ = false;
   bool chunked_ = false;
   bool close_delimited_ = false;

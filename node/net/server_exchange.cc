@@ -1,6 +1,8 @@
 // ServerConnection as the handler's ServerExchange: response framing and serialization.
 // A head with a known length waits in head_buf_ and leaves in the same write as the first
 // body bytes; chunk framing is written together with its data; so a Reply() is one syscall.
+// A stream's head waits only until the end of the loop turn (the connection's timer, due at
+// once): the events sent in that turn go with it.
 
 // Same setting as the rapidjson_headers target, so that every TU sees one RapidJSON.
 #ifndef RAPIDJSON_HAS_STDSTRING
@@ -129,11 +131,20 @@ void ServerConnection::SendHead(int status, const HeaderList& headers,
   BuildHead(status, headers, content_length);
   head_pending_ = true;
   if (!has_length_ && !no_body_) {
-    // A stream: the client should see the head now, not when the first event comes.
-    std::string_view head = head_buf_;
-    head_pending_ = false;
-    WriteParts(&head, 1);
+    // A stream: the client should see the head now, not when the first event comes. "Now"
+    // is the end of this loop turn: events the upstream sent with its head (most do) leave
+    // in the same write, one wake-up of the client instead of two.
+    head_flush_due_ = true;
+    ArmTimer(uv_now(transport_->loop()));
   }
+}
+
+void ServerConnection::FlushPendingHead() {
+  head_flush_due_ = false;
+  if (!head_pending_ || phase_ != Phase::kHandling) return;
+  std::string_view head = head_buf_;
+  head_pending_ = false;
+  WriteParts(&head, 1);
 }
 
 bool ServerConnection::WriteParts(const std::string_view* parts, size_t count) {
