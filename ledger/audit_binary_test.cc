@@ -186,8 +186,9 @@ TEST(AuditBinary, RandomRecordsRoundTripThroughTheStoreAndTheLine) {
     r.model = text(300);
     for (size_t n = rng() % 5; n > 0; --n) r.candidates.push_back({text(10), text(3), text(30)});
     for (size_t n = rng() % 4; n > 0; --n) {
-      r.attempts.push_back({text(10), text(3), text(12), static_cast<int>(rng()) - (1 << 30),
-                            static_cast<int64_t>(rng()) - (int64_t{1} << 31)});
+      const int64_t status = static_cast<int64_t>(rng()) - (int64_t{1} << 31);  // any int
+      r.attempts.push_back({text(10), text(3), text(12), static_cast<int>(status),
+                            static_cast<int64_t>(rng()) * (rng() % 2 ? 1 : -1) << 20});
     }
     r.status = static_cast<int>(rng() % 1000);
     r.outcome = text(20);
