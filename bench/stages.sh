@@ -7,7 +7,7 @@
 #
 # Inclusive costs overlap where stages nest (translate is inside call upstream; SHA-256 inside
 # the audit record): the table says which. Counts under valgrind: libcrypto's SHA-256 runs its
-# SSSE3 code there (~18k instructions per record), on the machine its SHA-NI code (~1-2k).
+# SSSE3 code there (~7k instructions per ~220-byte record), on the machine its SHA-NI code.
 set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 BIN=${1:-$ROOT/build-release/node/llm-edge}
@@ -60,13 +60,13 @@ stage "  of which translate" "$DIR/worker.txt" "PassthroughRequest(" "openai::Re
 stage "parse the response" "$DIR/worker.txt" "net::ResponseParser::Feed("
 stage "finalize (usage, cost, records, commit)" "$DIR/worker.txt" "pipeline::Finalize("
 stage "  of which the ledger record" "$DIR/worker.txt" "pipeline::BuildRecord("
-stage "  of which the audit record" "$DIR/worker.txt" "pipeline::BuildAuditRecord("
+stage "  of which the audit record (built, encoded)" "$DIR/worker.txt" "pipeline::AddAuditRecord("
 stage "reply after the commit (held reply)" "$DIR/worker.txt" "ledger::LoopInbox::Drain("
 echo "ledger writer thread: $(thread_total "$WRITER")"
 stage "ledger (record, roll-ups)" "$DIR/writer.txt" "ledger::Recorder::Fill(" "ledger::Recorder::Seal(" "ledger::Recorder::JobFilled("
-stage "audit (line, chain)" "$DIR/writer.txt" "ledger::AuditLog::CommitPart::Fill("
+stage "audit (stored record, chain)" "$DIR/writer.txt" "ledger::AuditLog::CommitPart::Fill("
 stage "  of which SHA-256 (see above)" "$DIR/writer.txt" "ledger::ChainHash("
-stage "  of which the JSON line" "$DIR/writer.txt" "EncodeRecordBody("
+stage "  of which the stored value (its hash included)" "$DIR/writer.txt" "ledger::EncodeStoredRecord("
 stage "RocksDB write (WAL, memtables)" "$DIR/writer.txt" "ledger::Store::Write("
 stage "gossip fold (usage summary)" "$DIR/writer.txt" "ledger::UsageSummary::Stage(" "ledger::UsageSummary::Written("
 echo "gossip thread: $(thread_total "$GOSSIP")"
