@@ -123,11 +123,26 @@ class In {
   bool ok_ = true;
 };
 
-uint8_t ModeByte(CallerIpMode m) { return static_cast<uint8_t>(m); }
+// The stored byte of each audit.caller_ip mode: part of the format, whatever the enum's order.
+uint8_t ModeByte(CallerIpMode m) {
+  switch (m) {
+    case CallerIpMode::kFull:
+      return 0;
+    case CallerIpMode::kTruncate:
+      return 1;
+    case CallerIpMode::kHash:
+      return 2;
+  }
+  return 0xff;  // not a mode: DecodeRecordFields refuses it
+}
 bool ModeOf(uint8_t b, CallerIpMode* m) {
-  if (b > static_cast<uint8_t>(CallerIpMode::kHash)) return false;
-  *m = static_cast<CallerIpMode>(b);
-  return true;
+  for (CallerIpMode mode : {CallerIpMode::kFull, CallerIpMode::kTruncate, CallerIpMode::kHash}) {
+    if (ModeByte(mode) == b) {
+      *m = mode;
+      return true;
+    }
+  }
+  return false;
 }
 
 }  // namespace
