@@ -166,7 +166,6 @@ void ServerConnection::Dispatch() {
   phase_ = Phase::kHandling;
   observer_ = nullptr;
   head_started_ = head_pending_ = has_length_ = chunked_ = close_delimited_ = no_body_ = false;
-  head_flush_due_ = false;
   writable_wanted_ = false;
   body_remaining_ = 0;
   keep_alive_ = parser_.request().keep_alive && !parser_.upgrade() && !core_->shutting_down;
@@ -272,7 +271,8 @@ void ServerConnection::ArmTimer(uint64_t deadline_ms) {
 void ServerConnection::OnTimer(uv_timer_t* timer) noexcept {
   auto* self = static_cast<ServerConnection*>(timer->data);
   self->timer_due_ms_ = 0;
-  if (self->head_flush_due_) self->FlushPendingHead();
+  // A stream's head waits for nothing once its loop turn is over (server_exchange.cc).
+  if (self->head_pending_ && !self->has_length_ && !self->no_body_) self->FlushPendingHead();
   if (self->resume_pending_ && self->phase_ != Phase::kClosing) self->ProcessLeftover();
   self->CheckTimers();
 }

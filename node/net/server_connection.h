@@ -149,7 +149,6 @@ class ServerConnection final : public TransportObserver, public ServerExchange {
   bool keep_alive_ = true;
   bool head_started_ = false;  // SendHead ran for this exchange
   bool head_pending_ = false;  // head_buf_ not written yet
-  bool head_flush_due_ = false;  // a stream's head_buf_ goes out at the timer if still pending
   bool has_length_ = false;
   bool chunked_ = false;
   bool close_delimited_ = false;

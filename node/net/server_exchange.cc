@@ -134,13 +134,11 @@ void ServerConnection::SendHead(int status, const HeaderList& headers,
     // A stream: the client should see the head now, not when the first event comes. "Now"
     // is the end of this loop turn: events the upstream sent with its head (most do) leave
     // in the same write, one wake-up of the client instead of two.
-    head_flush_due_ = true;
     ArmTimer(uv_now(transport_->loop()));
   }
 }
 
 void ServerConnection::FlushPendingHead() {
-  head_flush_due_ = false;
   if (!head_pending_ || phase_ != Phase::kHandling) return;
   std::string_view head = head_buf_;
   head_pending_ = false;
