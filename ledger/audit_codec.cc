@@ -111,16 +111,21 @@ void AppendRecordHead(uint64_t seq, const Sha256& prev, std::string* out,
   *out += '"';
 }
 
+// Closes a record line's members with its "hash" (the body ends with its own '}').
+void AppendHashMember(const Sha256& hash, std::string* line) {
+  line->pop_back();
+  *line += kHashMember;
+  *line += ToHex(hash);
+  *line += "\"}";
+}
+
 // A format-2 line: a format-1 line's members with "format" after "type", and the hash given.
 std::string RenderFormat2Line(const AuditRecord& r, uint64_t seq, const Sha256& prev,
                               const Sha256& hash) {
   std::string line;
   AppendRecordHead(seq, prev, &line, kFormat2Prefix);
   line += EncodeRecordTail(r, r.node, r.caller);
-  line.pop_back();
-  line += kHashMember;
-  line += ToHex(hash);
-  line += "\"}";
+  AppendHashMember(hash, &line);
   return line;
 }
 
@@ -279,10 +284,7 @@ std::string EncodeRecordLineFromTail(std::string_view tail, uint64_t seq, const 
   AppendRecordHead(seq, prev, &line);
   line += tail;
   *hash = ChainHash(prev, line);
-  line.pop_back();  // the closing '}', re-added after the hash member
-  line += kHashMember;
-  line += ToHex(*hash);
-  line += "\"}";
+  AppendHashMember(*hash, &line);
   return line;
 }
 

@@ -69,12 +69,17 @@ class JournalReplayTest : public ::testing::Test {
 
   // What a worker journals for request i: its record and its audit record's fields.
   void Journal(JournalRing& ring, int i) {
-    const std::string record = EncodeRecord(SampleLedgerRecord(i));
     auto part = audit_->MakeCommitPart(testing::SampleRecord(i));
-    const std::string tail(*part->AuditTail());
+    JournalEntryOf(ring, EncodeRecord(SampleLedgerRecord(i)), *part->AuditTail());
+  }
+
+  // An entry of the given bytes, written as `version` (1: as nodes before format 2 wrote it).
+  void JournalEntryOf(JournalRing& ring, std::string_view record, std::string_view tail,
+                      char version = 2) {
     char* slot = ring.Reserve(JournalEntrySize(record, tail));
     ASSERT_NE(slot, nullptr);
     WriteJournalEntry(slot, record, tail);
+    slot[0] = version;
     ring.Commit();
   }
 
@@ -117,14 +122,9 @@ TEST_F(JournalReplayTest, EntriesOfAnEarlierVersionAreWrittenInTheirOwnFormat) {
   auto ring = Ring("worker-0.ring");
   Journal(*ring, 0);
   for (int i = 1; i < 3; ++i) {
-    const std::string record = EncodeRecord(SampleLedgerRecord(i));
     AuditRecord a = testing::SampleRecord(i);
-    const std::string tail = EncodeRecordTail(a, "eu-west-a", a.caller);
-    char* slot = ring->Reserve(JournalEntrySize(record, tail));
-    ASSERT_NE(slot, nullptr);
-    WriteJournalEntry(slot, record, tail);
-    slot[0] = 1;  // version 1
-    ring->Commit();
+    JournalEntryOf(*ring, EncodeRecord(SampleLedgerRecord(i)),
+                   EncodeRecordTail(a, "eu-west-a", a.caller), /*version=*/1);
   }
   Journal(*ring, 3);
   auto counts = Replay({ring.get()});
@@ -189,11 +189,7 @@ TEST_F(JournalReplayTest, AnUnreadableEntryIsSkippedAndTheOthersAreWritten) {
   std::memcpy(slot, junk, sizeof(junk));
   ring->Commit();
   // A readable ledger record with an audit record that does not decode: not half written.
-  const std::string record = EncodeRecord(SampleLedgerRecord(9));
-  const std::string bad_tail = "\x01\x02 not fields";
-  slot = ring->Reserve(JournalEntrySize(record, bad_tail));
-  WriteJournalEntry(slot, record, bad_tail);
-  ring->Commit();
+  JournalEntryOf(*ring, EncodeRecord(SampleLedgerRecord(9)), "\x01\x02 not fields");
   Journal(*ring, 8);
   auto counts = Replay({ring.get()});
   ASSERT_TRUE(counts.ok()) << counts.status().ToString();
