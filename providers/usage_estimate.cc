@@ -62,11 +62,18 @@ constexpr size_t kKeepBytes = 1 << 20;
 
 RequestEstimate Estimate(dom::parser& parser, std::string_view request_body) {
   dom::element root;
-  RequestEstimate out;
   if (parser.parse(request_body.data(), request_body.size()).get(root) != simdjson::SUCCESS) {
+    RequestEstimate out;
     out.prompt_tokens = EstimateTokens(request_body.size());
     return out;
   }
+  return EstimateParsedRequest(root);
+}
+
+}  // namespace
+
+RequestEstimate EstimateParsedRequest(dom::element root) {
+  RequestEstimate out;
   Counter counter;
   counter.Walk(root, 0);
   out.prompt_tokens = EstimateTokens(counter.chars) + counter.messages * kTokensPerMessage;
@@ -81,8 +88,6 @@ RequestEstimate Estimate(dom::parser& parser, std::string_view request_body) {
   }
   return out;
 }
-
-}  // namespace
 
 RequestEstimate EstimateRequest(std::string_view request_body) {
   // One parser per thread, reused: a new one allocates its buffers for every body.

@@ -12,6 +12,10 @@
 
 #include "providers/adapter.h"
 
+namespace simdjson::dom {
+class element;
+}
+
 namespace edge::providers {
 
 // Tokens for `chars` characters of text: OpenAI's rule of thumb of about four characters
@@ -33,6 +37,9 @@ struct RequestEstimate {
   std::optional<int64_t> max_output_tokens;
 };
 RequestEstimate EstimateRequest(std::string_view request_body);
+// The same from a body simdjson already parsed (openai::InspectRequest's tree), so that the
+// request path parses a body once.
+RequestEstimate EstimateParsedRequest(simdjson::dom::element root);
 
 // The usage to bill for a stream that ended before the provider's final report:
 // whatever the provider reported so far (Anthropic reports the prompt at the start,

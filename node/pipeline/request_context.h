@@ -24,6 +24,7 @@
 #include "node/pipeline/stream_relay.h"
 #include "providers/adapter.h"
 #include "providers/api/client_api.h"
+#include "providers/usage_estimate.h"
 
 namespace edge::ledger {
 class JournalRing;
@@ -124,6 +125,10 @@ class RequestContext final : public net::ExchangeObserver,
   // one (chat completions), see CanonicalBody().
   providers::api::CanonicalRequest request;
   std::string stateful_feature;    // a Responses feature only OpenAI itself can serve
+  // The client's body was validated whole by openai::InspectRequest (stage_body), so a
+  // passthrough whose "model" already names the deployment's model sends it unchanged.
+  bool body_inspected = false;
+  std::optional<providers::RequestEstimate> body_estimate;  // from that inspection's parse
   // responses.store (stored_responses.h): the stored state the request names was resolved,
   // so ctx.request is the whole conversation and any provider may take it; or why it could
   // not be (the id is not stored here), refused for every deployment but OpenAI's.

@@ -23,6 +23,8 @@ Next InspectBody(RequestContext& ctx) {
     ctx.request.stream = info->stream;
     ctx.request.client_wants_usage = info->client_wants_usage;
     ctx.stateful_feature = std::string(stateful);
+    ctx.body_inspected = true;
+    ctx.body_estimate = info->estimate;
   } else {
     Result<providers::api::CanonicalRequest> canonical = ctx.client_api->ToCanonical(body);
     if (!canonical.ok()) {

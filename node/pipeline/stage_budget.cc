@@ -27,7 +27,9 @@ bool Limited(const ledger::Account* a) {
 // Tokens the request may use: its prompt counted from the body, plus its max_tokens (or a
 // default). Parsed only for accounts that need it: most keys have no budget.
 int64_t EstimateTokens(const RequestContext& ctx, int64_t* output_tokens) {
-  const providers::RequestEstimate e = providers::EstimateRequest(CanonicalBody(ctx));
+  const providers::RequestEstimate e = ctx.body_estimate
+                                           ? *ctx.body_estimate
+                                           : providers::EstimateRequest(CanonicalBody(ctx));
   *output_tokens = 0;
   if (ctx.api == Api::kEmbeddings) return e.prompt_tokens;
   *output_tokens = e.max_output_tokens.value_or(kDefaultOutputTokens);

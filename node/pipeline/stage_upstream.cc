@@ -59,7 +59,14 @@ Result<net::UpstreamRequest> PassthroughRequest(const RequestContext& ctx, const
     }
   } else {
     bool ask_usage = ctx.mode == Mode::kOpenAiPassthrough && ctx.request.stream;
-    EDGE_ASSIGN_OR_RETURN(req.body, providers::openai::RewriteRequest(body, d.upstream_model, ask_usage));
+    if (!ask_usage && ctx.body_inspected && ctx.request.model == d.upstream_model) {
+      // Nothing to change: InspectRequest refused duplicate "model" members, so the one it
+      // read is the one the upstream sees. Saves parsing the body a second time (~2.5k
+      // instructions per request, bench/stages.sh).
+      req.body = body;
+    } else {
+      EDGE_ASSIGN_OR_RETURN(req.body, providers::openai::RewriteRequest(body, d.upstream_model, ask_usage));
+    }
     req.path = target.base_path + (ctx.mode == Mode::kResponsesPassthrough ? "/responses"
                                    : ctx.api == Api::kEmbeddings          ? "/embeddings"
                                                                           : "/chat/completions");

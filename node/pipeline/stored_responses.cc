@@ -38,6 +38,8 @@ void UseResolved(RequestContext& ctx, const std::string& resolved) {
   ctx.request = std::move(canonical).value();
   ctx.request.created = created;
   ctx.state_resolved = true;
+  ctx.body_inspected = false;  // ctx.request no longer reads the client's body
+  ctx.body_estimate.reset();
   Result<std::string> items = providers::api::ResponsesInputItems(resolved);
   if (items.ok()) ctx.store_input = std::move(items).value();
 }

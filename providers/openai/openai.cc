@@ -164,7 +164,9 @@ Result<RequestInfo> InspectRequest(std::string_view body) {
         return BadBody("request body has a duplicate key " + JsonString(*dup) +
                        " (a key may appear only once in an object)");
       }
-      return ReadRequest<SimdjsonTree>(root);
+      Result<RequestInfo> info = ReadRequest<SimdjsonTree>(root);
+      if (info.ok()) info->estimate = EstimateParsedRequest(root);
+      return info;
     }
     if (err != simdjson::NUMBER_ERROR) return ParseError(err);
   }

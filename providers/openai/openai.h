@@ -9,6 +9,7 @@
 #include "common/result.h"
 #include "providers/adapter.h"
 #include "providers/sse.h"
+#include "providers/usage_estimate.h"
 
 namespace edge::providers::openai {
 
@@ -17,6 +18,9 @@ struct RequestInfo {
   std::string model;  // the alias the client asked for
   bool stream = false;
   bool client_wants_usage = false;  // stream_options.include_usage was true
+  // The body's token estimate (usage_estimate.h) from the same parse; nullopt for the rare
+  // body only the slower tree reads (numbers simdjson refuses).
+  std::optional<RequestEstimate> estimate;
 };
 
 // The body must be a UTF-8 JSON object (fully validated) with a non-empty string "model";

@@ -107,6 +107,30 @@ TEST(InspectRequest, AcceptsIntegersBeyond64Bits) {
   }
 }
 
+// The budget's token estimate comes from the inspection's own parse: the same numbers as
+// parsing the body again for it. A body only the slower tree reads has none (the budget then
+// estimates from the body itself).
+TEST(InspectRequest, EstimatesTokensFromTheSameParse) {
+  for (const char* body :
+       {R"({"model":"m","messages":[{"role":"user","content":"Say hello in one short sentence."}]})",
+        R"({"model":"m","max_tokens":50,"messages":[{"role":"system","content":"be brief"},)"
+        R"({"role":"user","content":[{"type":"text","text":"caf\u00e9"},)"
+        R"({"type":"image_url","image_url":{"url":"data:image/png;base64,AAAA"}}]}],)"
+        R"("tools":[{"type":"function","function":{"name":"f","description":"look it up"}}]})",
+        R"({"model":"m","input":["a","bb"],"max_completion_tokens":7,"max_tokens":9})"}) {
+    auto r = InspectRequest(body);
+    ASSERT_TRUE(r.ok()) << r.status().ToString();
+    ASSERT_TRUE(r->estimate.has_value()) << body;
+    const RequestEstimate again = EstimateRequest(body);
+    EXPECT_EQ(r->estimate->prompt_tokens, again.prompt_tokens) << body;
+    EXPECT_GT(r->estimate->prompt_tokens, 0) << body;
+    EXPECT_EQ(r->estimate->max_output_tokens, again.max_output_tokens) << body;
+  }
+  auto tree_read = InspectRequest(R"({"seed":123456789012345678901234567890,"model":"m"})");
+  ASSERT_TRUE(tree_read.ok());
+  EXPECT_FALSE(tree_read->estimate.has_value());
+}
+
 TEST(InspectRequest, RejectsDuplicateKeysAnywhere) {
   const std::string dup = "request body has a duplicate key ";
   const std::string once = " (a key may appear only once in an object)";

@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include "tests/e2e/harness/cluster.h"
+#include "tests/e2e/harness/json.h"
 
 namespace edge::e2e {
 namespace {
@@ -192,6 +193,39 @@ TEST_F(OpenAiApi, UnreachableUpstreamIs502NamingTheCause) {
   ASSERT_TRUE(r);
   ExpectOpenAiError(*r, 502, "");
   EXPECT_NE(r->body.find("chat-down/"), std::string::npos) << r->body;
+}
+
+// A body whose "model" already names the deployment's model goes upstream byte for byte (the
+// node does not parse it a second time to rewrite it); another alias has only its "model"
+// value replaced, every other byte (spacing, member order, unknown members) kept.
+TEST(OpenAiPassthrough, BodyGoesUpstreamUnchangedUnlessTheModelDiffers) {
+  TempDir dir;
+  FakeOpenAI fake(dir);
+  ASSERT_TRUE(fake.ok()) << fake.process().Stderr();
+  const std::string base = "http://127.0.0.1:" + std::to_string(fake.port()) + "/v1";
+  Node node(dir, TestConfig(StandardModels(
+                     fake.port(), OpenAiDeployment("gpt-4o-mini", "gpt-4o-mini", base))));
+  ASSERT_TRUE(node.ok()) << node.process().Stderr();
+  auto upstream_body = [&](const std::string& body) {
+    auto r = Request(node.port(), "POST", "/v1/chat/completions", AuthHeaders(), body);
+    EXPECT_TRUE(r && r->status == 200) << (r ? r->body : "no answer");
+    return JsonString(ParseJson(fake.LastRequestJson()), "body");
+  };
+  const std::string rest =
+      R"( ,  "messages" : [{"role":"user","content":"caf\u00e9 \"x\""}], "x_vendor": {"a":1} })";
+  const std::string same = R"({ "model" :"gpt-4o-mini")" + rest;
+  EXPECT_EQ(upstream_body(same), same);
+  EXPECT_EQ(upstream_body(R"({ "model" :"chat")" + rest), same);
+  // The same model spelled with an escape is the same JSON string: it passes as it came
+  // (a rewrite would have respelled it).
+  const std::string escaped = R"({"model":"gpt\u002d4o-mini","messages":[]})";
+  EXPECT_EQ(upstream_body(escaped), escaped);
+  // Streaming asks the upstream for usage: that body is rewritten even when the model matches.
+  const std::string streamed = R"({"model":"gpt-4o-mini","stream":true,"messages":[]})";
+  auto r = Request(node.port(), "POST", "/v1/chat/completions", AuthHeaders(), streamed);
+  ASSERT_TRUE(r);
+  EXPECT_NE(JsonString(ParseJson(fake.LastRequestJson()), "body").find(R"("include_usage":true)"),
+            std::string::npos);
 }
 
 }  // namespace
