@@ -25,7 +25,8 @@ bool Limited(const ledger::Account* a) {
 }
 
 // Tokens the request may use: its prompt counted from the body, plus its max_tokens (or a
-// default). Parsed only for accounts that need it: most keys have no budget.
+// default). Asked only for accounts that need it (most keys have no budget); a body the
+// inspection parsed (stage_body) was counted then, any other is parsed here.
 int64_t EstimateTokens(const RequestContext& ctx, int64_t* output_tokens) {
   const providers::RequestEstimate e = ctx.body_estimate
                                            ? *ctx.body_estimate
