@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "common/utc_time.h"
 #include "ledger/rollup_key.h"
 #include "ledger/rollup_value.h"
 
@@ -148,10 +149,14 @@ bool Account::CrossedSoft(int64_t spent_after, int64_t actual) const {
 }
 
 int32_t MonthIndex(int64_t wall_micros) {
-  std::string p = PeriodOf(Granularity::kMonth, wall_micros);  // "YYYYMM"
-  int year = std::stoi(p.substr(0, 4));
-  int month = std::stoi(p.substr(4, 2));
-  return (year - 1970) * 12 + (month - 1);
+  // The month PeriodOf(kMonth) names ("YYYYMM", years held to 0..9999), by arithmetic: the
+  // budget stage asks for every request, and formatting then parsing digits cost ~600
+  // instructions.
+  constexpr int64_t kMicrosPerDay = int64_t{86'400} * 1'000'000;
+  const int64_t days = wall_micros / kMicrosPerDay - (wall_micros % kMicrosPerDay < 0 ? 1 : 0);
+  const Civil c = CivilFromDays(days);
+  const int64_t year = std::clamp<int64_t>(c.year, 0, 9999);
+  return static_cast<int32_t>((year - 1970) * 12 + (static_cast<int64_t>(c.month) - 1));
 }
 
 int64_t NextMonthStartMicros(int64_t wall_micros) {

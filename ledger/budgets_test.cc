@@ -3,8 +3,11 @@
 #include <gtest/gtest.h>
 
 #include <atomic>
+#include <string>
 #include <thread>
 #include <vector>
+
+#include "ledger/rollup_key.h"
 
 namespace edge::ledger {
 namespace {
@@ -179,6 +182,26 @@ TEST(Months, IndexAndNextStart) {
   EXPECT_EQ(MonthIndex(0), 0);
   EXPECT_EQ(MonthIndex(1'796'083'200'000'000), (2026 - 1970) * 12 + 11);  // 2026-12-01
   EXPECT_EQ(NextMonthStartMicros(1'796'083'200'000'000), 1'798'761'600'000'000);
+}
+
+// MonthIndex is computed, not read back from PeriodOf's digits: both name the same month for
+// every time, around month ends, before 1970 and where PeriodOf holds the year to 0..9999.
+TEST(Months, IndexIsTheMonthPeriodOfNames) {
+  auto spelled = [](int64_t t) {
+    const std::string p = PeriodOf(Granularity::kMonth, t);
+    return (std::stoi(p.substr(0, 4)) - 1970) * 12 + (std::stoi(p.substr(4, 2)) - 1);
+  };
+  const int64_t day = int64_t{86'400} * 1'000'000;
+  std::vector<int64_t> times = {0, -1, 1, day - 1, -day, -day - 1, 1'798'761'599'999'999,
+                                1'798'761'600'000'000, 253'402'300'799'999'999,
+                                253'402'300'800'000'000, -62'167'219'200'000'000,
+                                -62'167'219'200'000'001, INT64_MAX / 4, INT64_MIN / 4};
+  uint64_t x = 0x9e3779b97f4a7c15ULL;
+  for (int i = 0; i < 20000; ++i) {
+    x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+    times.push_back(static_cast<int64_t>(x % (uint64_t{1} << 59)) - (int64_t{1} << 58));
+  }
+  for (int64_t t : times) EXPECT_EQ(MonthIndex(t), spelled(t)) << t;
 }
 
 }  // namespace
