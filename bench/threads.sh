@@ -6,6 +6,7 @@
 #
 #   bench/threads.sh [BINARY]               # user and system CPU us per request, per thread
 #   CALLGRIND=1 bench/threads.sh [BINARY]   # instructions per request, per thread (valgrind)
+#   TARGET=nginx bench/threads.sh           # the same for nginx proxy_pass (WORKERS processes)
 #
 # Environment: CONNS (16), DURATION (5 s; callgrind: 10 s), WORKERS (1), KEEP_TMP (1 = keep the
 # temp dir: config, logs, callgrind files for callgrind_annotate), FEATURES (minimal: one
@@ -54,6 +55,8 @@ EOF
 PIDS+=($!)
 
 FEATURES=${FEATURES:-minimal}
+TARGET=${TARGET:-edge}
+[[ $TARGET == nginx && $CALLGRIND == 1 ]] && { echo "TARGET=nginx has no CALLGRIND mode" >&2; exit 1; }
 if [[ $FEATURES == all ]]; then
   cat >"$TMP/edge.yaml" <<EOF
 node: {id: threads-1, region: bench, jurisdiction: EU, listen: "127.0.0.1:$EDGE_PORT",
@@ -91,7 +94,23 @@ keys:
   - {id: bench, key_sha256: "$KEY_SHA", team: bench, env: prod}
 EOF
 fi
-if [[ $CALLGRIND == 1 ]]; then
+if [[ $TARGET == nginx ]]; then
+  # nginx proxy_pass with upstream keep-alive (as run.sh configures it), WORKERS processes, in
+  # front of the same fake: its workers' user and system time per request, for comparison.
+  mkdir -p "$TMP/proxy/tmp"
+  cat >"$TMP/proxy/nginx.conf" <<EOF
+daemon off; user root; worker_processes $WORKERS; pid $TMP/proxy/nginx.pid;
+error_log $TMP/proxy/error.log warn;
+events { worker_connections 16384; }
+http { access_log off; client_body_temp_path $TMP/proxy/tmp; proxy_temp_path $TMP/proxy/tmp;
+  keepalive_requests 1000000;
+  upstream fake { server 127.0.0.1:$FAKE_PORT; keepalive 256; }
+  server { listen 127.0.0.1:$EDGE_PORT reuseport;
+           location / { proxy_pass http://fake; proxy_http_version 1.1;
+                        proxy_set_header Connection ""; } } }
+EOF
+  /usr/sbin/nginx -p "$TMP/proxy" -c "$TMP/proxy/nginx.conf" -e "$TMP/proxy/error.log" &
+elif [[ $CALLGRIND == 1 ]]; then
   valgrind --tool=callgrind --separate-threads=yes --callgrind-out-file="$TMP/cg.out" \
     "$BIN" serve --config "$TMP/edge.yaml" 2>"$TMP/edge.log" &
 else
@@ -99,8 +118,10 @@ else
 fi
 EDGE_PID=$!
 PIDS+=("$EDGE_PID")
+READY_URL="http://127.0.0.1:$ADMIN_PORT/readyz"
+[[ $TARGET == nginx ]] && READY_URL="http://127.0.0.1:$EDGE_PORT/"
 for _ in $(seq 300); do
-  curl -sf -o /dev/null "http://127.0.0.1:$ADMIN_PORT/readyz" && break
+  curl -sf -o /dev/null "$READY_URL" && break
   sleep 0.2
 done
 cat >"$TMP/post.lua" <<EOF
@@ -121,10 +142,15 @@ URL="http://127.0.0.1:$EDGE_PORT/v1/chat/completions"
 
 # utime and stime (clock ticks) and context switches (voluntary and not) of every thread:
 # "tid_comm utime stime switches".
+# nginx's workers are processes of their own, the master's children.
 snapshot() {
-  for t in /proc/"$EDGE_PID"/task/*; do
-    echo "$(basename "$t")_$(tr ' ' _ <"$t/comm") $(awk '{print $14, $15}' "$t/stat")" \
-      "$(awk '/ctxt_switches/ {s += $2} END {print s}' "$t/status")"
+  local procs=$EDGE_PID
+  [[ $TARGET == nginx ]] && procs=$(pgrep -P "$EDGE_PID")
+  for p in $procs; do
+    for t in /proc/"$p"/task/*; do
+      echo "$(basename "$t")_$(tr ' ' _ <"$t/comm") $(awk '{print $14, $15}' "$t/stat")" \
+        "$(awk '/ctxt_switches/ {s += $2} END {print s}' "$t/status")"
+    done
   done | sort
 }
 
