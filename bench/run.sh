@@ -179,28 +179,6 @@ EOF
 
 # Common nginx settings: everything under its own prefix, workers run as root so they can
 # use the temp dir, no access log.
-nginx_conf() {  # $1 = dir, $2 = worker_processes, $3 = http block body
-  mkdir -p "$1/tmp"
-  cat >"$1/nginx.conf" <<EOF
-daemon off;
-user root;
-worker_processes $2;
-pid $1/nginx.pid;
-error_log $1/error.log warn;
-events { worker_connections 16384; multi_accept on; }
-http {
-  access_log off;
-  client_body_temp_path $1/tmp/body;
-  proxy_temp_path $1/tmp/proxy;
-  fastcgi_temp_path $1/tmp/fastcgi;
-  uwsgi_temp_path $1/tmp/uwsgi;
-  scgi_temp_path $1/tmp/scgi;
-  keepalive_requests 1000000;
-  keepalive_timeout 75s;
-  $3
-}
-EOF
-}
 start_nginx() {  # $1 = dir; sets NGINX_PID
   "$NGINX" -p "$1" -c "$1/nginx.conf" -e "$1/error.log" &
   NGINX_PID=$!

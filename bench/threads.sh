@@ -97,18 +97,15 @@ fi
 if [[ $TARGET == nginx ]]; then
   # nginx proxy_pass with upstream keep-alive (as run.sh configures it), WORKERS processes, in
   # front of the same fake: its workers' user and system time per request, for comparison.
-  mkdir -p "$TMP/proxy/tmp"
-  cat >"$TMP/proxy/nginx.conf" <<EOF
-daemon off; user root; worker_processes $WORKERS; pid $TMP/proxy/nginx.pid;
-error_log $TMP/proxy/error.log warn;
-events { worker_connections 16384; }
-http { access_log off; client_body_temp_path $TMP/proxy/tmp; proxy_temp_path $TMP/proxy/tmp;
-  keepalive_requests 1000000;
-  upstream fake { server 127.0.0.1:$FAKE_PORT; keepalive 256; }
-  server { listen 127.0.0.1:$EDGE_PORT reuseport;
-           location / { proxy_pass http://fake; proxy_http_version 1.1;
-                        proxy_set_header Connection ""; } } }
-EOF
+  nginx_conf "$TMP/proxy" "$WORKERS" "upstream fake { server 127.0.0.1:$FAKE_PORT; keepalive 256; }
+  server {
+    listen 127.0.0.1:$EDGE_PORT reuseport backlog=16384;
+    location / {
+      proxy_pass http://fake;
+      proxy_http_version 1.1;
+      proxy_set_header Connection \"\";
+    }
+  }"
   /usr/sbin/nginx -p "$TMP/proxy" -c "$TMP/proxy/nginx.conf" -e "$TMP/proxy/error.log" &
 elif [[ $CALLGRIND == 1 ]]; then
   valgrind --tool=callgrind --separate-threads=yes --callgrind-out-file="$TMP/cg.out" \
