@@ -115,17 +115,17 @@ int64_t DaysFromCivil(int64_t y, unsigned m, unsigned d) {
   return era * 146097 + static_cast<int64_t>(doe) - 719468;
 }
 
+int64_t DayOfMicros(int64_t wall_micros) {
+  return wall_micros / kMicrosPerDay - (wall_micros % kMicrosPerDay < 0 ? 1 : 0);
+}
+
 std::string FormatRfc3339Micros(int64_t wall_micros) {
   static const int64_t kMin = DaysFromCivil(0, 1, 1) * kMicrosPerDay;
   static const int64_t kMax = DaysFromCivil(10000, 1, 1) * kMicrosPerDay - 1;
   if (wall_micros < kMin) wall_micros = kMin;
   if (wall_micros > kMax) wall_micros = kMax;
-  int64_t days = wall_micros / kMicrosPerDay;
-  int64_t rest = wall_micros % kMicrosPerDay;
-  if (rest < 0) {
-    rest += kMicrosPerDay;
-    --days;
-  }
+  const int64_t days = DayOfMicros(wall_micros);
+  const int64_t rest = wall_micros - days * kMicrosPerDay;
   const Civil c = CivilFromDays(days);
   const int64_t secs = rest / kMicrosPerSecond;
   // YYYY-MM-DDTHH:MM:SS.uuuuuuZ by hand: snprintf cost more than the rest of an audit line.

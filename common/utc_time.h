@@ -37,4 +37,8 @@ struct Civil {
 Civil CivilFromDays(int64_t days);
 int64_t DaysFromCivil(int64_t year, unsigned month, unsigned day);
 
+// The day, counted from 1970-01-01, that holds an instant (µs since the epoch, UTC): rounded
+// down, so an instant before 1970 falls on the day it is in, not the one after.
+int64_t DayOfMicros(int64_t wall_micros);
+
 }  // namespace edge

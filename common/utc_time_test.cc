@@ -13,6 +13,16 @@ TEST(UtcTime, FormatsEpochAndKnownInstants) {
   EXPECT_EQ(FormatRfc3339Micros(951782400000000), "2000-02-29T00:00:00.000000Z");
 }
 
+TEST(UtcTime, DayOfAnInstantRoundsDown) {
+  const int64_t day = int64_t{86'400} * 1'000'000;
+  EXPECT_EQ(DayOfMicros(0), 0);
+  EXPECT_EQ(DayOfMicros(day - 1), 0);
+  EXPECT_EQ(DayOfMicros(day), 1);
+  EXPECT_EQ(DayOfMicros(-1), -1);  // 1969-12-31T23:59:59.999999Z
+  EXPECT_EQ(DayOfMicros(-day), -1);
+  EXPECT_EQ(DayOfMicros(-day - 1), -2);
+}
+
 TEST(UtcTime, ParsesDatesAndDateTimes) {
   EXPECT_EQ(*ParseUtcTime("1970-01-01"), 0);
   EXPECT_EQ(*ParseUtcTime("2026-12-06T04:47:20Z"), 1796532440000000);

@@ -152,9 +152,7 @@ int32_t MonthIndex(int64_t wall_micros) {
   // The month PeriodOf(kMonth) names ("YYYYMM", years held to 0..9999), by arithmetic: the
   // budget stage asks for every request, and formatting then parsing digits cost ~600
   // instructions.
-  constexpr int64_t kMicrosPerDay = int64_t{86'400} * 1'000'000;
-  const int64_t days = wall_micros / kMicrosPerDay - (wall_micros % kMicrosPerDay < 0 ? 1 : 0);
-  const Civil c = CivilFromDays(days);
+  const Civil c = CivilFromDays(DayOfMicros(wall_micros));
   const int64_t year = std::clamp<int64_t>(c.year, 0, 9999);
   return static_cast<int32_t>((year - 1970) * 12 + (static_cast<int64_t>(c.month) - 1));
 }

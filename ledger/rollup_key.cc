@@ -42,7 +42,7 @@ void Digits(char* out, uint64_t v, int width) {
 }  // namespace
 
 std::string PeriodOf(Granularity g, int64_t wall_micros) {
-  int64_t days = FloorDiv(wall_micros, kMicrosPerDay);
+  int64_t days = DayOfMicros(wall_micros);
   const Civil c = CivilFromDays(days);
   int64_t y = c.year;
   const unsigned m = c.month, d = c.day;
@@ -71,9 +71,9 @@ int64_t PeriodStartMicros(Granularity g, int64_t wall_micros) {
     case Granularity::kHour:
       return FloorDiv(wall_micros, kMicrosPerHour) * kMicrosPerHour;
     case Granularity::kDay:
-      return FloorDiv(wall_micros, kMicrosPerDay) * kMicrosPerDay;
+      return DayOfMicros(wall_micros) * kMicrosPerDay;
     case Granularity::kMonth: {
-      const Civil c = CivilFromDays(FloorDiv(wall_micros, kMicrosPerDay));
+      const Civil c = CivilFromDays(DayOfMicros(wall_micros));
       return DaysFromCivil(c.year, c.month, 1) * kMicrosPerDay;
     }
   }
@@ -87,7 +87,7 @@ int64_t PeriodEndMicros(Granularity g, int64_t wall_micros) {
     case Granularity::kDay:
       return PeriodStartMicros(g, wall_micros) + kMicrosPerDay;
     case Granularity::kMonth: {
-      const Civil c = CivilFromDays(FloorDiv(wall_micros, kMicrosPerDay));
+      const Civil c = CivilFromDays(DayOfMicros(wall_micros));
       if (c.month == 12) return DaysFromCivil(c.year + 1, 1, 1) * kMicrosPerDay;
       return DaysFromCivil(c.year, c.month + 1, 1) * kMicrosPerDay;
     }
