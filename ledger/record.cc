@@ -1,27 +1,31 @@
 #include "ledger/record.h"
 
+#include <cstring>
+#include <iterator>
+
 #include "ledger/record_header.h"
 
 namespace edge::ledger {
 namespace {
 
-void PutVarint(std::string* out, uint64_t v) {
+// EncodeRecord writes into a buffer sized for the worst case first, with no capacity check
+// per byte as std::string::push_back makes: the worker encodes every request's record.
+char* PutVarint(char* p, uint64_t v) {
   while (v >= 0x80) {
-    out->push_back(static_cast<char>((v & 0x7f) | 0x80));
+    *p++ = static_cast<char>((v & 0x7f) | 0x80);
     v >>= 7;
   }
-  out->push_back(static_cast<char>(v));
+  *p++ = static_cast<char>(v);
+  return p;
 }
 
-void PutInt(std::string* out, int64_t v) {
-  PutVarint(out, (static_cast<uint64_t>(v) << 1) ^ static_cast<uint64_t>(v >> 63));
+char* PutInt(char* p, int64_t v) {
+  return PutVarint(p, (static_cast<uint64_t>(v) << 1) ^ static_cast<uint64_t>(v >> 63));
 }
 
-void PutString(std::string* out, std::string_view s) {
-  if (s.size() > kMaxRecordString) s = s.substr(0, kMaxRecordString);
-  PutVarint(out, s.size());
-  out->append(s);
-}
+std::string_view Capped(std::string_view s) { return s.substr(0, kMaxRecordString); }
+
+constexpr size_t kMaxVarintBytes = 10;
 
 class Reader {
  public:
@@ -78,20 +82,37 @@ class Reader {
 }  // namespace
 
 std::string EncodeRecord(const Record& r) {
-  std::string out;
-  out.reserve(160 + r.request_id.size() + r.tags.size());
-  PutRecordHeader(&out, r.wall_micros);
-  for (const std::string* s : {&r.request_id, &r.key_id, &r.team, &r.feature, &r.env, &r.tags,
-                               &r.model, &r.deployment, &r.provider, &r.endpoint_jurisdiction,
-                               &r.region}) {
-    PutString(&out, *s);
+  const std::string* strings[] = {
+      &r.request_id, &r.key_id, &r.team,       &r.feature,  &r.env,
+      &r.tags,       &r.model,  &r.deployment, &r.provider, &r.endpoint_jurisdiction,
+      &r.region};
+  const int64_t ints[] = {r.input_tokens,
+                          r.output_tokens,
+                          r.cached_input_tokens,
+                          r.reasoning_tokens,
+                          r.cost_micros,
+                          static_cast<int64_t>(r.estimated),
+                          static_cast<int64_t>(r.priced),
+                          r.latency_us,
+                          static_cast<int64_t>(r.status),
+                          static_cast<int64_t>(r.attempts)};
+  std::string header;
+  header.reserve(kRecordHeaderSize);
+  PutRecordHeader(&header, r.wall_micros);
+  size_t most = header.size() + std::size(ints) * kMaxVarintBytes;
+  for (const std::string* s : strings) most += kMaxVarintBytes + Capped(*s).size();
+  std::string out(most, '\0');
+  char* p = out.data();
+  std::memcpy(p, header.data(), header.size());
+  p += header.size();
+  for (const std::string* s : strings) {
+    const std::string_view v = Capped(*s);
+    p = PutVarint(p, v.size());
+    std::memcpy(p, v.data(), v.size());
+    p += v.size();
   }
-  for (int64_t v : {r.input_tokens, r.output_tokens, r.cached_input_tokens, r.reasoning_tokens,
-                    r.cost_micros, static_cast<int64_t>(r.estimated),
-                    static_cast<int64_t>(r.priced), r.latency_us,
-                    static_cast<int64_t>(r.status), static_cast<int64_t>(r.attempts)}) {
-    PutInt(&out, v);
-  }
+  for (int64_t v : ints) p = PutInt(p, v);
+  out.resize(static_cast<size_t>(p - out.data()));
   return out;
 }
 

@@ -48,6 +48,38 @@ TEST(Record, RoundTrips) {
   EXPECT_EQ(DecodeRecord(EncodeRecord(negative)), negative);
 }
 
+// The stored bytes are the format (records written by older nodes are read back): pinned.
+TEST(Record, EncodesToTheStoredFormat) {
+  std::string hex;
+  for (unsigned char c : EncodeRecord(Sample())) {
+    static constexpr char kHex[] = "0123456789abcdef";
+    hex += kHex[c >> 4];
+    hex += kHex[c & 15];
+  }
+  EXPECT_EQ(hex,
+            "01402206d673610600183366396130633264343165386237613630303030303061310b7365617263"
+            "682d70726f64067365617263680973756d6d6172697a650470726f6417637573746f6d65723d6163"
+            "6d652c746965723d676f6c640867656e65726174650a67656e65726174652f3009616e7468726f70"
+            "69630245550765752d77657374a413ee08d00f18e688010202f29463900304");
+}
+
+TEST(Record, ExtremeNumbersAndOverlongStringsRoundTripCapped) {
+  Record r = Sample();
+  r.input_tokens = INT64_MAX;
+  r.output_tokens = INT64_MIN;
+  r.cost_micros = -1;
+  r.latency_us = INT64_MIN + 1;
+  r.status = INT32_MIN;
+  r.attempts = INT32_MAX;
+  r.tags = std::string(kMaxRecordString + 100, 't');
+  r.request_id = std::string(kMaxRecordString, 'i');
+  std::optional<Record> back = DecodeRecord(EncodeRecord(r));
+  ASSERT_TRUE(back);
+  Record want = r;
+  want.tags.resize(kMaxRecordString);
+  EXPECT_EQ(*back, want);
+}
+
 TEST(Record, EveryTruncationAndTrailingByteIsRefused) {
   std::string bytes = EncodeRecord(Sample());
   for (size_t n = 0; n < bytes.size(); ++n) {

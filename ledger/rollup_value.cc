@@ -10,9 +10,11 @@ constexpr uint8_t kVersion = 1;
 constexpr size_t kHeader = 2;
 constexpr size_t kMaxFields = 64;  // bounds what a corrupt count can make us allocate
 
-void PutInt64(std::string* out, int64_t v) {
-  uint64_t u = static_cast<uint64_t>(v);
-  for (int i = 0; i < 8; ++i) out->push_back(static_cast<char>((u >> (8 * i)) & 0xff));
+// Little-endian, into room the caller sized: a value is written per cell per ledger round and
+// summed by every merge, where a push_back per byte cost ~700 instructions a value.
+void PutInt64(char* p, int64_t v) {
+  const auto u = static_cast<uint64_t>(v);
+  for (int i = 0; i < 8; ++i) p[i] = static_cast<char>((u >> (8 * i)) & 0xff);
 }
 
 int64_t GetInt64(const char* p) {
@@ -68,11 +70,14 @@ RollupValue& RollupValue::operator+=(const RollupValue& o) {
 }
 
 std::string EncodeRollup(const RollupValue& v) {
-  std::string out;
-  out.reserve(kHeader + 8 * RollupValue::kFields);
-  out.push_back(static_cast<char>(kVersion));
-  out.push_back(static_cast<char>(RollupValue::kFields));
-  for (int64_t f : v.Fields()) PutInt64(&out, f);
+  std::string out(kHeader + 8 * RollupValue::kFields, '\0');
+  out[0] = static_cast<char>(kVersion);
+  out[1] = static_cast<char>(RollupValue::kFields);
+  char* p = out.data() + kHeader;
+  for (int64_t f : v.Fields()) {
+    PutInt64(p, f);
+    p += 8;
+  }
   return out;
 }
 
@@ -91,14 +96,14 @@ bool SumEncodedRollups(std::string_view a, std::string_view b, std::string* out)
   int nb = FieldCount(b);
   if (na < 0 || nb < 0) return false;
   size_t n = static_cast<size_t>(std::max(na, nb));
-  out->clear();
-  out->reserve(kHeader + 8 * n);
-  out->push_back(static_cast<char>(kVersion));
-  out->push_back(static_cast<char>(n));
+  out->resize(kHeader + 8 * n);
+  char* p = out->data();
+  p[0] = static_cast<char>(kVersion);
+  p[1] = static_cast<char>(n);
   for (size_t i = 0; i < n; ++i) {
     int64_t x = i < static_cast<size_t>(na) ? GetInt64(a.data() + kHeader + 8 * i) : 0;
     int64_t y = i < static_cast<size_t>(nb) ? GetInt64(b.data() + kHeader + 8 * i) : 0;
-    PutInt64(out, SaturatingAdd(x, y));
+    PutInt64(p + kHeader + 8 * i, SaturatingAdd(x, y));
   }
   return true;
 }

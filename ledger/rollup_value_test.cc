@@ -20,6 +20,19 @@ TEST(RollupValue, RoundTripsAndSums) {
   EXPECT_EQ(expect.cost_micros, 299);
 }
 
+// The stored bytes are the format (roll-ups written by older nodes are summed with new ones).
+TEST(RollupValue, EncodesToTheStoredFormat) {
+  const std::string bytes =
+      EncodeRollup({.requests = 1, .cost_micros = -2, .unpriced_requests = 0x0102});
+  std::string want = "\x01\x09";
+  want += std::string("\x01\0\0\0\0\0\0\0", 8);                // requests
+  want += std::string(3 * 8, '\0');                            // tokens
+  want += std::string("\xfe\xff\xff\xff\xff\xff\xff\xff", 8);  // cost_micros -2
+  want += std::string(3 * 8, '\0');
+  want += std::string("\x02\x01\0\0\0\0\0\0", 8);  // unpriced_requests
+  EXPECT_EQ(bytes, want);
+}
+
 TEST(RollupValue, MalformedEncodingsAreRefused) {
   std::string good = EncodeRollup({.requests = 1});
   EXPECT_FALSE(DecodeRollup(""));
