@@ -62,10 +62,17 @@ class Out {
     }
     s_[n_++] = static_cast<char>(v);
   }
+  // Eight bytes at a time: every string of every record passes here.
   static bool IsAscii(std::string_view v) {
-    unsigned char any = 0;
-    for (char c : v) any |= static_cast<unsigned char>(c);
-    return any < 0x80;
+    uint64_t any = 0;
+    size_t i = 0;
+    for (; i + 8 <= v.size(); i += 8) {
+      uint64_t x;
+      std::memcpy(&x, v.data() + i, 8);
+      any |= x;
+    }
+    for (; i < v.size(); ++i) any |= static_cast<unsigned char>(v[i]);
+    return (any & 0x8080808080808080ULL) == 0;
   }
   std::string s_;
   size_t n_ = 0;
@@ -147,8 +154,11 @@ bool ModeOf(uint8_t b, CallerIpMode* m) {
 
 }  // namespace
 
-std::string EncodeRecordFields(const AuditRecord& r, std::string_view node,
-                               std::string_view caller) {
+namespace {
+
+// One encoder for both spellings of a record (owned strings, views): the bytes cannot differ.
+template <class Record>
+std::string EncodeFields(const Record& r, std::string_view node, std::string_view caller) {
   Out o(256);
   o.Fixed64(r.time_us);
   o.Str(r.request_id);
@@ -162,13 +172,13 @@ std::string EncodeRecordFields(const AuditRecord& r, std::string_view node,
   o.Str(r.residency);
   o.Str(r.model);
   o.Varint(r.candidates.size());
-  for (const AuditCandidate& c : r.candidates) {
+  for (const auto& c : r.candidates) {
     o.Str(c.deployment);
     o.Str(c.jurisdiction);
     o.Str(c.excluded);
   }
   o.Varint(r.attempts.size());
-  for (const AuditAttempt& a : r.attempts) {
+  for (const auto& a : r.attempts) {
     o.Str(a.deployment);
     o.Str(a.jurisdiction);
     o.Str(a.outcome);
@@ -178,6 +188,18 @@ std::string EncodeRecordFields(const AuditRecord& r, std::string_view node,
   o.Sint(r.status);
   o.Str(r.outcome);
   return o.Take();
+}
+
+}  // namespace
+
+std::string EncodeRecordFields(const AuditRecord& r, std::string_view node,
+                               std::string_view caller) {
+  return EncodeFields(r, node, caller);
+}
+
+std::string EncodeRecordFields(const AuditRecordRef& r, std::string_view node,
+                               std::string_view caller) {
+  return EncodeFields(r, node, caller);
 }
 
 bool DecodeRecordFields(std::string_view fields, AuditRecord* out) {

@@ -42,6 +42,9 @@ inline constexpr char kStoredRecordTag = 0x02;
 // it does not depend on the chain).
 std::string EncodeRecordFields(const AuditRecord& record, std::string_view node,
                                std::string_view caller);
+// The same bytes from views (what the worker encodes).
+std::string EncodeRecordFields(const AuditRecordRef& record, std::string_view node,
+                               std::string_view caller);
 // The record the fields describe (node and caller included); false unless `fields` is exactly
 // one record's canonical encoding.
 bool DecodeRecordFields(std::string_view fields, AuditRecord* out);

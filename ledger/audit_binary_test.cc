@@ -24,6 +24,24 @@ Sha256 HashOf(char c) {
 
 std::string Fields(const AuditRecord& r) { return EncodeRecordFields(r, r.node, r.caller); }
 
+// The fields as the worker encodes them: from views of the same record.
+std::string FieldsFromViews(const AuditRecord& r) {
+  std::vector<AuditCandidateRef> candidates;
+  for (const AuditCandidate& c : r.candidates) {
+    candidates.push_back({c.deployment, c.jurisdiction, c.excluded});
+  }
+  std::vector<AuditAttemptRef> attempts;
+  for (const AuditAttempt& a : r.attempts) {
+    attempts.push_back({a.deployment, a.jurisdiction, a.outcome, a.status, a.latency_ms});
+  }
+  AuditRecordRef ref{r.time_us,   r.request_id,   r.node,
+                     r.key_id,    r.caller,       r.caller_ip,
+                     r.country,   r.jurisdiction, r.jurisdiction_source,
+                     r.residency, r.model,        candidates,
+                     attempts,    r.status,       r.outcome};
+  return EncodeRecordFields(ref, r.node, r.caller);
+}
+
 TEST(AuditBinary, FieldsRoundTripAndAreAQuarterOfTheLine) {
   AuditRecord r = SampleRecord(7);
   r.node = "eu-west-a";
@@ -108,6 +126,7 @@ TEST(AuditBinary, InvalidUtf8IsStoredAsTheLineSpellsIt) {
   AuditRecord back;
   ASSERT_TRUE(DecodeRecordFields(Fields(r), &back));
   EXPECT_EQ(back.model, "gpt?" "?-x");
+  EXPECT_EQ(FieldsFromViews(r), Fields(r));
   EXPECT_EQ(back.request_id, r.request_id);
   Sha256 hash;
   const std::string value = EncodeStoredRecord(Fields(r), 1, kZeroHash, &hash);
@@ -193,6 +212,7 @@ TEST(AuditBinary, RandomRecordsRoundTripThroughTheStoreAndTheLine) {
     r.status = static_cast<int>(rng() % 1000);
     r.outcome = text(20);
     const std::string fields = Fields(r);
+    EXPECT_EQ(FieldsFromViews(r), fields) << i;
     AuditRecord stored;
     ASSERT_TRUE(DecodeRecordFields(fields, &stored)) << i;
     EXPECT_EQ(Fields(stored), fields);

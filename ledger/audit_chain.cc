@@ -64,6 +64,11 @@ std::string AuditChain::EncodeTail(const AuditRecord& record) const {
   return EncodeRecordFields(record, options_.node, caller);
 }
 
+std::string AuditChain::EncodeTail(const AuditRecordRef& record) const {
+  const std::string caller = ApplyCallerIpMode(record.caller, record.caller_ip, options_.salt);
+  return EncodeRecordFields(record, options_.node, caller);
+}
+
 Status AuditChain::Append(const AuditRecord& record, int64_t now_us,
                           std::vector<AuditEntry>* out) {
   return AppendTail(EncodeTail(record), now_us, out);

@@ -83,6 +83,7 @@ class AuditChain {
   // members from "time" on, audit_codec.h: EncodeRecordTail, as a journal written by an older
   // node holds it) is stored as a format-1 line.
   std::string EncodeTail(const AuditRecord& record) const;
+  std::string EncodeTail(const AuditRecordRef& record) const;
   Status AppendTail(std::string_view tail, int64_t now_us, std::vector<AuditEntry>* out,
                     int format = 2);
   // A digest of the records not yet covered, if there are any and `force` or the interval

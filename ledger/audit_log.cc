@@ -167,6 +167,10 @@ std::unique_ptr<JobPart> AuditLog::MakeCommitPart(const AuditRecord& record) {
   return std::make_unique<CommitPart>(*this, chain_.EncodeTail(record));
 }
 
+std::unique_ptr<JobPart> AuditLog::MakeCommitPart(const AuditRecordRef& record) {
+  return std::make_unique<CommitPart>(*this, chain_.EncodeTail(record));
+}
+
 std::unique_ptr<JobPart> AuditLog::MakeCommitPartFromTail(std::string tail, int format) {
   return std::make_unique<CommitPart>(*this, std::move(tail), format);
 }

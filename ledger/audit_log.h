@@ -52,6 +52,7 @@ class AuditLog {
   // does not depend on the chain is encoded here, on the caller's thread (a worker), so the
   // writer thread, which every request passes through, does less.
   std::unique_ptr<JobPart> MakeCommitPart(const AuditRecord& record);
+  std::unique_ptr<JobPart> MakeCommitPart(const AuditRecordRef& record);
   // The same from a tail encoded earlier (JobPart::AuditTail of such a part), e.g. read back
   // from a worker's journal after a crash (journal_replay.h); `format` as AuditChain::AppendTail.
   std::unique_ptr<JobPart> MakeCommitPartFromTail(std::string tail, int format = 2);

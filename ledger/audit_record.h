@@ -6,6 +6,7 @@
 // applies audit.caller_ip to the caller's address, encodes it and links it into the chain.
 
 #include <cstdint>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -65,6 +66,28 @@ struct AuditRecord {
   int status = 0;       // the HTTP status sent to the client; 0 = none (client gone first)
   std::string outcome;  // "ok", or the node's error code name ("Unavailable", "Cancelled", ...)
   bool operator==(const AuditRecord&) const = default;
+};
+
+// The same record as views into its owner's data, so that a worker encodes a request's record
+// straight from the request (AuditChain::EncodeTail) instead of copying every string into an
+// AuditRecord first. The views must stay valid until the record is encoded.
+struct AuditCandidateRef {
+  std::string_view deployment, jurisdiction, excluded;
+};
+struct AuditAttemptRef {
+  std::string_view deployment, jurisdiction, outcome;
+  int status = 0;
+  int64_t latency_ms = 0;
+};
+struct AuditRecordRef {
+  int64_t time_us = 0;
+  std::string_view request_id, node, key_id, caller;
+  CallerIpMode caller_ip = CallerIpMode::kFull;
+  std::string_view country, jurisdiction, jurisdiction_source, residency, model;
+  std::span<const AuditCandidateRef> candidates;
+  std::span<const AuditAttemptRef> attempts;
+  int status = 0;
+  std::string_view outcome;
 };
 
 // The caller's address as audit.caller_ip keeps it. Non-IP text (a Unix socket, empty) is

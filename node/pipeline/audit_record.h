@@ -4,15 +4,25 @@
 // stages left on the context: the caller's placement (stage_jurisdiction), the routing
 // decision (node/routing/decision.h) and how the request ended. docs/audit.md lists the fields.
 
+#include <string>
+#include <vector>
+
 #include "ledger/audit_record.h"
 #include "node/pipeline/request_context.h"
 
 namespace edge::pipeline {
 
-// `now_wall_us`: when the request ended (UTC µs). The second form overwrites every field of
-// *out (a record reused from request to request keeps its memory).
-ledger::AuditRecord BuildAuditRecord(const RequestContext& ctx, int64_t now_wall_us);
-void BuildAuditRecord(const RequestContext& ctx, int64_t now_wall_us, ledger::AuditRecord* out);
+// What a record needs that the context keeps in no string or list of its own.
+struct AuditRecordScratch {
+  std::string caller;  // the caller's address, spelled out
+  std::vector<ledger::AuditCandidateRef> candidates;
+  std::vector<ledger::AuditAttemptRef> attempts;
+};
+
+// The record as views into `ctx` and `*scratch` (overwritten; one kept from request to request
+// keeps its memory), valid while both are. `now_wall_us`: when the request ended (UTC µs).
+ledger::AuditRecordRef AuditRecordOf(const RequestContext& ctx, int64_t now_wall_us,
+                                     AuditRecordScratch* scratch);
 
 // Adds the request's audit record to its ledger commit (ctx.commit_parts), so that the record
 // is in the WAL before the response's last bytes are released. Requests the ledger does not
