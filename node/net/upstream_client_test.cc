@@ -294,6 +294,26 @@ TEST_F(UpstreamClientTest, IdleTimeoutClosesPooledConnections) {
   EXPECT_TRUE(RunUntil([&] { return client_->idle_connections() == 0; }, 2000));
 }
 
+// The idle timer is not moved when a pooled connection is taken and parked again (it is
+// lazy): a connection parked anew still gets the whole timeout from its last park, and is
+// dropped after it.
+TEST_F(UpstreamClientTest, IdleTimeoutCountsFromTheLastPark) {
+  PoolOptions o;
+  o.idle_timeout_ms = 400;
+  Recreate(o);
+  Recorder first;
+  Exchange(&first, Request("/cl"));
+  const uint64_t first_parked = uv_now(&loop_);
+  RunFor(200);
+  Recorder second;
+  Exchange(&second, Request("/cl"));
+  ASSERT_TRUE(second.complete) << second.error.ToString();
+  EXPECT_EQ(client_->connections_opened(), 1u) << "the pooled connection was taken again";
+  RunUntil([&] { return uv_now(&loop_) >= first_parked + 450; });
+  EXPECT_EQ(client_->idle_connections(), 1u) << "dropped on the first park's deadline";
+  EXPECT_TRUE(RunUntil([&] { return client_->idle_connections() == 0; }, 2000));
+}
+
 TEST_F(UpstreamClientTest, MaxIdlePerOriginBoundsThePool) {
   PoolOptions o;
   o.max_idle_per_origin = 1;
@@ -360,6 +380,23 @@ TEST_F(UpstreamClientTest, TotalTimeoutAfterTheHead) {
   EXPECT_TRUE(rec.head_received);
   EXPECT_EQ(rec.status, 200);
   EXPECT_FALSE(rec.body.empty());
+}
+
+// The timer armed for the first byte is left in place when the head arrives (it is lazy);
+// firing early, it finds nothing due and waits for the total deadline, which still ends the
+// exchange.
+TEST_F(UpstreamClientTest, TotalTimeoutAfterTheHeadOutlastsTheFirstByteTimeout) {
+  UpstreamRequest req = Request("/slow-body");
+  req.timeouts.first_byte_ms = 50;
+  req.timeouts.total_ms = 300;
+  Recorder rec;
+  const uint64_t started = uv_now(&loop_);
+  Exchange(&rec, std::move(req));
+  EXPECT_EQ(rec.error.code(), Code::kDeadlineExceeded) << rec.error.ToString();
+  EXPECT_NE(rec.error.message().find("timed out after 300 ms"), std::string::npos)
+      << rec.error.message();
+  EXPECT_TRUE(rec.head_received);
+  EXPECT_GE(uv_now(&loop_), started + 300);
 }
 
 TEST_F(UpstreamClientTest, CancelMidBody) {

@@ -163,18 +163,21 @@ void UpstreamConnection::Send(const UpstreamRequest& request, ConnectionUser* us
   if (write_buf_.capacity() > 64 * 1024) std::string().swap(write_buf_);  // huge head: let go
 }
 
+// The idle timer is lazy (as Exchange::Arm): Unpark leaves it running and Park starts it only
+// when it is not, so a connection parked and taken again request after request does not move
+// it in libuv's heap twice a request; OnTimer drops the connection only if it has been parked
+// for the whole timeout, and otherwise waits for the rest.
 void UpstreamConnection::Park(uint32_t idle_timeout_ms) {
   state_ = State::kIdle;
   user_ = nullptr;
   transport_->ResumeReading();  // to notice the peer closing while parked
-  if (idle_timeout_ms > 0)
+  idle_until_ = idle_timeout_ms > 0 ? uv_now(loop_) + idle_timeout_ms : 0;
+  if (idle_timeout_ms > 0 && !uv_is_active(reinterpret_cast<uv_handle_t*>(&timer_))) {
     uv_timer_start(&timer_, &UpstreamConnection::OnTimer, idle_timeout_ms, 0);
+  }
 }
 
-void UpstreamConnection::Unpark() {
-  uv_timer_stop(&timer_);
-  state_ = State::kReady;
-}
+void UpstreamConnection::Unpark() { state_ = State::kReady; }
 
 void UpstreamConnection::PauseReading() {
   if (transport_ != nullptr && state_ == State::kActive) transport_->PauseReading();
@@ -336,7 +339,13 @@ void UpstreamConnection::FinishClose() {
 void UpstreamConnection::OnTimer(uv_timer_t* timer) noexcept {
   auto* self = static_cast<UpstreamConnection*>(timer->data);
   if (self->state_ == State::kIdle) {
-    self->DropIdle();  // idle timeout
+    if (self->idle_until_ == 0) return;  // parked without a timeout since it was armed
+    const uint64_t now = uv_now(self->loop_);
+    if (now >= self->idle_until_) {
+      self->DropIdle();  // idle timeout
+    } else {
+      uv_timer_start(&self->timer_, &UpstreamConnection::OnTimer, self->idle_until_ - now, 0);
+    }
   } else if (self->state_ == State::kResolving && !self->deferred_.ok()) {
     self->FailConnect(self->deferred_);
   }

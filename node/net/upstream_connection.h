@@ -142,6 +142,7 @@ class UpstreamConnection final : public TransportObserver,
   DnsCache* dns_ = nullptr;  // set while waiting for a lookup
   StreamTransport* transport_ = nullptr;
   uv_timer_t timer_{};  // idle timeout, or a failure deferred to a later turn
+  uint64_t idle_until_ = 0;  // loop ms a parked connection is dropped at; 0 = never
   State state_ = State::kNew;
   bool timer_closing_ = false;
   bool eof_ = false;  // the peer closed: never reusable
