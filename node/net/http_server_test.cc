@@ -251,6 +251,32 @@ TEST(HttpServerTest, HandlerCannotBreakFraming) {
   EXPECT_EQ(r.Header("x-good"), "fine");
 }
 
+// The head's bytes exactly: status line, the handler's valid fields in their order, then the
+// server's framing (BuildHead writes it through a pointer into a buffer sized first).
+TEST(HttpServerTest, AReplysHeadIsExactlyTheseBytes) {
+  TestServer server([](ServerExchange& ex) {
+    HeaderList h;
+    h.Add("Content-Type", "application/json");
+    h.Add("X-Empty", "");
+    h.Add("X-Bad", "a\x01");
+    h.Add("X-Long", std::string(700, 'v'));
+    ex.Reply(429, h, "ok");
+  });
+  TestClient c(server.port());
+  ASSERT_TRUE(c.Send("GET / HTTP/1.1\r\nHost: x\r\n\r\n"));
+  std::string want = "HTTP/1.1 429 Too Many Requests\r\nContent-Type: application/json\r\n";
+  want += "X-Empty: \r\nX-Long: " + std::string(700, 'v') + "\r\n";
+  want += "Content-Length: 2\r\nConnection: keep-alive\r\n\r\nok";
+  std::string got;
+  char buf[4096];
+  while (got.size() < want.size()) {
+    ssize_t n = ::recv(c.fd(), buf, sizeof buf, 0);
+    if (n <= 0) break;
+    got.append(buf, static_cast<size_t>(n));
+  }
+  EXPECT_EQ(got, want);
+}
+
 TEST(HttpServerTest, AbortLeavesTheChunkedBodyUnterminated) {
   TestServer server([](ServerExchange& ex) {
     ex.SendHead(200, HeaderList(), std::nullopt);

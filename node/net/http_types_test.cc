@@ -60,6 +60,32 @@ TEST(HttpTypesTest, ReasonPhrases) {
   EXPECT_FALSE(EqualsIgnoreCase("keep-alive", "keep-alivE "));
 }
 
+// ASCII letters only fold: every pair of bytes in every position of strings up to 24 bytes.
+TEST(HttpTypesTest, EqualsIgnoreCaseMatchesTheDefinition) {
+  auto lower = [](unsigned char c) { return c >= 'A' && c <= 'Z' ? c + 32 : c; };
+  for (size_t len = 1; len <= 24; ++len) {
+    for (size_t at = 0; at < len; ++at) {
+      for (int x = 0; x < 256; ++x) {
+        for (int y = 0; y < 256; y += (len > 9 ? 7 : 1)) {
+          std::string a(len, 'k'), b(len, 'K');
+          a[at] = static_cast<char>(x);
+          b[at] = static_cast<char>(y);
+          ASSERT_EQ(EqualsIgnoreCase(a, b),
+                    lower(static_cast<unsigned char>(x)) == lower(static_cast<unsigned char>(y)))
+              << len << " " << at << " " << x << " " << y;
+        }
+      }
+    }
+  }
+  EXPECT_TRUE(EqualsIgnoreCase("", ""));
+  EXPECT_TRUE(EqualsIgnoreCase("X-Forwarded-For-Something-Long", "x-forwarded-for-something-LONG"));
+  EXPECT_FALSE(
+      EqualsIgnoreCase("x-forwarded-for-something-long", "x-forwarded-for-something-lonG "));
+  EXPECT_FALSE(EqualsIgnoreCase("@", "`"));  // 0x40 and 0x60: not letters
+  EXPECT_FALSE(EqualsIgnoreCase("[", "{"));  // 0x5b and 0x7b
+  EXPECT_FALSE(EqualsIgnoreCase("\xc1", "\xe1"));
+}
+
 TEST(HttpTypesTest, PathStripsQuery) {
   HttpRequest r;
   r.target = "/v1/models?x=1";

@@ -255,10 +255,13 @@ void RequestContext::OnResponseHead(int status, const net::HeaderList& headers) 
   first_byte_us = NowMicros();
   upstream_status = status;
   if (const std::string* v = headers.Find("content-type")) upstream_content_type = *v;
-  if (const std::string* v = headers.Find("retry-after")) upstream_retry.retry_after = *v;
-  const std::string* ms = headers.Find("retry-after-ms");
-  if (ms == nullptr) ms = headers.Find("x-ms-retry-after-ms");
-  if (ms != nullptr) upstream_retry.retry_after_ms = *ms;
+  // Only an answer that is no success reads its retry hints (ReplyUpstreamStatus).
+  if (status < 200 || status >= 300) {
+    if (const std::string* v = headers.Find("retry-after")) upstream_retry.retry_after = *v;
+    const std::string* ms = headers.Find("retry-after-ms");
+    if (ms == nullptr) ms = headers.Find("x-ms-retry-after-ms");
+    if (ms != nullptr) upstream_retry.retry_after_ms = *ms;
+  }
   if (request.stream && status >= 200 && status < 300) relay = NewRelay(*this);
 }
 

@@ -26,38 +26,68 @@ bool ValidFreeTags(std::string_view tags) {
   return true;
 }
 
+// The first X-Edge-Team, -Feature, -Env and -Tags fields, in one pass over the request's
+// fields (four HeaderList::Find calls cost ~900 instructions a request).
+struct TagFields {
+  const std::string* team = nullptr;
+  const std::string* feature = nullptr;
+  const std::string* env = nullptr;
+  const std::string* tags = nullptr;
+};
+
+TagFields FindTagFields(const net::HeaderList& headers) {
+  constexpr std::string_view kPrefix = "x-edge-";
+  TagFields found;
+  for (const auto& [name, value] : headers) {
+    // Length and first letter first: most fields fail there, without a call.
+    if (name.size() < kPrefix.size() + 3 || name.size() > kPrefix.size() + 7 ||
+        (name[0] | 0x20) != 'x' ||
+        !net::EqualsIgnoreCase(std::string_view(name).substr(0, kPrefix.size()), kPrefix)) {
+      continue;
+    }
+    const std::string_view rest = std::string_view(name).substr(kPrefix.size());
+    const std::string** slot = net::EqualsIgnoreCase(rest, "team")      ? &found.team
+                               : net::EqualsIgnoreCase(rest, "feature") ? &found.feature
+                               : net::EqualsIgnoreCase(rest, "env")     ? &found.env
+                               : net::EqualsIgnoreCase(rest, "tags")    ? &found.tags
+                                                                        : nullptr;
+    if (slot != nullptr && *slot == nullptr) *slot = &value;
+  }
+  return found;
+}
+
 }  // namespace
 
 Next ResolveTags(RequestContext& ctx) {
   ctx.tags = {ctx.key->team, ctx.key->feature, ctx.key->env, {}};
-  const net::HeaderList& headers = ctx.exchange->request().headers;
+  const TagFields found = FindTagFields(ctx.exchange->request().headers);
   struct Override {
     const char* header;
+    const std::string* value;
     std::string* field;
   };
-  const Override overrides[] = {{"x-edge-team", &ctx.tags.team},
-                                {"x-edge-feature", &ctx.tags.feature},
-                                {"x-edge-env", &ctx.tags.env}};
+  const Override overrides[] = {{"x-edge-team", found.team, &ctx.tags.team},
+                                {"x-edge-feature", found.feature, &ctx.tags.feature},
+                                {"x-edge-env", found.env, &ctx.tags.env}};
   for (const auto& o : overrides) {
-    const std::string* value = headers.Find(o.header);
-    if (value == nullptr) continue;
-    if (!IsTagValue(*value)) {
+    if (o.value == nullptr) continue;
+    if (!IsTagValue(*o.value)) {
       ReplyError(ctx, InvalidArgument(std::string("Invalid ") + o.header +
                                       ": use 1-64 characters of A-Z a-z 0-9 . _ : -"),
                  "invalid_tag");
       return Next::kReplied;
     }
-    *o.field = *value;
+    *o.field = *o.value;
   }
-  if (const std::string* extra = headers.Find("x-edge-tags")) {
-    if (!ValidFreeTags(*extra)) {
+  if (found.tags != nullptr) {
+    if (!ValidFreeTags(*found.tags)) {
       ReplyError(ctx,
                  InvalidArgument("Invalid X-Edge-Tags: use at most 16 k=v pairs separated by "
                                  "commas, each 1-64 characters of A-Z a-z 0-9 . _ : -"),
                  "invalid_tag");
       return Next::kReplied;
     }
-    ctx.tags.extra = *extra;
+    ctx.tags.extra = *found.tags;
   }
   return Next::kContinue;
 }
