@@ -48,6 +48,9 @@ class ServerExchange {
   // Starts the response. With content_length the body is sent as-is; without it the body
   // is chunked for HTTP/1.1 clients and close-delimited for HTTP/1.0 ones. The server adds
   // Date-free framing headers (Content-Length / Transfer-Encoding / Connection) itself.
+  // A head with a content_length is not written before the body's first bytes (or End()):
+  // until then the client has nothing, and Abort() drops it (pipeline/held_exchange.h holds
+  // a reply by holding its body).
   virtual void SendHead(int status, const HeaderList& headers,
                         std::optional<uint64_t> content_length) = 0;
   // Appends to the body. Returns false when the client holds more than the buffer limit:

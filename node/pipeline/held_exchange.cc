@@ -35,12 +35,15 @@ void HeldExchange::Reply(int status, const net::HeaderList& headers, std::string
   // delays nothing; it goes out in one write on release, where sending all but its last byte
   // at once cost a second write and a second wake-up of the client per request. A large
   // reply still streams out but for its last byte.
+  //
+  // The head goes to the connection at once: one whose length is known waits there, unsent,
+  // for the body's first bytes (net/server_exchange.cc), so holding the body holds the whole
+  // reply, and the reply's fields need no copy here.
+  inner_->SendHead(status, headers, body.size());
   if (body.size() <= kHoldWholeReplyBytes) {
-    held_head_.emplace(status, headers);
     held_.assign(body);
     return;
   }
-  inner_->SendHead(status, headers, body.size());
   inner_->SendBody(body.substr(0, body.size() - 1));
   held_.assign(body.substr(body.size() - 1));
 }
@@ -72,11 +75,6 @@ void HeldExchange::Release(bool deliver) {
   inner_ = nullptr;
   if (!deliver || !ended_) {
     inner->Abort();
-    return;
-  }
-  if (held_head_) {
-    inner->Reply(held_head_->first, held_head_->second, held_);
-    held_.clear();
     return;
   }
   if (!held_.empty()) inner->SendBody(held_);

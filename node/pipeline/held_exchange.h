@@ -70,8 +70,6 @@ class HeldExchange final : public net::ServerExchange, public net::ExchangeObser
   const bool* tail_started_;
   bool ended_ = false;
   std::string held_;  // body bytes to send on release
-  // A reply held whole (its body is held_).
-  std::optional<std::pair<int, net::HeaderList>> held_head_;
 };
 
 }  // namespace edge::pipeline
