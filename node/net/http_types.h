@@ -2,6 +2,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <cstring>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -48,6 +49,13 @@ class HeaderList {
 };
 
 bool EqualsIgnoreCase(std::string_view a, std::string_view b);
+
+// Copies `s` to `p` and returns its end: for heads written through a pointer into a buffer
+// sized for them first (a capacity check per piece costs more than the copy).
+inline char* PutBytes(char* p, std::string_view s) {
+  std::memcpy(p, s.data(), s.size());
+  return p + s.size();
+}
 
 // RFC 9110 field syntax: a name is a non-empty token; a value has no control characters
 // but horizontal tab. A field failing these could smuggle headers or a body into a message.

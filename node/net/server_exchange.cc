@@ -12,7 +12,6 @@
 #include <rapidjson/writer.h>
 
 #include <charconv>
-#include <cstring>
 
 #include "node/net/request_id.h"
 #include "node/net/server_connection.h"
@@ -28,11 +27,6 @@ void AppendNumber(std::string& out, uint64_t v, int base = 10) {
   char buf[24];
   auto [end, ec] = std::to_chars(buf, buf + sizeof(buf), v, base);
   out.append(buf, end);
-}
-
-char* Put(char* p, std::string_view s) {
-  std::memcpy(p, s.data(), s.size());
-  return p + s.size();
 }
 
 // Framing is ours alone: a handler's copy would contradict it.
@@ -107,27 +101,27 @@ void ServerConnection::BuildHead(int status, const HeaderList& headers,
   head_buf_.clear();
   head_buf_.resize(most);
   char* const start = head_buf_.data();
-  char* p = Put(start, kStatusLineStart);
+  char* p = PutBytes(start, kStatusLineStart);
   p = std::to_chars(p, p + 24, static_cast<uint64_t>(status)).ptr;
   *p++ = ' ';
-  p = Put(p, reason);
-  p = Put(p, kCrlf);
+  p = PutBytes(p, reason);
+  p = PutBytes(p, kCrlf);
   for (const auto& [name, value] : headers) {
     if (IsFramingHeader(name) || !IsValidFieldName(name) || !IsValidFieldValue(value)) continue;
-    p = Put(p, name);
+    p = PutBytes(p, name);
     *p++ = ':';
     *p++ = ' ';
-    p = Put(p, value);
-    p = Put(p, kCrlf);
+    p = PutBytes(p, value);
+    p = PutBytes(p, kCrlf);
   }
   if (has_length_) {
-    p = Put(p, kLength);
+    p = PutBytes(p, kLength);
     p = std::to_chars(p, p + 24, *length).ptr;
-    p = Put(p, kCrlf);
+    p = PutBytes(p, kCrlf);
   } else if (chunked_) {
-    p = Put(p, kChunked);
+    p = PutBytes(p, kChunked);
   }
-  p = Put(p, keep_alive_ ? kKeepAlive : kClose);
+  p = PutBytes(p, keep_alive_ ? kKeepAlive : kClose);
   head_buf_.resize(static_cast<size_t>(p - start));
 }
 

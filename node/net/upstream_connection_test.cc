@@ -56,6 +56,32 @@ TEST(SerializeHeadTest, ContentLengthAndClientOwnedHeaders) {
             "DELETE /v1/x HTTP/1.1\r\nHost: h\r\nContent-Length: 3\r\n\r\n");
 }
 
+TEST(SerializeHeadTest, EveryClientOwnedFieldInAnyCaseIsDroppedAndLookAlikesKept) {
+  HeaderList h;
+  for (const char* name : {"te", "HOST", "Upgrade", "connection", "Keep-Alive", "content-LENGTH",
+                           "Transfer-Encoding"}) {
+    h.Add(name, "x");
+  }
+  h.Add("TE-X", "1");
+  h.Add("Hosts", "2");
+  h.Add("Upgrade-Insecure-Requests", "3");
+  h.Add("X-Long", std::string(500, 'v'));
+  EXPECT_EQ(Head(MakeOrigin(false, "h", 80), "PUT", "abcd", h),
+            "PUT /v1/x HTTP/1.1\r\nHost: h\r\nTE-X: 1\r\nHosts: 2\r\n"
+            "Upgrade-Insecure-Requests: 3\r\nX-Long: " +
+                std::string(500, 'v') + "\r\nContent-Length: 4\r\n\r\n");
+}
+
+TEST(SerializeHeadTest, AnEmptyPathIsTheRootAndTheHeadIsAppended) {
+  UpstreamRequest r;
+  r.origin = MakeOrigin(false, "h", 80);
+  r.method = "POST";
+  r.body = std::string(12345678, 'b');
+  std::string out = "kept:";
+  SerializeHead(MakeOriginInfo(r.origin), r, &out);
+  EXPECT_EQ(out, "kept:POST / HTTP/1.1\r\nHost: h\r\nContent-Length: 12345678\r\n\r\n");
+}
+
 TEST(ValidateRequestTest, RejectsFramingBreakers) {
   UpstreamRequest r;
   r.path = "/ok";
