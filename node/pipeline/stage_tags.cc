@@ -46,11 +46,16 @@ TagFields FindTagFields(const net::HeaderList& headers) {
       continue;
     }
     const std::string_view rest = std::string_view(name).substr(kPrefix.size());
-    const std::string** slot = net::EqualsIgnoreCase(rest, "team")      ? &found.team
-                               : net::EqualsIgnoreCase(rest, "feature") ? &found.feature
-                               : net::EqualsIgnoreCase(rest, "env")     ? &found.env
-                               : net::EqualsIgnoreCase(rest, "tags")    ? &found.tags
-                                                                        : nullptr;
+    const std::string** slot = nullptr;
+    if (rest.size() == 3) {
+      if (net::EqualsIgnoreCase(rest, "env")) slot = &found.env;
+    } else if (rest.size() == 7) {
+      if (net::EqualsIgnoreCase(rest, "feature")) slot = &found.feature;
+    } else if (rest.size() == 4) {
+      slot = net::EqualsIgnoreCase(rest, "team")   ? &found.team
+             : net::EqualsIgnoreCase(rest, "tags") ? &found.tags
+                                                   : nullptr;
+    }
     if (slot != nullptr && *slot == nullptr) *slot = &value;
   }
   return found;
