@@ -4,7 +4,8 @@
 # its round to reach the WAL (what the group-commit hold costs), without the audit log, and
 # without the ledger's writes at all, and nginx proxy_pass in front of the same kind of fake upstream, in alternating
 # rounds of one run. Prints each target's median req/s, its ratio to the node without the
-# ledger and to nginx, and the node's CPU us per request summed over its threads.
+# ledger and to nginx, the node's CPU us per request summed over its threads, and the audit
+# log's cost both as a ratio of medians and paired within each round (with its median).
 #
 #   bench/ledger_cost.sh                 # ROUNDS (3), CONNS (16), WORKERS (0 = node default,
 #                                        # nginx one per core), DURATION (5 s)
@@ -90,7 +91,7 @@ done | tee "$TMP/runs" | sed 's/^/  run: /'
 echo
 echo "wrk -c$CONNS -d${DURATION}s, $ROUNDS rounds, workers: $WORKERS (0 = default), $(nproc) cores; medians:"
 awk '
-  { rps[$1] = rps[$1] " " $2; cpu[$1] = cpu[$1] " " $3 }
+  { rps[$1] = rps[$1] " " $2; cpu[$1] = cpu[$1] " " $3; seen[$1]++; at[$1, seen[$1]] = $2 }
   function median(list,   n, a, i, j, t) {
     n = split(list, a, " ")
     for (i = 1; i <= n; i++) for (j = i + 1; j <= n; j++) if (a[j] + 0 < a[i] + 0) { t = a[i]; a[i] = a[j]; a[j] = t }
@@ -105,6 +106,13 @@ awk '
       printf "%-16s %10.0f %14.2f %14.2f %18s\n", t, r, r / ng, r / base, t == "nginx" ? "-" : median(cpu[t])
     }
     printf "\naudit log: %.1f %% of throughput (with-both vs without-audit)\n", 100 * (1 - median(rps["with-both"]) / median(rps["without-audit"]))
+    # The same cost paired round by round (each round runs both within a minute, so a drift of
+    # the shared machine between rounds cancels out), and its median over the rounds.
+    paired = ""
+    for (k = 1; k <= seen["with-both"]; k++) {
+      paired = paired " " sprintf("%.1f", 100 * (1 - at["with-both", k] / at["without-audit", k]))
+    }
+    printf "audit log, round by round: %s %%; median %.1f %%\n", paired, median(paired)
     printf "ledger without the audit log: %.1f %% (without-audit vs without-ledger)\n", 100 * (1 - median(rps["without-audit"]) / base)
     printf "holding each reply for its round: %.1f %% (with-both vs without-hold)\n", 100 * (1 - median(rps["with-both"]) / median(rps["without-hold"]))
   }' "$TMP/runs"
