@@ -39,6 +39,7 @@ class Out {
     Room(10 + v.size());
     PutVarint(v.size());
     char* at = s_.data() + n_;
+    if (v.empty()) return;  // an empty view may have no data: memcpy must not see it
     std::memcpy(at, v.data(), v.size());
     n_ += v.size();
     if (IsAscii(v) || simdjson::validate_utf8(v.data(), v.size())) return;

@@ -136,6 +136,15 @@ TEST(AuditBinary, InvalidUtf8IsStoredAsTheLineSpellsIt) {
   EXPECT_EQ(line->record, back);
 }
 
+// A record of views left empty (default string_views have no data at all) encodes as the
+// empty record does; under UBSan this is the case a memcpy of nothing must not see.
+TEST(AuditBinary, EmptyViewsEncodeAsEmptyStrings) {
+  AuditRecordRef empty;
+  AuditRecord back;
+  ASSERT_TRUE(DecodeRecordFields(EncodeRecordFields(empty, {}, {}), &back));
+  EXPECT_EQ(back, AuditRecord());
+}
+
 TEST(AuditBinary, DamagedOrNonCanonicalBytesAreRefused) {
   const std::string fields = Fields(SampleRecord(2));
   AuditRecord out;

@@ -53,7 +53,7 @@ bool EqualsIgnoreCase(std::string_view a, std::string_view b);
 // Copies `s` to `p` and returns its end: for heads written through a pointer into a buffer
 // sized for them first (a capacity check per piece costs more than the copy).
 inline char* PutBytes(char* p, std::string_view s) {
-  std::memcpy(p, s.data(), s.size());
+  if (!s.empty()) std::memcpy(p, s.data(), s.size());  // an empty view may have no data
   return p + s.size();
 }
 

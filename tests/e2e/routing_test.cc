@@ -221,6 +221,7 @@ TEST(Routing, CostBasedPicksTheCheapestHealthyDeployment) {
   ASSERT_TRUE(SetFault(s.fake(1), "500"));
   for (int i = 0; i < 50; ++i) {
     auto r = c.Chat("m");
+    ASSERT_TRUE(r) << "no answer";
     ASSERT_EQ(r->status, 200);
     EXPECT_EQ(r->Header("x-edge-deployment"), "middle");
   }
@@ -294,6 +295,7 @@ TEST(Routing, CapabilityFilterAndContextWindowFallback) {
     EXPECT_EQ(c.Chat("m", image)->Header("x-edge-deployment"), "vision");
     EXPECT_EQ(c.Chat("m", tools)->Header("x-edge-deployment"), "vision");
     auto r = c.Chat("m", oversized);
+    ASSERT_TRUE(r) << "no answer";
     EXPECT_EQ(r->status, 200) << r->body;
     EXPECT_EQ(r->Header("x-edge-deployment"), "long");
   }
@@ -371,6 +373,7 @@ TEST(Routing, PinnedRequestsFallBackOnlyInsideTheirJurisdiction) {
   Client c(s.node->port());
   for (int i = 0; i < 50; ++i) {
     auto r = c.Chat("geo");
+    ASSERT_TRUE(r) << "no answer";
     ASSERT_EQ(r->status, 200) << r->body;
     EXPECT_EQ(r->Header("x-edge-deployment"), "eu-secondary");
     EXPECT_EQ(r->Header("x-edge-attempts"), "2");
@@ -378,6 +381,7 @@ TEST(Routing, PinnedRequestsFallBackOnlyInsideTheirJurisdiction) {
   ASSERT_TRUE(SetFault(s.fake(1), "500"));
   for (int i = 0; i < 20; ++i) {
     auto r = c.Chat("geo");
+    ASSERT_TRUE(r) << "no answer";
     ASSERT_EQ(r->status, 503) << r->body;
     EXPECT_NE(r->body.find("'geo'"), std::string::npos) << r->body;
     EXPECT_NE(r->body.find("in EU"), std::string::npos) << r->body;
