@@ -65,6 +65,19 @@ bool EqualsIgnoreCase(std::string_view a, std::string_view b) {
   return true;
 }
 
+bool IsFramingHeader(std::string_view name) {
+  switch (name.size()) {  // by length first: every field of every message is asked
+    case 10:
+      return EqualsIgnoreCase(name, "connection") || EqualsIgnoreCase(name, "keep-alive");
+    case 14:
+      return EqualsIgnoreCase(name, "content-length");
+    case 17:
+      return EqualsIgnoreCase(name, "transfer-encoding");
+    default:
+      return false;
+  }
+}
+
 void HeaderList::Add(std::string_view name, std::string_view value) {
   if (size_ == fields_.size()) {
     if (fields_.empty()) fields_.reserve(16);  // a typical response's fields, one allocation

@@ -50,6 +50,10 @@ class HeaderList {
 
 bool EqualsIgnoreCase(std::string_view a, std::string_view b);
 
+// Fields that frame a message or manage its connection: each side of a hop decides them
+// itself, so a copy from the other hop would contradict it (RFC 9112 sections 6 and 9.6).
+bool IsFramingHeader(std::string_view name);
+
 // Copies `s` to `p` and returns its end: for heads written through a pointer into a buffer
 // sized for them first (a capacity check per piece costs more than the copy).
 inline char* PutBytes(char* p, std::string_view s) {

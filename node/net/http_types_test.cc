@@ -86,6 +86,16 @@ TEST(HttpTypesTest, EqualsIgnoreCaseMatchesTheDefinition) {
   EXPECT_FALSE(EqualsIgnoreCase("\xc1", "\xe1"));
 }
 
+TEST(HttpTypesTest, FramingHeadersInAnyCaseAndNoLookAlikes) {
+  for (std::string_view name : {"Connection", "KEEP-ALIVE", "content-length", "Transfer-Encoding"}) {
+    EXPECT_TRUE(IsFramingHeader(name)) << name;
+  }
+  for (std::string_view name : {"", "connectio", "connections", "keep_alive", "content-lengtH ",
+                                "transfer-encodin", "te", "host", "upgrade", "x-content-length"}) {
+    EXPECT_FALSE(IsFramingHeader(name)) << name;
+  }
+}
+
 TEST(HttpTypesTest, PathStripsQuery) {
   HttpRequest r;
   r.target = "/v1/models?x=1";

@@ -29,20 +29,6 @@ void AppendNumber(std::string& out, uint64_t v, int base = 10) {
   out.append(buf, end);
 }
 
-// Framing is ours alone: a handler's copy would contradict it.
-bool IsFramingHeader(std::string_view name) {
-  switch (name.size()) {
-    case 10:
-      return EqualsIgnoreCase(name, "connection") || EqualsIgnoreCase(name, "keep-alive");
-    case 14:
-      return EqualsIgnoreCase(name, "content-length");
-    case 17:
-      return EqualsIgnoreCase(name, "transfer-encoding");
-    default:
-      return false;
-  }
-}
-
 std::string DefaultErrorBody(int status, std::string_view message) {
   rapidjson::StringBuffer sb;
   rapidjson::Writer<rapidjson::StringBuffer> w(sb);

@@ -8,8 +8,7 @@
 namespace edge::net {
 namespace {
 
-// Headers whose values the client decides: framing and connection management.
-// (By length first: every field of every upstream request is asked.)
+// Headers whose values the client decides: framing, connection management and the target.
 bool ClientOwnedHeader(std::string_view name) {
   switch (name.size()) {
     case 2:
@@ -18,14 +17,8 @@ bool ClientOwnedHeader(std::string_view name) {
       return EqualsIgnoreCase(name, "host");
     case 7:
       return EqualsIgnoreCase(name, "upgrade");
-    case 10:
-      return EqualsIgnoreCase(name, "connection") || EqualsIgnoreCase(name, "keep-alive");
-    case 14:
-      return EqualsIgnoreCase(name, "content-length");
-    case 17:
-      return EqualsIgnoreCase(name, "transfer-encoding");
     default:
-      return false;
+      return IsFramingHeader(name);
   }
 }
 
