@@ -2,49 +2,15 @@
 // rules, the geo.unknown_caller modes, X-Edge-Residency narrowing and its 403. The database
 // is the geo tests' (85.214.0.0/16, 2a01:4f8::/32 DE; 8.8.8.0/24 US; 133.0.0.0/8 JP).
 
-#include <arpa/inet.h>
 #include <gtest/gtest.h>
 
-#include <cstring>
-
-#include "config/config.h"
+#include "node/pipeline/stage_test_util.h"
 #include "node/pipeline/stages.h"
-#include "node/runtime/geo_classifier.h"
 
 namespace edge::pipeline {
 namespace {
 
-class FakeExchange : public net::ServerExchange {
- public:
-  net::HttpRequest req;
-  sockaddr_in6 peer{};
-  int status = 0;
-  std::string body;
-  std::string id = "req-1";
-
-  explicit FakeExchange(std::string_view peer_ip) {
-    peer.sin6_family = AF_INET6;
-    if (inet_pton(AF_INET6, std::string(peer_ip).c_str(), &peer.sin6_addr) != 1) {
-      in_addr v4{};
-      EXPECT_EQ(inet_pton(AF_INET, std::string(peer_ip).c_str(), &v4), 1) << peer_ip;
-      peer.sin6_addr.s6_addr[10] = peer.sin6_addr.s6_addr[11] = 0xff;
-      std::memcpy(&peer.sin6_addr.s6_addr[12], &v4, 4);
-    }
-  }
-  const net::HttpRequest& request() const override { return req; }
-  const std::string& request_id() const override { return id; }
-  const std::string& peer_ip() const override { return id; }
-  const sockaddr_in6& peer_addr() const override { return peer; }
-  void SendHead(int, const net::HeaderList&, std::optional<uint64_t>) override {}
-  bool SendBody(std::string_view) override { return true; }
-  void End() override {}
-  void Reply(int s, const net::HeaderList&, std::string_view b) override {
-    status = s;
-    body = b;
-  }
-  void Abort() override {}
-  void SetObserver(net::ExchangeObserver*) override {}
-};
+using testing::FakeExchange;
 
 std::shared_ptr<const runtime::Snapshot> MakeSnapshot(const std::string& geo_yaml) {
   std::string yaml =
@@ -55,13 +21,7 @@ std::shared_ptr<const runtime::Snapshot> MakeSnapshot(const std::string& geo_yam
       "keys:\n"
       "  - {id: plain, key_sha256: \"" + std::string(64, 'a') + "\"}\n"
       "  - {id: eu, residency: EU, key_sha256: \"" + std::string(64, 'b') + "\"}\n";
-  auto cfg = config::LoadFromString(yaml, "t.yaml");
-  EXPECT_TRUE(cfg.ok()) << cfg.status().message();
-  auto geo = runtime::BuildGeoClassifier(*cfg);
-  EXPECT_TRUE(geo.ok()) << geo.status().message();
-  auto snap = runtime::Snapshot::Build(std::move(cfg).value(), std::move(geo).value());
-  EXPECT_TRUE(snap.ok()) << snap.status().message();
-  return *snap;
+  return testing::SnapshotFromYaml(yaml);
 }
 
 const std::string kDb = std::string(EDGE_GEO_TEST_DIR) + "/geoip2-country.mmdb";

@@ -8,35 +8,13 @@
 #include <utility>
 #include <vector>
 
-#include "config/config.h"
+#include "node/pipeline/stage_test_util.h"
 #include "node/pipeline/stages.h"
-#include "node/runtime/geo_classifier.h"
 
 namespace edge::pipeline {
 namespace {
 
-class FakeExchange : public net::ServerExchange {
- public:
-  net::HttpRequest req;
-  sockaddr_in6 peer{};
-  int status = 0;
-  std::string body;
-  std::string id = "req-1";
-
-  const net::HttpRequest& request() const override { return req; }
-  const std::string& request_id() const override { return id; }
-  const std::string& peer_ip() const override { return id; }
-  const sockaddr_in6& peer_addr() const override { return peer; }
-  void SendHead(int, const net::HeaderList&, std::optional<uint64_t>) override {}
-  bool SendBody(std::string_view) override { return true; }
-  void End() override {}
-  void Reply(int s, const net::HeaderList&, std::string_view b) override {
-    status = s;
-    body = b;
-  }
-  void Abort() override {}
-  void SetObserver(net::ExchangeObserver*) override {}
-};
+using testing::FakeExchange;
 
 std::shared_ptr<const runtime::Snapshot> MakeSnapshot() {
   std::string yaml =
@@ -48,13 +26,7 @@ std::shared_ptr<const runtime::Snapshot> MakeSnapshot() {
       "keys:\n"
       "  - {id: k, team: search, feature: chat, env: prod, key_sha256: \"" +
       std::string(64, 'a') + "\"}\n";
-  auto cfg = config::LoadFromString(yaml, "t.yaml");
-  EXPECT_TRUE(cfg.ok()) << cfg.status().message();
-  auto geo = runtime::BuildGeoClassifier(*cfg);
-  EXPECT_TRUE(geo.ok()) << geo.status().message();
-  auto snap = runtime::Snapshot::Build(std::move(cfg).value(), std::move(geo).value());
-  EXPECT_TRUE(snap.ok()) << snap.status().message();
-  return *snap;
+  return testing::SnapshotFromYaml(yaml);
 }
 
 struct Outcome {
