@@ -81,6 +81,7 @@ class ChatStreamRelay {
   bool done_ = false;
   bool content_started_ = false;
   size_t output_chars_ = 0;
+  std::string edited_;  // an event's data with its null usage cut out
 };
 
 // The SSE event that ends a broken stream for an OpenAI client:

@@ -155,6 +155,18 @@ TEST(ChatStreamRelay, RemovesNullUsageWherever) {
   for (const Case& c : cases) EXPECT_EQ(RelayWhole(false, c.in), c.out) << c.in;
 }
 
+TEST(ChatStreamRelay, TheCutLeavesTheRestAsItCame) {
+  // Text the relay does not read (here, a broken array) is neither checked nor changed: the
+  // client gets the upstream's event without its null usage, nothing else.
+  EXPECT_EQ(RelayWhole(false, "data: {\"x\":[1 2],\"usage\":null,\"y\":{\"a\" 1}}\n\n"),
+            "data: {\"x\":[1 2],\"y\":{\"a\" 1}}\n\n");
+  // What the relay does read must be an object's members to its end, or nothing is cut.
+  for (const char* odd : {"data: {\"usage\":null,\"y\" 1}\n\n", "data: {\"usage\":null} x\n\n",
+                          "data: {\"usage\":nul}\n\n", "data: {\"usage\":null\n\n"}) {
+    EXPECT_EQ(RelayWhole(false, odd), odd);
+  }
+}
+
 TEST(ChatStreamRelay, OddEventsPassThrough) {
   const std::string odd =
       ": keep-alive\n\n"

@@ -215,17 +215,19 @@ void ChatStreamRelay::OnEvent(const SseEvent& event, std::string* out) {
   } else if (usage_chunk) {
     // Dropped: the client did not ask for usage; the node asked on its own behalf.
   } else if (facts.null_usage_count > 0) {
-    std::string data(event.data);
+    // OpenAI sends `"usage":null` in every chunk once usage is asked for, so this runs per
+    // event: one buffer serves a stream's edits, and the edit is not checked by a second,
+    // full parse. It needs none: On-Demand read the object's members to its end, and each
+    // cut is a member it read (a key, a colon and `null`) with the comma beside it, so the
+    // rest of the text, JSON or not, goes out as it came.
+    edited_.assign(event.data);
     bool ok = true;
     // Last first, so earlier offsets stay valid.
     for (int i = facts.null_usage_count - 1; i >= 0 && ok; --i) {
-      ok = RemoveMember(&data, facts.null_usage_key[i], facts.null_usage_end[i]);
+      ok = RemoveMember(&edited_, facts.null_usage_key[i], facts.null_usage_end[i]);
     }
-    // The edit is checked by a full parse; if the upstream's text was not quite JSON the
-    // event goes out as it came rather than half-edited.
-    ok = ok && IsJsonObject(data);
     if (ok) {
-      AppendEvent(event, data, out);
+      AppendEvent(event, edited_, out);
     } else {
       out->append(event.raw);
     }
