@@ -275,7 +275,8 @@ void RequestContext::OnResponseBody(std::string_view data) {
     return;
   }
   StartOwnTime();
-  std::string out;
+  std::string& out = relay_out;
+  out.clear();
   relay->Feed(data, &out);
   if (std::optional<providers::ProviderError> error = relay->error()) {
     // Whole events that came before the error still go to a client already streaming.
@@ -294,7 +295,8 @@ void RequestContext::OnResponseComplete() {
     if (upstream_status >= 200 && upstream_status < 300) return ReplyWhole(*this);
     return ReplyUpstreamStatus(*this);
   }
-  std::string out;
+  std::string& out = relay_out;
+  out.clear();
   relay->Finish(&out);
   if (std::optional<providers::ProviderError> error = relay->error()) {
     if (streaming_to_client && !out.empty()) exchange->SendBody(out);
