@@ -155,7 +155,7 @@ class RequestContext final : public net::ExchangeObserver,
   std::string upstream_body;  // non-streaming answers and upstream error bodies
   std::unique_ptr<StreamRelay> relay;  // set when a stream's 2xx head arrived
   std::string held;                    // relay output held back until content flows
-  std::string relay_out;  // what the relay made of one upstream read: one buffer per stream
+  std::string relay_out;               // the relay's output for one upstream read, reused
   bool streaming_to_client = false;    // the client's response head was sent
   std::optional<providers::Usage> usage;
 
