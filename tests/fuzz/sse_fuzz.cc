@@ -104,10 +104,8 @@ bool IsSubsequence(std::string_view sub, std::string_view text) {
 // null usage members. (The relay does not check text it does not read: a rewritten event
 // that was not JSON is not JSON afterwards either.)
 void CheckRewrite(const std::string& raw, std::string_view data) {
-  ChatStreamRelay relay(false);
-  std::string out;
-  relay.Feed(raw, &out);
-  relay.Finish(&out);      // an event ended by a bare CR is held until then
+  // Relay() finishes the stream: an event ended by a bare CR is held until then.
+  const std::string out = Relay(raw, {raw.size()}, /*wants_usage=*/false);
   if (out == raw) return;  // passed unchanged
   if (out.empty()) {       // dropped: only a usage chunk that is JSON through and through
     simdjson::dom::parser parser;
@@ -121,11 +119,7 @@ void CheckRewrite(const std::string& raw, std::string_view data) {
   const std::string& cut = framed.datas[0];
   Check(cut.size() + std::string_view("\"usage\":null").size() <= data.size() &&
         IsSubsequence(cut, data));
-  ChatStreamRelay again(false);
-  std::string twice;
-  again.Feed(out, &twice);
-  again.Finish(&twice);
-  Check(twice == out);
+  Check(Relay(out, {out.size()}, /*wants_usage=*/false) == out);
   const std::string in = WithoutNullUsage(data);
   if (in.empty()) return;
   Check(WithoutNullUsage(cut) == in);  // order-preserving, duplicates included
