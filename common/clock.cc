@@ -1,20 +1,15 @@
 #include "common/clock.h"
 
-#include <ctime>
+#include "common/event_clock.h"
 
 namespace edge {
 namespace {
 
-int64_t Read(clockid_t id) {
-  timespec ts;
-  clock_gettime(id, &ts);
-  return static_cast<int64_t>(ts.tv_sec) * 1000000 + ts.tv_nsec / 1000;
-}
-
+// Through the event clock: one reading per event on a loop thread, fresh ones elsewhere.
 class RealClock : public Clock {
  public:
-  int64_t MonotonicMicros() const override { return Read(CLOCK_MONOTONIC); }
-  int64_t WallMicros() const override { return Read(CLOCK_REALTIME); }
+  int64_t MonotonicMicros() const override { return event_clock::MonotonicMicros(); }
+  int64_t WallMicros() const override { return event_clock::WallMicros(); }
 };
 
 }  // namespace

@@ -1,6 +1,10 @@
 #include <gtest/gtest.h>
 
+#include <chrono>
+#include <thread>
+
 #include "common/clock.h"
+#include "common/event_clock.h"
 #include "common/money.h"
 #include "common/result.h"
 #include "common/status.h"
@@ -45,6 +49,64 @@ TEST(Clock, ManualClockMovesOnlyWhenTold) {
   c.Advance(5);
   EXPECT_EQ(c.MonotonicMicros(), 5);
   EXPECT_GT(SystemClock().WallMicros(), 1700000000LL * 1000000);
+}
+
+// Long enough for both clocks to move by more than their microsecond resolution.
+void LetTimePass() { std::this_thread::sleep_for(std::chrono::milliseconds(2)); }
+
+TEST(EventClock, OutsideAScopeEveryReadingIsFresh) {
+  const int64_t mono = event_clock::MonotonicMicros();
+  const int64_t wall = event_clock::WallMicros();
+  LetTimePass();
+  EXPECT_GT(event_clock::MonotonicMicros(), mono);
+  EXPECT_GT(event_clock::WallMicros(), wall);
+}
+
+TEST(EventClock, AnEventKeepsItsFirstReadingOfEachClock) {
+  EventClockScope event;
+  const int64_t mono = event_clock::MonotonicMicros();
+  const int64_t wall = event_clock::WallMicros();
+  LetTimePass();
+  EXPECT_EQ(event_clock::MonotonicMicros(), mono);
+  EXPECT_EQ(event_clock::WallMicros(), wall);
+  EXPECT_EQ(SystemClock().MonotonicMicros(), mono);  // the real clock reads through it
+  EXPECT_EQ(SystemClock().WallMicros(), wall);
+}
+
+TEST(EventClock, AFreshReadingEndsADurationAndBecomesTheEventsTime) {
+  EventClockScope event;
+  const int64_t start = event_clock::MonotonicMicros();
+  LetTimePass();
+  const int64_t end = event_clock::FreshMonotonicMicros();
+  EXPECT_GT(end, start);
+  EXPECT_EQ(event_clock::MonotonicMicros(), end);
+}
+
+TEST(EventClock, NestedScopesShareTheOutermostEventAndTheNextEventReadsAnew) {
+  int64_t first = 0;
+  {
+    EventClockScope outer;
+    first = event_clock::MonotonicMicros();
+    {
+      EventClockScope inner;
+      LetTimePass();
+      EXPECT_EQ(event_clock::MonotonicMicros(), first);
+    }
+    LetTimePass();
+    EXPECT_EQ(event_clock::MonotonicMicros(), first);  // the inner scope's end kept it
+  }
+  EventClockScope next;
+  EXPECT_GT(event_clock::MonotonicMicros(), first);
+}
+
+TEST(EventClock, EachThreadHasItsOwnEvents) {
+  EventClockScope event;
+  const int64_t here = event_clock::MonotonicMicros();
+  LetTimePass();
+  int64_t there = 0;
+  std::thread([&] { there = event_clock::MonotonicMicros(); }).join();
+  EXPECT_GT(there, here);
+  EXPECT_EQ(event_clock::MonotonicMicros(), here);
 }
 
 }  // namespace

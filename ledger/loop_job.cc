@@ -2,6 +2,8 @@
 
 #include <cassert>
 
+#include "common/event_clock.h"
+
 namespace edge::ledger {
 
 LoopInbox::LoopInbox(uv_loop_t* loop) {
@@ -67,6 +69,7 @@ void LoopInbox::Post(LoopJob* job) {
 }
 
 void LoopInbox::Drain() {
+  EventClockScope event;  // the jobs done in one wake-up read the clocks once
   LoopJob* newest_first = head_.exchange(nullptr);
   LoopJob* oldest_first = nullptr;
   while (newest_first != nullptr) {

@@ -1,9 +1,9 @@
 #include "node/net/request_parser.h"
 
-#include <uv.h>
-
 #include <algorithm>
 #include <cstring>
+
+#include "common/event_clock.h"
 
 namespace edge::net {
 
@@ -14,7 +14,7 @@ constexpr size_t kKeepBodyCapacity = 64 * 1024;
 // The most reserved for a body on its Content-Length alone, before its bytes arrive.
 constexpr uint64_t kReserveBodyBytes = 1 << 20;
 
-int64_t NowMicros() { return static_cast<int64_t>(uv_hrtime() / 1000); }
+int64_t NowMicros() { return event_clock::MonotonicMicros(); }
 
 bool HasWhitespace(const char* at, size_t n) {
   return std::memchr(at, ' ', n) != nullptr || std::memchr(at, '\t', n) != nullptr;

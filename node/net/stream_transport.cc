@@ -18,6 +18,8 @@
 #include <cstring>
 #include <utility>
 
+#include "common/event_clock.h"
+
 namespace edge::net {
 
 namespace {
@@ -93,6 +95,7 @@ struct TransportCallbacks {
     *buf = uv_buf_init(ReadBuffer(), kReadBufferSize);
   }
   static void OnRead(uv_stream_t* stream, ssize_t nread, const uv_buf_t* buf) noexcept {
+    EventClockScope event;  // what the bytes set off reads the clocks once
     StreamTransport* t = From(stream->data);
     if (nread > 0) {
       t->HandleRead(buf->base, static_cast<size_t>(nread));

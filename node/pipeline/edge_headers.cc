@@ -25,8 +25,9 @@ void AddEdgeHeaders(RequestContext& ctx, net::HeaderList& headers, bool success)
   const config::NodeSettings& node = ctx.snapshot->config.node;
   headers.Add("X-Edge-Request-Id", ctx.request_id);
   headers.Add("X-Edge-Node", node.id);
-  // Every answer's head goes out right after its headers are made (finalize reads these).
-  ctx.head_sent_us = NowMicros();
+  // Every answer's head goes out right after its headers are made (finalize reads these). A
+  // failure's own time ends here: a fresh reading, not the event's.
+  ctx.head_sent_us = success ? NowMicros() : FreshNowMicros();
   if (!success) {
     ctx.reply_overhead_us =
         ctx.overhead_us + (ctx.own_time_started_us != 0 ? ctx.head_sent_us - ctx.own_time_started_us : 0);

@@ -1,6 +1,6 @@
 #include "node/pipeline/request_context.h"
 
-#include <uv.h>
+#include "common/event_clock.h"
 
 namespace edge::pipeline {
 
@@ -9,7 +9,9 @@ std::string_view CanonicalBody(const RequestContext& ctx) {
   return ctx.exchange->request().body;
 }
 
-int64_t NowMicros() { return static_cast<int64_t>(uv_hrtime() / 1000); }
+int64_t NowMicros() { return event_clock::MonotonicMicros(); }
+
+int64_t FreshNowMicros() { return event_clock::FreshMonotonicMicros(); }
 
 RequestContext::RequestContext(const WorkerServices& services, net::ServerExchange& exchange,
                                Api api)
@@ -49,7 +51,7 @@ void RequestContext::StartOwnTime() {
 
 void RequestContext::StopOwnTime() {
   if (own_time_started_us == 0) return;
-  overhead_us += NowMicros() - own_time_started_us;
+  overhead_us += FreshNowMicros() - own_time_started_us;
   own_time_started_us = 0;
 }
 

@@ -182,7 +182,9 @@ class RequestContext final : public net::ExchangeObserver,
 // The request body in OpenAI chat form.
 std::string_view CanonicalBody(const RequestContext& ctx);
 
-// Monotonic microseconds on the same clock as HttpRequest::started_us.
+// Monotonic microseconds on the same clock as HttpRequest::started_us: the event's
+// (common/event_clock.h), or a fresh reading for a duration within one event.
 int64_t NowMicros();
+int64_t FreshNowMicros();
 
 }  // namespace edge::pipeline

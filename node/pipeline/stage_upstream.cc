@@ -120,8 +120,8 @@ Status StartAttempt(RequestContext& ctx) {
   ctx.held.clear();
   ctx.upstream_done = false;
   ++ctx.attempts;
-  ctx.attempt_started_us = NowMicros();
   ctx.StopOwnTime();  // from here until the upstream answers, the time is the provider's
+  ctx.attempt_started_us = NowMicros();  // StopOwnTime's fresh reading, when it took one
   ctx.call = ctx.services.upstream->Start(std::move(req).value(), &ctx);
   return Status::Ok();
 }

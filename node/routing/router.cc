@@ -11,21 +11,18 @@
 #include <ctime>
 #include <cstdio>
 
+#include "common/event_clock.h"
 #include "providers/json_tree.h"
 #include "providers/usage_estimate.h"
 
 namespace edge::routing {
 
 int64_t NowMs() {
-  using namespace std::chrono;
   // +1: never 0, which DeploymentState reads as "no cooldown".
-  return duration_cast<milliseconds>(steady_clock::now().time_since_epoch()).count() + 1;
+  return event_clock::MonotonicMicros() / 1000 + 1;
 }
 
-int64_t NowUnixMs() {
-  using namespace std::chrono;
-  return duration_cast<milliseconds>(system_clock::now().time_since_epoch()).count();
-}
+int64_t NowUnixMs() { return event_clock::WallMicros() / 1000; }
 
 uint64_t Rng::Next() {
   uint64_t z = (s_ += 0x9e3779b97f4a7c15ull);
