@@ -424,8 +424,10 @@ TEST(ResidencyProperty, NoPinnedRequestEverLeavesItsJurisdictionAndTheAuditLogAg
     ASSERT_TRUE(r && r->status == 200);
     rapidjson::Document doc = ParseJson(r->body);
     ASSERT_TRUE(doc.IsObject());
-    for (auto it = doc.MemberBegin(); it != doc.MemberEnd(); ++it) {
-      markers[f][it->name.GetString()] = it->value.GetInt64();
+    // By index: C++20 finds RapidJSON's iterator comparisons ambiguous (clang warns).
+    for (rapidjson::SizeType i = 0; i < doc.MemberCount(); ++i) {
+      const auto& member = doc.MemberBegin()[i];
+      markers[f][member.name.GetString()] = member.value.GetInt64();
     }
   }
   auto reached = [&](size_t i, int first_fake, int end_fake) {
