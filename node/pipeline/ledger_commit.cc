@@ -176,9 +176,9 @@ ledger::Record BuildRecord(const RequestContext& ctx, std::string_view model) {
       r.priced = false;  // tokens were used and nobody knows their price: never "free"
     }
   }
-  int64_t started = ctx.response_hold != nullptr ? ctx.response_hold->started_us()
-                    : ctx.exchange != nullptr      ? ctx.exchange->request().started_us
-                                                   : 0;
+  int64_t started = ctx.response_hold         ? ctx.response_hold->started_us()
+                    : ctx.exchange != nullptr ? ctx.exchange->request().started_us
+                                              : 0;
   if (started > 0) r.latency_us = NowMicros() - started;
   r.status = ctx.reply_status;
   r.attempts = ctx.attempts;

@@ -160,8 +160,9 @@ class RequestContext final : public net::ExchangeObserver,
   std::optional<providers::Usage> usage;
 
   // Ledger: the response's last bytes wait for the record (held_exchange.h); the budget
-  // reservation; parts other modules add to the request's commit (the audit record).
-  std::unique_ptr<HeldExchange> response_hold;
+  // reservation; parts other modules add to the request's commit (the audit record). The hold
+  // lives in the context (no allocation of its own): its address is the request's exchange.
+  std::optional<HeldExchange> response_hold;
   BudgetHold budget;
   std::vector<std::unique_ptr<ledger::JobPart>> commit_parts;
   bool commit_pending = false;  // the ledger's job owns the context until it is written
