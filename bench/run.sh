@@ -529,7 +529,7 @@ fi
 # Like the throughput rows, ROUNDS rounds alternate the targets, direct first in each: a
 # target's +first is the median over rounds of its first-event p50 less direct's in the same
 # round, so that the machine's drift between rounds (~50 us) does not decide a 50 us target.
-declare -A SFIRST STOTAL SF99 ST99 SOK SERR SPLUSF SPLUST
+declare -A SFIRST STOTAL SF99 ST99 SOK SERR SERRMSG SPLUSF SPLUST
 if [[ $SKIP_STREAM != 1 ]]; then
   STARGETS=("direct http://127.0.0.1:$SSE_PORT/v1/chat/completions"
             "nginx http://127.0.0.1:$PROXY_SSE_PORT/v1/chat/completions")
@@ -554,6 +554,7 @@ if [[ $SKIP_STREAM != 1 ]]; then
     +first total_p50 total_p99 +total "all rounds +first; errors"
   for s in $STREAMS; do
     for r in $(seq 1 "$ROUNDS"); do
+      direct_first=; direct_total=  # this round's, for the others' differences
       for t in "${STARGETS[@]}"; do
         n=${t%% *}
         mapfile -t extra < <(stream_args "$n")
@@ -567,19 +568,18 @@ if [[ $SKIP_STREAM != 1 ]]; then
         SERR[$n,$s]=$(( ${SERR[$n,$s]:-0} + ${errs:-0} ))
         if [[ -z "$ok" || "$ok" == 0 || "$errs" != 0 ]]; then
           FLAGGED+=("stream $n streams=$s round $r: $out")
-          [[ -z "${SERR[$n,$s,e]:-}" ]] && SERR[$n,$s,e]=$(sed -n 's/.*first_error=/ /p' <<<"$out" | head -c 300)
+          [[ -z "${SERRMSG[$n,$s]:-}" ]] && SERRMSG[$n,$s]=$(sed -n 's/.*first_error=/ /p' <<<"$out" | head -c 300)
         fi
         [[ -n "$first" ]] || continue
         SFIRST[$n,$s]+=" $first"; STOTAL[$n,$s]+=" $total"
         SF99[$n,$s]+=" $(val first_p99_us)"; ST99[$n,$s]+=" $(val total_p99_us)"
         if [[ $n == direct ]]; then
-          SFIRST[direct,$s,r]=$first; STOTAL[direct,$s,r]=$total
-        elif [[ -n "${SFIRST[direct,$s,r]:-}" ]]; then
-          SPLUSF[$n,$s]+=" $((first - SFIRST[direct,$s,r]))"
-          SPLUST[$n,$s]+=" $((total - STOTAL[direct,$s,r]))"
+          direct_first=$first; direct_total=$total
+        elif [[ -n "$direct_first" ]]; then
+          SPLUSF[$n,$s]+=" $((first - direct_first))"
+          SPLUST[$n,$s]+=" $((total - direct_total))"
         fi
       done
-      unset "SFIRST[direct,$s,r]" "STOTAL[direct,$s,r]"
     done
     for t in "${STARGETS[@]}"; do
       n=${t%% *}
@@ -591,7 +591,7 @@ if [[ $SKIP_STREAM != 1 ]]; then
       printf '%-14s %7s %6s %9s %9s %9s %9s %9s %9s  %s\n' "$n" "$s" "${SOK[$n,$s]:-0}" \
         "$(median "${SFIRST[$n,$s]:-}")" "$(median "${SF99[$n,$s]:-}")" "$plus_f" \
         "$(median "${STOTAL[$n,$s]:-}")" "$(median "${ST99[$n,$s]:-}")" "$plus_t" \
-        "${rounds# }; ${SERR[$n,$s]:-?}${SERR[$n,$s,e]:-}"
+        "${rounds# }; ${SERR[$n,$s]:-?}${SERRMSG[$n,$s]:-}"
     done
   done
   echo "+first, +total: median over rounds of the p50 less direct's p50 in the same round. ok: good" \
