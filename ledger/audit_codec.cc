@@ -13,7 +13,7 @@
 namespace edge::ledger {
 namespace {
 
-using Writer = rapidjson::Writer<rapidjson::StringBuffer>;
+using LineWriter = rapidjson::Writer<rapidjson::StringBuffer>;
 
 constexpr std::string_view kHashMember = ",\"hash\":\"";
 constexpr size_t kHashSuffixBytes = kHashMember.size() + 64 + 2;  // member + hex + `"}`
@@ -27,7 +27,7 @@ bool IsAscii(std::string_view s) {
   return any < 0x80;
 }
 
-void Str(Writer& w, std::string_view s) {
+void Str(LineWriter& w, std::string_view s) {
   // Nearly every value is ASCII: a plain loop settles that faster than a validator call.
   if (IsAscii(s) || simdjson::validate_utf8(s.data(), s.size())) {
     w.String(s.data(), static_cast<rapidjson::SizeType>(s.size()));
@@ -40,7 +40,7 @@ void Str(Writer& w, std::string_view s) {
   w.String(clean.data(), static_cast<rapidjson::SizeType>(clean.size()));
 }
 
-void Key(Writer& w, const char* key) { w.Key(key); }
+void Key(LineWriter& w, const char* key) { w.Key(key); }
 
 // A record line is built by appending its fixed member names as literals and its values:
 // every byte it writes is what RapidJSON's writer writes for the same members in the same
@@ -66,7 +66,7 @@ class LineBuilder {
       return *this;
     }
     rapidjson::StringBuffer sb;
-    Writer w(sb);
+    LineWriter w(sb);
     ledger::Str(w, s);
     out_.append(sb.GetString(), sb.GetSize());
     return *this;
@@ -380,7 +380,7 @@ std::optional<int64_t> StoredValueTime(std::string_view value) {
 
 std::string EncodeDigestSignedBytes(const AuditDigest& d) {
   rapidjson::StringBuffer sb;
-  Writer w(sb);
+  LineWriter w(sb);
   w.StartObject();
   Key(w, "type"), w.String("digest");
   Key(w, "digest_seq"), w.Uint64(d.digest_seq);

@@ -7,8 +7,8 @@
 namespace edge::ledger {
 namespace {
 
-constexpr char kVersion = 1;
-constexpr size_t kHeader = 1 + 8;
+constexpr char kResponseVersion = 1;
+constexpr size_t kResponseHeader = 1 + 8;
 
 }  // namespace
 
@@ -20,8 +20,8 @@ std::string StoredItemKey(std::string_view item_id) { return "i" + std::string(i
 
 std::string EncodeStoredValue(int64_t expires_at_s, std::string_view json) {
   std::string v;
-  v.reserve(kHeader + json.size());
-  v.push_back(kVersion);
+  v.reserve(kResponseHeader + json.size());
+  v.push_back(kResponseVersion);
   const uint64_t e = static_cast<uint64_t>(expires_at_s);
   for (int shift = 56; shift >= 0; shift -= 8) v.push_back(static_cast<char>((e >> shift) & 0xff));
   v.append(json);
@@ -29,16 +29,16 @@ std::string EncodeStoredValue(int64_t expires_at_s, std::string_view json) {
 }
 
 std::optional<int64_t> StoredValueExpiry(std::string_view value) {
-  if (value.size() < kHeader || value[0] != kVersion) return std::nullopt;
+  if (value.size() < kResponseHeader || value[0] != kResponseVersion) return std::nullopt;
   uint64_t e = 0;
-  for (size_t i = 1; i < kHeader; ++i) e = (e << 8) | static_cast<unsigned char>(value[i]);
+  for (size_t i = 1; i < kResponseHeader; ++i) e = (e << 8) | static_cast<unsigned char>(value[i]);
   return static_cast<int64_t>(e);
 }
 
 std::optional<std::string_view> DecodeStoredValue(std::string_view value, int64_t now_s) {
   std::optional<int64_t> expiry = StoredValueExpiry(value);
-  if (!expiry || *expiry <= now_s || value.size() == kHeader) return std::nullopt;
-  return value.substr(kHeader);
+  if (!expiry || *expiry <= now_s || value.size() == kResponseHeader) return std::nullopt;
+  return value.substr(kResponseHeader);
 }
 
 Result<std::optional<std::string>> ReadStored(const Store& store, std::string_view key,

@@ -6,8 +6,8 @@
 namespace edge::ledger {
 namespace {
 
-constexpr uint8_t kVersion = 1;
-constexpr size_t kHeader = 2;
+constexpr uint8_t kRollupVersion = 1;
+constexpr size_t kRollupHeader = 2;
 constexpr size_t kMaxFields = 64;  // bounds what a corrupt count can make us allocate
 
 // Little-endian, into room the caller sized: a value is written per cell per ledger round and
@@ -25,9 +25,9 @@ int64_t GetInt64(const char* p) {
 
 // The field count of an encoding, or -1 when it is not one.
 int FieldCount(std::string_view b) {
-  if (b.size() < kHeader || static_cast<uint8_t>(b[0]) != kVersion) return -1;
+  if (b.size() < kRollupHeader || static_cast<uint8_t>(b[0]) != kRollupVersion) return -1;
   size_t n = static_cast<uint8_t>(b[1]);
-  if (n > kMaxFields || b.size() != kHeader + 8 * n) return -1;
+  if (n > kMaxFields || b.size() != kRollupHeader + 8 * n) return -1;
   return static_cast<int>(n);
 }
 
@@ -70,10 +70,10 @@ RollupValue& RollupValue::operator+=(const RollupValue& o) {
 }
 
 std::string EncodeRollup(const RollupValue& v) {
-  std::string out(kHeader + 8 * RollupValue::kFields, '\0');
-  out[0] = static_cast<char>(kVersion);
+  std::string out(kRollupHeader + 8 * RollupValue::kFields, '\0');
+  out[0] = static_cast<char>(kRollupVersion);
   out[1] = static_cast<char>(RollupValue::kFields);
-  char* p = out.data() + kHeader;
+  char* p = out.data() + kRollupHeader;
   for (int64_t f : v.Fields()) {
     PutInt64(p, f);
     p += 8;
@@ -86,7 +86,7 @@ std::optional<RollupValue> DecodeRollup(std::string_view bytes) {
   if (n < 0) return std::nullopt;
   std::array<int64_t, RollupValue::kFields> f{};
   for (size_t i = 0; i < f.size() && i < static_cast<size_t>(n); ++i) {
-    f[i] = GetInt64(bytes.data() + kHeader + 8 * i);
+    f[i] = GetInt64(bytes.data() + kRollupHeader + 8 * i);
   }
   return RollupValue::FromFields(f);
 }
@@ -96,14 +96,14 @@ bool SumEncodedRollups(std::string_view a, std::string_view b, std::string* out)
   int nb = FieldCount(b);
   if (na < 0 || nb < 0) return false;
   size_t n = static_cast<size_t>(std::max(na, nb));
-  out->resize(kHeader + 8 * n);
+  out->resize(kRollupHeader + 8 * n);
   char* p = out->data();
-  p[0] = static_cast<char>(kVersion);
+  p[0] = static_cast<char>(kRollupVersion);
   p[1] = static_cast<char>(n);
   for (size_t i = 0; i < n; ++i) {
-    int64_t x = i < static_cast<size_t>(na) ? GetInt64(a.data() + kHeader + 8 * i) : 0;
-    int64_t y = i < static_cast<size_t>(nb) ? GetInt64(b.data() + kHeader + 8 * i) : 0;
-    PutInt64(p + kHeader + 8 * i, SaturatingAdd(x, y));
+    int64_t x = i < static_cast<size_t>(na) ? GetInt64(a.data() + kRollupHeader + 8 * i) : 0;
+    int64_t y = i < static_cast<size_t>(nb) ? GetInt64(b.data() + kRollupHeader + 8 * i) : 0;
+    PutInt64(p + kRollupHeader + 8 * i, SaturatingAdd(x, y));
   }
   return true;
 }

@@ -58,7 +58,7 @@ namespace {
 
 // Above this, the parser's buffers are given back after use rather than kept (one large body
 // must not keep a worker's memory up), as the provider adapters do.
-constexpr size_t kKeepBytes = 1 << 20;
+constexpr size_t kKeepParserBytes = 1 << 20;
 
 RequestEstimate Estimate(dom::parser& parser, std::string_view request_body) {
   dom::element root;
@@ -93,7 +93,7 @@ RequestEstimate EstimateRequest(std::string_view request_body) {
   // One parser per thread, reused: a new one allocates its buffers for every body.
   thread_local dom::parser parser;
   RequestEstimate out = Estimate(parser, request_body);
-  if (parser.capacity() > kKeepBytes) parser = dom::parser();
+  if (parser.capacity() > kKeepParserBytes) parser = dom::parser();
   return out;
 }
 

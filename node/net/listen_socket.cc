@@ -15,7 +15,7 @@ namespace edge::net {
 
 namespace {
 
-constexpr int kBacklog = 4096;
+constexpr int kListenBacklog = 4096;
 
 struct HostPort {
   std::string host;  // empty or "*": every address
@@ -58,7 +58,7 @@ int BindOne(const addrinfo* ai) {
   int one = 1;
   if (::setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)) != 0 ||
       ::setsockopt(fd, SOL_SOCKET, SO_REUSEPORT, &one, sizeof(one)) != 0 ||
-      ::bind(fd, ai->ai_addr, ai->ai_addrlen) != 0 || ::listen(fd, kBacklog) != 0) {
+      ::bind(fd, ai->ai_addr, ai->ai_addrlen) != 0 || ::listen(fd, kListenBacklog) != 0) {
     int err = errno;
     ::close(fd);
     return -err;

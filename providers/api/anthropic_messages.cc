@@ -23,7 +23,7 @@ std::string_view StopReason(std::string_view finish_reason) {
 }
 
 // Anthropic counts cached input apart from input_tokens.
-void WriteUsage(JsonWriter& w, const Usage& u) {
+void WriteMessagesUsage(JsonWriter& w, const Usage& u) {
   w.StartObject();
   Key(w, "input_tokens");
   w.Int64(internal::UncachedInput(u));
@@ -144,7 +144,7 @@ class MessagesStreamEncoder : public StreamEncoder {
     w.Null();
     w.EndObject();
     Key(w, "usage");
-    WriteUsage(w, usage);
+    WriteMessagesUsage(w, usage);
     w.EndObject();
     internal::AppendEvent(out, "message_delta", buf);
     out->append("event: message_stop\ndata: {\"type\":\"message_stop\"}\n\n");
@@ -182,7 +182,7 @@ class MessagesStreamEncoder : public StreamEncoder {
     Key(w, "usage");
     Usage start = usage_;
     start.output_tokens = 0;  // provisional, as Anthropic's; message_delta has the count
-    WriteUsage(w, start);
+    WriteMessagesUsage(w, start);
     w.EndObject();
     w.EndObject();
     internal::AppendEvent(out, "message_start", buf);
@@ -306,7 +306,7 @@ class AnthropicMessages : public ClientApi {
     Key(w, "stop_sequence");
     w.Null();
     Key(w, "usage");
-    WriteUsage(w, r.usage);
+    WriteMessagesUsage(w, r.usage);
     w.EndObject();
     return std::string(buf.GetString(), buf.GetSize());
   }

@@ -14,7 +14,7 @@ using internal::JsonWriter;
 using internal::Key;
 using internal::KeyString;
 
-void WriteUsage(JsonWriter& w, const Usage& u) {
+void WriteChatUsage(JsonWriter& w, const Usage& u) {
   w.StartObject();
   Key(w, "prompt_tokens");
   w.Int64(u.input_tokens);
@@ -106,7 +106,7 @@ class ChatStreamEncoder : public StreamEncoder {
       w.StartArray();
       w.EndArray();
       Key(w, "usage");
-      WriteUsage(w, usage);
+      WriteChatUsage(w, usage);
       w.EndObject();
       internal::AppendEvent(out, "", buf);
     }
@@ -270,7 +270,7 @@ class OpenAiChat : public ClientApi {
     w.EndObject();
     w.EndArray();
     Key(w, "usage");
-    WriteUsage(w, r.usage);
+    WriteChatUsage(w, r.usage);
     w.EndObject();
     return std::string(buf.GetString(), buf.GetSize());
   }

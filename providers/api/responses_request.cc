@@ -13,7 +13,7 @@
 namespace edge::providers::api::internal {
 namespace {
 
-Status Untranslatable(std::string_view what, std::string_view path) {
+Status NotSupported(std::string_view what, std::string_view path) {
   return InvalidArgument(std::string(what) + " (" + std::string(path) +
                          ") is not supported by this deployment's provider");
 }
@@ -43,12 +43,12 @@ Status ReadPart(const Json& part, std::string_view path, Part* out) {
   if (type == "input_image") {
     std::string_view url;
     EDGE_RETURN_IF_ERROR(ReadString(part, path, "image_url", false, &url));
-    if (url.empty()) return Untranslatable("an input_image without image_url", path);
+    if (url.empty()) return NotSupported("an input_image without image_url", path);
     out->kind = Part::Kind::kImage;
     out->url.assign(url);
     return ReadString(part, path, "detail", false, &out->detail);
   }
-  return Untranslatable("content type '" + std::string(type) + "'", path);
+  return NotSupported("content type '" + std::string(type) + "'", path);
 }
 
 Status ReadContent(const Json& item, std::string_view path, std::vector<Part>* parts) {
@@ -97,7 +97,7 @@ class InputWriter {
       } else if (type == "item_reference") {
         return Stateful("item_reference");
       } else {
-        return Untranslatable("input item type '" + std::string(type) + "'", p);
+        return NotSupported("input item type '" + std::string(type) + "'", p);
       }
     }
     return Status::Ok();
@@ -132,7 +132,7 @@ class InputWriter {
     if (parts != nullptr) {
       for (const Part& part : *parts) {
         if (part.kind == Part::Kind::kImage) {
-          return Untranslatable("an image in an assistant message", Path("input", i_));
+          return NotSupported("an image in an assistant message", Path("input", i_));
         }
         text.append(part.text);
       }
@@ -188,7 +188,7 @@ class InputWriter {
   size_t i_ = 0;
 };
 
-Status WriteMessages(const Json& root, JsonWriter& w) {
+Status WriteChatMessages(const Json& root, JsonWriter& w) {
   Key(w, "messages");
   w.StartArray();
   std::string_view instructions;
@@ -228,7 +228,7 @@ Status WriteTools(const Json& root, JsonWriter& w, bool* have_tools) {
     std::string_view type, name, description;
     if (!tool.IsObject()) return WrongType(p, "an object");
     EDGE_RETURN_IF_ERROR(ReadString(tool, p, "type", true, &type));
-    if (type != "function") return Untranslatable("tool type '" + std::string(type) + "'", p);
+    if (type != "function") return NotSupported("tool type '" + std::string(type) + "'", p);
     EDGE_RETURN_IF_ERROR(ReadString(tool, p, "name", true, &name));
     EDGE_RETURN_IF_ERROR(ReadString(tool, p, "description", false, &description));
     bool strict = false;
@@ -246,7 +246,7 @@ Status WriteTools(const Json& root, JsonWriter& w, bool* have_tools) {
 
 // "auto" | "none" | "required" | {"type":"function","name"}; only written with tools, as
 // OpenAI refuses tool_choice and parallel_tool_calls without them.
-Status WriteToolChoice(const Json& root, bool have_tools, JsonWriter& w) {
+Status WriteChatToolChoice(const Json& root, bool have_tools, JsonWriter& w) {
   bool parallel = true;
   EDGE_RETURN_IF_ERROR(ReadBool(root, "", "parallel_tool_calls", &parallel));
   const Json* choice = Find(root, "tool_choice");
@@ -260,7 +260,7 @@ Status WriteToolChoice(const Json& root, bool have_tools, JsonWriter& w) {
     if (!choice->IsObject()) return WrongType("tool_choice", "a string or an object");
     EDGE_RETURN_IF_ERROR(ReadString(*choice, "tool_choice", "type", true, &type));
     if (type != "function")
-      return Untranslatable("tool_choice type '" + std::string(type) + "'", "tool_choice");
+      return NotSupported("tool_choice type '" + std::string(type) + "'", "tool_choice");
     EDGE_RETURN_IF_ERROR(ReadString(*choice, "tool_choice", "name", true, &name));
   }
   if (have_tools) WriteCanonicalToolChoice(w, mode, name, parallel);
@@ -344,13 +344,13 @@ Result<CanonicalRequest> ResponsesToCanonical(std::string_view body) {
   JsonWriter w(buf);
   w.StartObject();
   KeyString(w, "model", req.model);
-  EDGE_RETURN_IF_ERROR(WriteMessages(doc, w));
+  EDGE_RETURN_IF_ERROR(WriteChatMessages(doc, w));
   EDGE_RETURN_IF_ERROR(CopyPositiveInt(doc, "", "max_output_tokens", false, "max_tokens", w));
   EDGE_RETURN_IF_ERROR(CopyNumber(doc, "", "temperature", "temperature", w));
   EDGE_RETURN_IF_ERROR(CopyNumber(doc, "", "top_p", "top_p", w));
   bool have_tools = false;
   EDGE_RETURN_IF_ERROR(WriteTools(doc, w, &have_tools));
-  EDGE_RETURN_IF_ERROR(WriteToolChoice(doc, have_tools, w));
+  EDGE_RETURN_IF_ERROR(WriteChatToolChoice(doc, have_tools, w));
   EDGE_RETURN_IF_ERROR(WriteTextFormat(doc, w));
   EDGE_RETURN_IF_ERROR(WriteReasoning(doc, w));
   FinishCanonical(buf, w, &req);  // response.completed carries usage

@@ -17,8 +17,6 @@ namespace {
 
 using ChatParams = ChatParams;
 
-Status Bad(std::string message) { return InvalidArgument(std::move(message)); }
-
 // A Converse message being assembled: its content blocks as JSON text.
 struct Turn {
   std::string_view role;  // "user" | "assistant"

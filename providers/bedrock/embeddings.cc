@@ -26,8 +26,6 @@ Family FamilyOf(std::string_view model) {
   return Family::kUnknown;
 }
 
-Status Bad(std::string message) { return InvalidArgument(std::move(message)); }
-
 // OpenAI's `input`: a string or an array of strings (token arrays have no Bedrock form).
 Status ReadInputs(const JsonNode& root, std::vector<std::string_view>* out) {
   const JsonNode* input = Member(&root, "input");

@@ -16,6 +16,9 @@
 
 namespace edge::providers::bedrock::internal {
 
+// Status for a request Bedrock cannot take as sent: the client's fault (400).
+inline Status Bad(std::string message) { return InvalidArgument(std::move(message)); }
+
 using JsonWriter = rapidjson::Writer<rapidjson::StringBuffer>;
 
 // simdjson reads past the end of its input, so JSON that is a view of someone else's buffer

@@ -23,8 +23,6 @@
 namespace edge::providers::gemini::internal {
 namespace {
 
-Status Bad(std::string message) { return InvalidArgument("gemini: " + std::move(message)); }
-
 // "data:image/png;base64,AAAA" -> image/png, AAAA.
 bool ParseDataUrl(std::string_view url, std::string_view* mime, std::string_view* data) {
   constexpr std::string_view kBase64 = ";base64";

@@ -16,8 +16,6 @@ namespace {
 using simdjson::SUCCESS;
 namespace dom = simdjson::dom;
 
-Status Bad(std::string message) { return InvalidArgument("gemini: " + std::move(message)); }
-
 Status ReadInputs(const JsonNode& body, std::vector<std::string_view>* out) {
   std::string_view s;
   const JsonNode* input = Get(body, "input");

@@ -38,6 +38,9 @@ class JsonLease {
 
 using providers::JsonError;  // providers/json_text.h
 
+// Status for a request gemini cannot take as sent: the client's fault (400).
+inline Status Bad(std::string message) { return InvalidArgument("gemini: " + std::move(message)); }
+
 // Status for malformed provider output: an upstream failure (502), never the client's fault.
 inline Status Malformed(std::string_view what) {
   return Unavailable("gemini: malformed response: " + std::string(what));

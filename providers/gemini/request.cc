@@ -25,7 +25,6 @@ namespace {
 
 using ChatParams = ChatParams;
 
-Status Bad(std::string message) { return InvalidArgument("gemini: " + std::move(message)); }
 Status Unsupported(std::string_view what) {
   return InvalidArgument("gemini does not support " + std::string(what));
 }
