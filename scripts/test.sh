@@ -2,9 +2,10 @@
 # Installs everything, then builds and tests twice. `.ci/run` calls exactly this.
 #   1. gcc, Release: every unit, end-to-end and corpus test.
 #   2. clang, -DEDGE_FUZZ=ON: every library, test and program built with ASan + UBSan and
-#      libFuzzer coverage (cmake/Sanitizers.cmake); the same tests under the sanitizers, the
-#      fuzz corpus replayed, then every libFuzzer target fuzzed for FUZZ_SECONDS (default 30)
-#      by scripts/fuzz.sh. A crash, leak, timeout or sanitizer report fails the run.
+#      libFuzzer coverage (cmake/Sanitizers.cmake), the libraries as unity builds (for build
+#      time, tests/README.md); the same tests under the sanitizers, the fuzz corpus replayed,
+#      then every libFuzzer target fuzzed for FUZZ_SECONDS (default 30) by scripts/fuzz.sh.
+#      A crash, leak, timeout or sanitizer report fails the run.
 # Prints each phase's wall time at the end, also when a phase fails.
 # Artifacts to keep: build/artifacts/ and build-fuzz/artifacts/ (tests/README.md).
 set -euo pipefail
@@ -43,7 +44,7 @@ timed release-build build_tree build -DCMAKE_BUILD_TYPE=Release
 timed release-ctest run_ctest build
 
 timed sanitizer-build build_tree build-fuzz -DCMAKE_BUILD_TYPE=RelWithDebInfo -DEDGE_FUZZ=ON \
-  -DCMAKE_C_COMPILER=clang -DCMAKE_CXX_COMPILER=clang++
+  -DEDGE_UNITY_BUILD=ON -DCMAKE_C_COMPILER=clang -DCMAKE_CXX_COMPILER=clang++
 ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1 \
   timed sanitizer-ctest run_ctest build-fuzz
 timed fuzz bash scripts/fuzz.sh build-fuzz "${FUZZ_SECONDS:-30}"
