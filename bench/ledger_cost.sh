@@ -76,7 +76,7 @@ run_node() {  # $1 = target name, $2 = EDGE_BENCH_WITHOUT
   out=$(EDGE_BENCH_WITHOUT=$2 FEATURES=all CONNS=$CONNS WORKERS=$WORKERS DURATION=$DURATION \
           "$ROOT/bench/threads.sh" "$BIN")
   rps=$(awk '/req\/s/ {for (i = 1; i < NF; i++) if ($(i + 1) == "req/s") print $i}' <<<"$out")
-  cpu=$(awk '/us per request/ {s += $3 + $5} END {printf "%.1f", s}' <<<"$out")
+  cpu=$(awk '/^proxy, all threads/ {printf "%.1f", $5 + $7}' <<<"$out")  # the node's threads only
   echo "$1 $rps $cpu"
 }
 

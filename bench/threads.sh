@@ -4,7 +4,8 @@
 # one request at a time (every ledger round holds one request); this one drives wrk, so the
 # writer's rounds are as large as under real traffic.
 #
-#   bench/threads.sh [BINARY]               # user and system CPU us per request, per thread
+#   bench/threads.sh [BINARY]               # user and system CPU us per request, per thread;
+#                                           # then their sum, the fake upstream's and wrk's
 #   CALLGRIND=1 bench/threads.sh [BINARY]   # instructions per request, per thread (valgrind)
 #   TARGET=nginx bench/threads.sh           # the same for nginx proxy_pass (WORKERS processes)
 #
@@ -52,7 +53,8 @@ http { access_log off; client_body_temp_path $TMP/fake/tmp; keepalive_requests 1
            location / { default_type application/json; return 200 '$ANSWER'; } } }
 EOF
 /usr/sbin/nginx -p "$TMP/fake" -c "$TMP/fake/nginx.conf" -e "$TMP/fake/error.log" &
-PIDS+=($!)
+FAKE_PID=$!
+PIDS+=("$FAKE_PID")
 
 FEATURES=${FEATURES:-minimal}
 TARGET=${TARGET:-edge}
@@ -140,20 +142,35 @@ URL="http://127.0.0.1:$EDGE_PORT/v1/chat/completions"
 # utime and stime (clock ticks) and context switches (voluntary and not) of every thread:
 # "tid_comm utime stime switches".
 # nginx's workers are processes of their own, the master's children.
+# The fake upstream's worker is listed too, as `fake-upstream`: what the proxy's requests cost
+# the upstream is part of the machine's CPU per request, as is wrk's (children_cpu).
 snapshot() {
   local procs=$EDGE_PID
   [[ $TARGET == nginx ]] && procs=$(pgrep -P "$EDGE_PID")
-  for p in $procs; do
+  # shellcheck disable=SC2046,SC2086 # pid lists, one word each
+  { threads_of "" $procs; threads_of fake-upstream $(pgrep -P "$FAKE_PID"); } | sort
+}
+threads_of() {  # label ("" = each thread's own name), pids...
+  local label=$1 p t
+  shift
+  for p in "$@"; do
     for t in /proc/"$p"/task/*; do
-      echo "$(basename "$t")_$(tr ' ' _ <"$t/comm") $(awk '{print $14, $15}' "$t/stat")" \
+      echo "$(basename "$t")_${label:-$(tr ' ' _ <"$t/comm")} $(awk '{print $14, $15}' "$t/stat")" \
         "$(awk '/ctxt_switches/ {s += $2} END {print s}' "$t/status")"
     done
-  done | sort
+  done
 }
+# User and system seconds of this shell's finished children, from a file of bash's `times`
+# (its second line; `times` itself must run in this shell, not in a subshell).
+children_cpu() { awk 'NR == 2 {gsub(/[ms]/, " "); print $1 * 60 + $2, $3 * 60 + $4}' "$1"; }
 
 [[ $CALLGRIND == 1 ]] || wrk -t"$WRK_THREADS" -c"$CONNS" -d2s -s "$TMP/post.lua" "$URL" >/dev/null  # warm-up
 snapshot >"$TMP/before"
+times >"$TMP/times.before"
 wrk -t"$WRK_THREADS" -c"$CONNS" -d"${DURATION}s" -s "$TMP/post.lua" "$URL" >"$TMP/wrk.txt"
+times >"$TMP/times.after"
+read -r WRK_U0 WRK_S0 < <(children_cpu "$TMP/times.before")
+read -r WRK_U1 WRK_S1 < <(children_cpu "$TMP/times.after")
 snapshot >"$TMP/after"
 N=$(awk '/requests in/ {print $1}' "$TMP/wrk.txt")
 echo "wrk -c$CONNS -d${DURATION}s, workers: $WORKERS, $(nproc) cores: $N requests," \
@@ -172,5 +189,10 @@ else
   join <(sort "$TMP/before") <(sort "$TMP/after") | awk -v n="$N" -v t="$(getconf CLK_TCK)" '
     { u = $5 - $2; s = $6 - $3; c = $7 - $4
       if (u + s > 0) printf "%-22s user %6.2f  sys %6.2f  us per request, %5.2f context switches\n",
-                            $1, u * 1e6 / t / n, s * 1e6 / t / n, c / n }'
+                            $1, u * 1e6 / t / n, s * 1e6 / t / n, c / n
+      if ($1 !~ /_fake-upstream$/) { pu += u; ps += s } }
+    END { printf "%-22s user %6.2f  sys %6.2f  us per request\n", "proxy, all threads",
+                 pu * 1e6 / t / n, ps * 1e6 / t / n }'
+  awk -v n="$N" -v u0="$WRK_U0" -v s0="$WRK_S0" -v u1="$WRK_U1" -v s1="$WRK_S1" 'BEGIN {
+    printf "%-22s user %6.2f  sys %6.2f  us per request\n", "wrk", (u1 - u0) * 1e6 / n, (s1 - s0) * 1e6 / n }'
 fi
