@@ -12,8 +12,6 @@ namespace edge::net {
 
 namespace {
 
-constexpr int kBacklog = 4096;
-
 // The listening handle lives apart from the server so that its memory can outlast a server
 // destroyed before the handle's close callback ran.
 struct Listener {
@@ -59,7 +57,7 @@ class HttpServerImpl final : public HttpServer {
       CloseListener();
       return Internal(std::string("uv_tcp_open: ") + uv_strerror(r));
     }
-    r = uv_listen(reinterpret_cast<uv_stream_t*>(&listener_->tcp), kBacklog, OnConnection);
+    r = uv_listen(reinterpret_cast<uv_stream_t*>(&listener_->tcp), kListenBacklog, OnConnection);
     if (r != 0) {
       CloseListener();
       return Unavailable(std::string("listen: ") + uv_strerror(r));

@@ -114,6 +114,10 @@ class HttpServer {
   virtual size_t open_connections() const = 0;
 };
 
+// The accept queue's length. ListenSocket's listen() and HttpServer's uv_listen() on the same
+// socket both set it; the later call wins, so they take it from here.
+inline constexpr int kListenBacklog = 4096;
+
 // Creates a TCP socket bound to host:port with SO_REUSEPORT and listening, for
 // HttpServer::Create on each worker. Port 0 picks a free port; *bound_port reports it.
 Result<int> ListenSocket(const std::string& host_port, uint16_t* bound_port);

@@ -15,8 +15,6 @@ namespace edge::net {
 
 namespace {
 
-constexpr int kListenBacklog = 4096;
-
 struct HostPort {
   std::string host;  // empty or "*": every address
   std::string port;
