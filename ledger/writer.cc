@@ -92,6 +92,7 @@ void Writer::SubmitChain(Job* oldest_first) {
   // A lingering writer sleeps until its deadline unless someone waits for a job. (A push that
   // saw it lingering came before it stopped lingering, so its next TakeAll has the job.)
   if ((old == nullptr && !lingering_.load()) || (awaited && lingering_.load())) {
+    wakeups_.fetch_add(1, std::memory_order_relaxed);
     wake_.fetch_add(1);
     FutexWake(wake_);
   }
@@ -106,7 +107,8 @@ void Writer::Stop() {
 }
 
 WriterStats Writer::stats() const {
-  return {rounds_.load(), jobs_.load(), failed_jobs_.load(), failed_rounds_.load()};
+  return {rounds_.load(), jobs_.load(), failed_jobs_.load(), failed_rounds_.load(),
+          wakeups_.load()};
 }
 
 Job* Writer::TakeAll() {
@@ -123,11 +125,21 @@ Job* Writer::TakeAll() {
 
 void Writer::Run() {
   Job* pending = nullptr;  // oldest first: what the last round could not take
+  bool after_round = false;  // a round ran since the writer last slept without a deadline
   for (;;) {
     if (pending == nullptr) pending = TakeAll();
+    // With linger on, the next round's jobs are gathered from the end of the last round, not
+    // from the first job's arrival: at a steady low rate (a few jobs per linger) the writer
+    // then sleeps once per round, on its deadline, instead of being woken by the first job and
+    // sleeping again until that job's deadline (two context switches per round, each costing
+    // more than the round's own work). A job still waits at most linger_us.
+    if (options_.linger_us > 0 && (pending != nullptr || after_round)) {
+      Linger(pending);
+      after_round = false;
+    }
     if (pending != nullptr) {
-      if (options_.linger_us > 0) Linger(pending);
       RunRound(pending);
+      after_round = true;
       continue;
     }
     if (stopping_.load()) {
@@ -141,31 +153,35 @@ void Writer::Run() {
   }
 }
 
+// Waits until linger_us from now for more jobs, appending them to `pending` (which may start
+// empty), unless one of them is awaited or the writer stops.
 void Writer::Linger(Job*& pending) {
   const auto deadline =
       std::chrono::steady_clock::now() + std::chrono::microseconds(options_.linger_us);
   Job* last = nullptr;
+  bool awaited = false;
   for (Job* j = pending; j != nullptr; j = j->next_) {
-    if (j->Awaited()) return;
+    awaited = awaited || j->Awaited();
     last = j;
   }
   lingering_.store(true);
-  while (!stopping_.load()) {
+  while (!awaited && !stopping_.load()) {
     const auto now = std::chrono::steady_clock::now();
     if (now >= deadline) break;
     const uint32_t seen = wake_.load();
     if (head_.load() == nullptr) FutexWaitFor(wake_, seen, deadline - now);
     Job* more = TakeAll();
     if (more == nullptr) continue;
-    last->next_ = more;
-    bool awaited = false;
+    (last == nullptr ? pending : last->next_) = more;
     for (Job* j = more; j != nullptr; j = j->next_) {
       awaited = awaited || j->Awaited();
       last = j;
     }
-    if (awaited) break;
   }
   lingering_.store(false);
+  // A job pushed since the last TakeAll saw the writer lingering and did not wake it.
+  Job* more = TakeAll();
+  if (more != nullptr) (last == nullptr ? pending : last->next_) = more;
 }
 
 // One round: Fill every job (up to the limit) into one batch, one WAL write, then Done each.
@@ -198,6 +214,9 @@ void Writer::RunRound(Job*& pending) {
     written = store_.Write(batch, options_.sync == SyncPolicy::kEveryRound);
   }
   if (options_.round_hook != nullptr) options_.round_hook->Written(written);
+  // The next round's linger starts here (Run): what the jobs' Done calls set off (a worker's
+  // next commits) need not wake the writer.
+  if (options_.linger_us > 0) lingering_.store(true);
   rounds_.fetch_add(1, std::memory_order_relaxed);
   jobs_.fetch_add(jobs.size(), std::memory_order_relaxed);
   if (!written.ok()) failed_rounds_.fetch_add(1, std::memory_order_relaxed);

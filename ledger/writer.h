@@ -85,10 +85,12 @@ struct WriterOptions {
   // At most this many jobs per batch; more queued jobs go in the next round at once.
   size_t max_jobs_per_round = 4096;
   // Linger (Kafka's linger.ms, PostgreSQL's commit_delay): while every queued job is one that
-  // nobody waits for (Job::Awaited false), a round waits up to linger_us from its first job for
-  // more, so that rounds (one WAL write, one wake-up of each worker) carry more jobs. Jobs that
-  // nobody waits for do not wake a lingering writer; an awaited one ends the wait at once, and
-  // so does Stop(). 0: none.
+  // nobody waits for (Job::Awaited false), a round waits up to linger_us for more, so that
+  // rounds (one WAL write, one wake-up of each worker) carry more jobs. The wait starts at the
+  // end of the previous round, or at the first job's arrival when the writer was idle through
+  // a whole linger. Jobs that nobody waits for do not wake a lingering writer (at a steady low
+  // rate it sleeps once per round); an awaited one ends the wait at once, and so does Stop().
+  // 0: none.
   int64_t linger_us = 0;
   // A round is not written (its jobs fail with kUnavailable "disk full") while the store's
   // file system has less free space than this, or is read-only (Store::CheckRoom). 0: no check.
@@ -102,6 +104,7 @@ struct WriterStats {
   uint64_t jobs = 0;
   uint64_t failed_jobs = 0;   // Fill errors and failed rounds
   uint64_t failed_rounds = 0;
+  uint64_t wakeups = 0;  // submissions that had to wake the writer (a system call each)
 };
 
 class Writer {
@@ -135,7 +138,8 @@ class Writer {
   // Takes everything queued, oldest first, as a linked list; null when empty.
   Job* TakeAll();
   void RunRound(Job*& pending);
-  // Before a round: waits for more jobs while lingering is allowed (WriterOptions::linger_us).
+  // Before a round, and after one: waits for more jobs while lingering is allowed
+  // (WriterOptions::linger_us).
   void Linger(Job*& pending);
 
   Store& store_;
@@ -145,7 +149,7 @@ class Writer {
   std::atomic<int> submitting_{0};      // Submit calls between their check and their push
   std::atomic<uint32_t> wake_{0};       // bumped when the queue becomes non-empty (a futex)
   std::atomic<bool> lingering_{false};  // Linger() waits: only awaited jobs wake it
-  std::atomic<uint64_t> rounds_{0}, jobs_{0}, failed_jobs_{0}, failed_rounds_{0};
+  std::atomic<uint64_t> rounds_{0}, jobs_{0}, failed_jobs_{0}, failed_rounds_{0}, wakeups_{0};
   // The round's state, writer thread only; kept between rounds for their capacity.
   rocksdb::WriteBatch round_batch_;
   std::vector<Job*> round_jobs_;

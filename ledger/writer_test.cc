@@ -301,6 +301,26 @@ TEST_F(WriterTest, LingerGathersJobsNobodyWaitsForIntoOneRound) {
   for (const auto& [name, status] : j.done) EXPECT_TRUE(status.ok()) << name;
 }
 
+// After a round the writer lingers for the next one's jobs: those it did not wait for do not
+// wake it (a system call each, and a context switch), at a steady low rate of commits as much
+// as at a high one.
+TEST_F(WriterTest, JobsNobodyWaitsForDoNotWakeTheWriterAfterARound) {
+  WriterOptions o;
+  o.linger_us = 2'000'000;
+  Journal j;
+  Writer w(*store_, o);
+  w.Submit(std::make_unique<PutJob>(j, "awaited"));  // the queue was empty: a wake-up
+  j.WaitDone(1);
+  EXPECT_EQ(w.stats().wakeups, 1u);
+  for (int i = 0; i < 5; ++i) w.Submit(std::make_unique<UnawaitedJob>(j, Name("u", i)));
+  j.WaitDone(6);
+  const WriterStats stats = w.stats();
+  EXPECT_EQ(stats.wakeups, 1u);
+  EXPECT_EQ(stats.rounds, 2u);
+  for (const auto& [name, status] : j.done) EXPECT_TRUE(status.ok()) << name;
+  EXPECT_EQ(Meta("u4"), "v:u4");
+}
+
 TEST_F(WriterTest, AJobSomeoneWaitsForEndsTheLingerAtOnce) {
   WriterOptions o;
   o.linger_us = 60'000'000;
