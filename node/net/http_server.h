@@ -58,6 +58,12 @@ class ServerExchange {
   virtual bool SendBody(std::string_view data) = 0;
   // Ends the response (last chunk). The exchange must not be used afterwards.
   virtual void End() = 0;
+  // SendBody(last) (unless empty) then End(); a connection writes a stream's last chunk and
+  // its end at once (one wake-up of the client).
+  virtual void EndWith(std::string_view last) {
+    if (!last.empty()) SendBody(last);
+    End();
+  }
   // Head, whole body, End() in one call.
   virtual void Reply(int status, const HeaderList& headers, std::string_view body) = 0;
   // Ends the response abnormally: the connection is closed after what was sent is flushed

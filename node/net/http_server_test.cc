@@ -201,6 +201,55 @@ TEST(HttpServerTest, AHeadOfKnownLengthWaitsForItsBody) {
             "Connection: keep-alive\r\n\r\nok");
 }
 
+// EndWith: a stream's last bytes and its terminating chunk (one write); a body of known
+// length, and a stream that had not begun, framed as SendBody and End would have.
+TEST(HttpServerTest, EndWithSendsTheLastBytesAndEndsTheResponse) {
+  ServerExchange* open = nullptr;
+  TestServer server([&](ServerExchange& ex) {
+    const std::string& t = ex.request().target;
+    if (t == "/stream") {
+      ex.SendHead(200, HeaderList(), std::nullopt);
+      ex.SendBody("one ");
+      open = &ex;  // the rest comes later, from the test
+    } else if (t == "/length") {
+      ex.SendHead(200, HeaderList(), 4);
+      ex.EndWith("four");
+    } else {
+      ex.EndWith("unstarted");
+    }
+  });
+  TestClient c(server.port());
+  ASSERT_TRUE(c.Send("GET /stream HTTP/1.1\r\nHost: x\r\n\r\n"));
+  char buf[4096];
+  std::string got;
+  while (got.find("one \r\n") == std::string::npos) {
+    ssize_t n = c.RecvSome(buf, sizeof buf);
+    ASSERT_GT(n, 0) << got;
+    got.append(buf, static_cast<size_t>(n));
+  }
+  EXPECT_TRUE(got.ends_with("\r\n\r\n4\r\none \r\n")) << got;
+  server.Run([&] { open->EndWith("data: [DONE]\n\n"); });
+  got.clear();
+  while (!got.ends_with("0\r\n\r\n")) {
+    ssize_t n = c.RecvSome(buf, sizeof buf);
+    ASSERT_GT(n, 0) << got;
+    got.append(buf, static_cast<size_t>(n));
+  }
+  EXPECT_EQ(got, "e\r\ndata: [DONE]\n\n\r\n0\r\n\r\n");
+
+  ASSERT_TRUE(c.Send("GET /length HTTP/1.1\r\nHost: x\r\n\r\n"));  // still usable
+  Response r = c.ReadResponse();
+  ASSERT_TRUE(r.complete);
+  EXPECT_FALSE(r.chunked);
+  EXPECT_EQ(r.Header("content-length"), "4");
+  EXPECT_EQ(r.body, "four");
+  ASSERT_TRUE(c.Send("GET /unstarted HTTP/1.1\r\nHost: x\r\n\r\n"));
+  r = c.ReadResponse();
+  ASSERT_TRUE(r.complete);
+  EXPECT_TRUE(r.chunked);
+  EXPECT_EQ(r.body, "unstarted");
+}
+
 TEST(HttpServerTest, Http10ClientGetsCloseDelimitedStream) {
   TestServer server(Stream);
   TestClient c(server.port());

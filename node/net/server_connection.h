@@ -97,6 +97,7 @@ class ServerConnection final : public TransportObserver, public ServerExchange {
                 std::optional<uint64_t> content_length) override;
   bool SendBody(std::string_view data) override;
   void End() override;
+  void EndWith(std::string_view last) override;
   void Reply(int status, const HeaderList& headers, std::string_view body) override;
   void Abort() override;
   void SetObserver(ExchangeObserver* observer) override { observer_ = observer; }
@@ -123,6 +124,7 @@ class ServerConnection final : public TransportObserver, public ServerExchange {
 
   // Output (server_exchange.cc)
   void BuildHead(int status, const HeaderList& headers, std::optional<uint64_t> length);
+  void Finish(std::string_view last);  // End(), EndWith()
   void FlushPendingHead();
   bool WriteParts(const std::string_view* parts, size_t count);
   void SendError(int status, std::string_view message);

@@ -22,6 +22,7 @@ namespace {
 
 constexpr std::string_view kCrlf = "\r\n";
 constexpr std::string_view kLastChunk = "0\r\n\r\n";
+constexpr std::string_view kCrlfLastChunk = "\r\n0\r\n\r\n";  // a chunk's end, then the last
 
 void AppendNumber(std::string& out, uint64_t v, int base = 10) {
   char buf[24];
@@ -191,18 +192,40 @@ bool ServerConnection::SendBody(std::string_view data) {
   return ok;
 }
 
-void ServerConnection::End() {
+void ServerConnection::End() { Finish({}); }
+
+void ServerConnection::EndWith(std::string_view last) {
+  if (!last.empty() && (!chunked_ || !head_started_)) {
+    SendBody(last);
+    last = {};
+  }
+  Finish(last);
+}
+
+// Ends the response; `last` (chunked bodies only) is the body's last bytes, written in the same
+// write as the terminating chunk.
+void ServerConnection::Finish(std::string_view last) {
   if (phase_ != Phase::kHandling || transport_ == nullptr) return;
   if (!head_started_) SendHead(200, HeaderList(), 0);
   if (has_length_ && body_remaining_ > 0) {
     Abort();  // fewer bytes than Content-Length promised: only a close can tell the client
     return;
   }
-  std::string_view parts[2];
+  std::string_view parts[4];
   size_t n = 0;
   if (head_pending_) parts[n++] = head_buf_;
   head_pending_ = false;
-  if (chunked_) parts[n++] = kLastChunk;
+  char size_line[24];
+  if (chunked_ && !last.empty()) {
+    auto [end, ec] = std::to_chars(size_line, size_line + 20, last.size(), 16);
+    *end++ = '\r';
+    *end++ = '\n';
+    parts[n++] = std::string_view(size_line, static_cast<size_t>(end - size_line));
+    parts[n++] = last;
+    parts[n++] = kCrlfLastChunk;
+  } else if (chunked_) {
+    parts[n++] = kLastChunk;
+  }
   if (n > 0) WriteParts(parts, n);
   if (!keep_alive_ || close_delimited_) {
     phase_ = Phase::kClosing;

@@ -77,9 +77,9 @@ void HeldExchange::Release(bool deliver) {
     inner->Abort();
     return;
   }
-  if (!held_.empty()) inner->SendBody(held_);
+  std::string last = std::move(held_);
   held_.clear();
-  inner->End();
+  inner->EndWith(last);
 }
 
 }  // namespace edge::pipeline
