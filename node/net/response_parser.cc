@@ -31,6 +31,7 @@ void ResponseParser::Reset(Listener* listener, bool head_request) {
   headers_.Clear();
   field_.clear();
   value_.clear();
+  held_body_ = {};
   section_bytes_ = 0;
   trailer_fields_ = 0;
   started_ = headers_complete_ = trailers_ = false;
@@ -47,6 +48,20 @@ void ResponseParser::Reset(Listener* listener, bool head_request) {
 // and is never given a byte past the cap: the first such byte is the error, whatever the
 // reads. Every other decision is taken in a complete callback, at a fixed byte.
 Status ResponseParser::Feed(std::string_view data) {
+  Status s = FeedSome(data);
+  // Body bytes held back (OnBodyData) point into `data`: they go now, before its end.
+  if (!DeliverHeldBody()) return Status::Ok();
+  return s;
+}
+
+bool ResponseParser::DeliverHeldBody() {
+  std::string_view body = std::exchange(held_body_, {});
+  if (body.empty() || stopped_ || listener_ == nullptr) return true;
+  if (!listener_->OnBody(body)) stopped_ = true;
+  return !stopped_;
+}
+
+Status ResponseParser::FeedSome(std::string_view data) {
   if (broken_) return ErrorStatus();
   if (stopped_ || data.empty()) return Status::Ok();
   if (complete_) {
@@ -186,12 +201,12 @@ int ResponseParser::OnChunkHeader(llhttp_t* p) {
   return HPE_PAUSED;
 }
 
+// The latest body bytes are held back until the next ones, the end of the response (then they
+// are the last: OnLastBody) or the end of the Feed.
 int ResponseParser::OnBodyData(llhttp_t* p, const char* at, size_t len) {
   ResponseParser* self = Self(p);
-  if (self->listener_ != nullptr && !self->listener_->OnBody(std::string_view(at, len))) {
-    self->stopped_ = true;
-    return HPE_USER;  // Feed() sees stopped_ and ignores the rest
-  }
+  if (!self->DeliverHeldBody()) return HPE_USER;  // Feed() sees stopped_ and ignores the rest
+  self->held_body_ = std::string_view(at, len);
   return 0;
 }
 
@@ -199,6 +214,11 @@ int ResponseParser::OnMessageComplete(llhttp_t* p) {
   ResponseParser* self = Self(p);
   self->trailers_ = false;
   if (!self->head_done_) return 0;  // the end of an interim response; keep parsing
+  std::string_view last = std::exchange(self->held_body_, {});
+  if (!last.empty() && self->listener_ != nullptr && !self->listener_->OnLastBody(last)) {
+    self->stopped_ = true;
+    return HPE_USER;
+  }
   self->complete_ = true;
   self->keep_alive_ = llhttp_should_keep_alive(p) != 0;
   // Pausing leaves any further bytes unparsed, so Feed() can tell that they exist.

@@ -43,6 +43,10 @@ class ResponseParser {
     // Body bytes, pointing into the buffer given to Feed(); valid only during the call. How
     // the body is cut into calls depends on the reads; the bytes do not.
     virtual bool OnBody(std::string_view data) = 0;
+    // The body's last bytes, when they came in the same Feed() as the response's end (the
+    // parser holds back each Feed's last body bytes until it knows): a proxy can send them
+    // with its own end, in one write.
+    virtual bool OnLastBody(std::string_view data) { return OnBody(data); }
   };
 
   static constexpr size_t kMaxHeaderBytes = ResponseLimits{}.max_head_bytes;
@@ -89,6 +93,9 @@ class ResponseParser {
   int Fail(const char* reason);
   Status Broken(std::string reason);
   Status ErrorStatus() const;
+  Status FeedSome(std::string_view data);
+  // Hands the held-back body bytes to the listener (OnBody), if any.
+  bool DeliverHeldBody();
   // A head or the trailer section is being read: the bytes that are capped.
   bool InCappedSection() const { return (started_ && !headers_complete_) || trailers_; }
 
@@ -98,6 +105,7 @@ class ResponseParser {
   HeaderList headers_;
   std::string field_;
   std::string value_;
+  std::string_view held_body_;  // this Feed's latest body bytes, not yet delivered
   uint64_t section_bytes_ = 0;  // bytes of the head (or of the trailers) fed to llhttp so far
   size_t trailer_fields_ = 0;
   bool head_request_ = false;

@@ -20,11 +20,18 @@ struct Recorder : ResponseParser::Listener {
     ++body_calls;
     return !stop_at_body;
   }
+  bool OnLastBody(std::string_view data) override {
+    last.assign(data);
+    ++last_calls;
+    return OnBody(data);
+  }
   int heads = 0;
   int status = 0;
   std::vector<std::string> headers;
   std::string body;
   int body_calls = 0;
+  std::string last;  // what OnLastBody got
+  int last_calls = 0;
   bool stop_at_head = false;
   bool stop_at_body = false;
 };
@@ -234,6 +241,53 @@ TEST(ResponseParserTest, ListenerCanStop) {
   EXPECT_EQ(r2.body, "a");
   EXPECT_TRUE(q.Feed("0\r\n\r\n").ok());
   EXPECT_FALSE(q.complete());
+}
+
+// Body bytes read together with the response's end come as OnLastBody (a proxy sends them
+// with its own end); bytes whose read ended before the response did come as OnBody.
+TEST(ResponseParserTest, TheLastBodyBytesComeWithTheEnd) {
+  const std::string head = "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n";
+  {
+    ResponseParser p;
+    Recorder r;
+    p.Reset(&r, false);
+    ASSERT_TRUE(p.Feed(head + "1\r\na\r\n2\r\nbc\r\n0\r\n\r\n").ok());
+    EXPECT_TRUE(p.complete());
+    EXPECT_EQ(r.body, "abc");
+    EXPECT_EQ(r.last, "bc");
+    EXPECT_EQ(r.last_calls, 1);
+  }
+  {
+    ResponseParser p;
+    Recorder r;
+    p.Reset(&r, false);
+    ASSERT_TRUE(p.Feed(head + "1\r\na\r\n2\r\nbc\r\n").ok());
+    EXPECT_EQ(r.body, "abc");  // nothing is kept past the read
+    ASSERT_TRUE(p.Feed("0\r\n\r\n").ok());
+    EXPECT_TRUE(p.complete());
+    EXPECT_EQ(r.last_calls, 0);
+    EXPECT_EQ(r.body_calls, 2);
+  }
+  {
+    ResponseParser p;
+    Recorder r;
+    p.Reset(&r, false);
+    ASSERT_TRUE(p.Feed("HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\nhel").ok());
+    ASSERT_TRUE(p.Feed("lo").ok());
+    EXPECT_TRUE(p.complete());
+    EXPECT_EQ(r.body, "hello");
+    EXPECT_EQ(r.last, "lo");
+  }
+  {
+    ResponseParser p;
+    Recorder r;
+    r.stop_at_body = true;  // also when the bytes are the last
+    p.Reset(&r, false);
+    ASSERT_TRUE(p.Feed("HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok").ok());
+    EXPECT_TRUE(p.stopped());
+    EXPECT_FALSE(p.complete());
+    EXPECT_EQ(r.last, "ok");
+  }
 }
 
 TEST(ResponseParserTest, HeadersSplitAnywhereAndEmptyValues) {

@@ -86,6 +86,7 @@ class Exchange final : public ConnectionUser {
   void OnConnected(UpstreamConnection& c) override;
   bool OnHead(int status, const HeaderList& headers) override;
   bool OnBody(std::string_view data) override;
+  bool OnLastBody(std::string_view data) override;
   void OnComplete(UpstreamConnection& c, bool reusable) override;
   void OnFailed(UpstreamConnection& c, const Status& why, bool connected,
                 bool nothing_received) override;
@@ -225,6 +226,11 @@ bool Exchange::OnHead(int status, const HeaderList& headers) {
 
 bool Exchange::OnBody(std::string_view data) {
   handler_->OnResponseBody(data);
+  return phase_ != Phase::kDone;
+}
+
+bool Exchange::OnLastBody(std::string_view data) {
+  handler_->OnResponseLastBody(data);
   return phase_ != Phase::kDone;
 }
 

@@ -73,6 +73,9 @@ class UpstreamHandler {
   virtual void OnResponseHead(int status, const HeaderList& headers) = 0;
   // De-chunked body bytes, as they arrive. Valid only during the call.
   virtual void OnResponseBody(std::string_view data) = 0;
+  // The body's last bytes, when they were read together with its end: OnResponseComplete
+  // follows at once. (Otherwise the last bytes come as OnResponseBody.)
+  virtual void OnResponseLastBody(std::string_view data) { OnResponseBody(data); }
   virtual void OnResponseComplete() = 0;
   // Connect/DNS/TLS failures, resets, malformed responses: Code::kUnavailable, the message
   // naming host:port and the cause ("malformed response from host:port: <llhttp reason>");

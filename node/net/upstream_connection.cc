@@ -275,6 +275,10 @@ bool UpstreamConnection::OnBody(std::string_view data) {
   return user_ != nullptr && user_->OnBody(data);
 }
 
+bool UpstreamConnection::OnLastBody(std::string_view data) {
+  return user_ != nullptr && user_->OnLastBody(data);
+}
+
 void UpstreamConnection::CompleteExchange() {
   ConnectionUser* user = user_;
   user_ = nullptr;

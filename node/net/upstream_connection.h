@@ -53,6 +53,8 @@ class ConnectionUser {
   // The final response's head and body bytes. Returning false means the user let go.
   virtual bool OnHead(int status, const HeaderList& headers) = 0;
   virtual bool OnBody(std::string_view data) = 0;
+  // The body's last bytes, read together with its end (ResponseParser::Listener::OnLastBody).
+  virtual bool OnLastBody(std::string_view data) { return OnBody(data); }
   // The response ended; the connection no longer has a user. `reusable`: it may carry another
   // request. The user must Send() another request on it, Park() it or Close() it.
   virtual void OnComplete(UpstreamConnection& c, bool reusable) = 0;
@@ -123,6 +125,7 @@ class UpstreamConnection final : public TransportObserver,
   // ResponseParser::Listener
   bool OnHead(int status, const HeaderList& headers) override;
   bool OnBody(std::string_view data) override;
+  bool OnLastBody(std::string_view data) override;
 
   void ConnectNext();
   void FailSoon(Status why);

@@ -6,9 +6,10 @@
 //   - a whole reply (Reply) up to kHoldWholeReplyBytes, and the last byte of a larger one: a
 //     client reading Content-Length bytes cannot have the answer without it;
 //   - a stream's end (End: the terminating chunk, or the close of an HTTP/1.0 stream), and
-//     whatever body the pipeline sends after the upstream finished (the final events: usage,
-//     [DONE], an error event), so that a stream client sees its last event only after the
-//     write;
+//     whatever body the pipeline sends after the upstream finished or from the upstream's
+//     last bytes when its end came with them (the final events: usage, [DONE], an error
+//     event), so that a stream client sees its last event only after the write, and gets it
+//     with the end in one write (EndWith);
 // until Release(): sent and ended after a successful write, or the connection aborted when
 // the record could not be written and ledger.on_error is refuse. Everything before that flows
 // through untouched (streams are not delayed).
@@ -28,7 +29,7 @@ inline constexpr size_t kHoldWholeReplyBytes = 64 * 1024;
 
 class HeldExchange final : public net::ServerExchange, public net::ExchangeObserver {
  public:
-  // `tail_started` (the request's upstream_done): once true, body bytes are held too.
+  // `tail_started` (the request's upstream_ending): once true, body bytes are held too.
   HeldExchange(net::ServerExchange& inner, const bool* tail_started);
 
   // ServerExchange

@@ -29,7 +29,7 @@ RequestContext::RequestContext(const WorkerServices& services, net::ServerExchan
   own_time_started_us = exchange.request().complete_us;
   if (own_time_started_us == 0) own_time_started_us = NowMicros();
   if (services.ledger != nullptr) {
-    response_hold.emplace(exchange, &upstream_done);
+    response_hold.emplace(exchange, &upstream_ending);
     this->exchange = &*response_hold;
     response_hold->SetObserver(this);
   } else {

@@ -99,6 +99,7 @@ class RequestContext final : public net::ExchangeObserver,
   // UpstreamHandler
   void OnResponseHead(int status, const net::HeaderList& headers) override;
   void OnResponseBody(std::string_view data) override;
+  void OnResponseLastBody(std::string_view data) override;
   void OnResponseComplete() override;
   void OnError(const Status& status, bool head_received) override;
 
@@ -149,6 +150,9 @@ class RequestContext final : public net::ExchangeObserver,
 
   std::unique_ptr<net::UpstreamCall> call;
   bool upstream_done = false;  // the call ended, failed or was cancelled
+  // upstream_done, or the answer's last bytes arrived with its end (OnResponseLastBody): what
+  // is relayed from here on is the response's tail, held with its end (held_exchange.h).
+  bool upstream_ending = false;
   int upstream_status = 0;
   std::string upstream_content_type;
   providers::RetryHeaders upstream_retry;

@@ -158,7 +158,7 @@ void EndClientStream(RequestContext& ctx) {
 void Fail(RequestContext& ctx, const providers::ProviderError& error) {
   ctx.last_error = error;
   if (ctx.call != nullptr && !ctx.upstream_done) ctx.call->Cancel();
-  ctx.upstream_done = true;
+  ctx.upstream_done = ctx.upstream_ending = true;
   // Content reached the client: the provider bills this stream, so the node does too. A
   // stream that failed before any content (even one whose long preamble was sent on) is an
   // error the provider does not bill.
@@ -287,8 +287,16 @@ void RequestContext::OnResponseBody(std::string_view data) {
   StopOwnTime();
 }
 
+// The stream's last bytes, with its end right behind them: what the relay makes of them (the
+// final events, [DONE]) is held and goes out with the end, in one write, once the record is
+// durable, as what comes after the end does (held_exchange.h).
+void RequestContext::OnResponseLastBody(std::string_view data) {
+  upstream_ending = true;
+  OnResponseBody(data);
+}
+
 void RequestContext::OnResponseComplete() {
-  upstream_done = true;
+  upstream_done = upstream_ending = true;
   if (exchange == nullptr) return CompleteRequest(*this);
   StartOwnTime();
   if (relay == nullptr) {
@@ -316,7 +324,7 @@ void RequestContext::OnResponseComplete() {
 }
 
 void RequestContext::OnError(const Status& status, bool head_received) {
-  upstream_done = true;
+  upstream_done = upstream_ending = true;
   if (exchange == nullptr) return CompleteRequest(*this);
   StartOwnTime();
   Fail(*this, FromStatus(status));
@@ -338,7 +346,7 @@ void RequestContext::OnAborted(net::ServerExchange& ex) {
                     : providers::UsageSoFar(std::nullopt, 0, ex.request().body);
     }
     call->Cancel();
-    upstream_done = true;
+    upstream_done = upstream_ending = true;
   }
   CompleteRequest(*this);
 }

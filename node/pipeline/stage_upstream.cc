@@ -118,7 +118,7 @@ Status StartAttempt(RequestContext& ctx) {
   ctx.upstream_body.clear();
   ctx.relay.reset();
   ctx.held.clear();
-  ctx.upstream_done = false;
+  ctx.upstream_done = ctx.upstream_ending = false;
   ++ctx.attempts;
   ctx.StopOwnTime();  // from here until the upstream answers, the time is the provider's
   ctx.attempt_started_us = NowMicros();  // StopOwnTime's fresh reading, when it took one
