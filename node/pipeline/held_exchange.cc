@@ -77,9 +77,8 @@ void HeldExchange::Release(bool deliver) {
     inner->Abort();
     return;
   }
-  std::string last = std::move(held_);
+  inner->EndWith(held_);
   held_.clear();
-  inner->EndWith(last);
 }
 
 }  // namespace edge::pipeline
